@@ -1,0 +1,6 @@
+/**
+ * @packageDocumentation
+ * The `fedlake` command line: `node`, `demo`, `kubearmor-sim`, `client`, `sql`.
+ */
+export { main, usage } from './main.js'
+export type { CliCommand } from './command.js'

@@ -1,0 +1,164 @@
+/**
+ * The node's configuration: one zod schema, validated once, defaults documented here and in
+ * docs/configuration.md. Sources in increasing precedence: defaults < JSON file < FEDLAKE_* env < flags.
+ */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { z } from 'zod'
+import { CORE_ERRORS, FedlakeError } from './errors.js'
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')
+const name = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case SQL identifier')
+
+export const RoleSchema = z.enum(['operator', 'query'])
+export type Role = z.infer<typeof RoleSchema>
+
+export const IngestConfigSchema = z.object({
+  /** Rows buffered per table before a flush. */
+  batchRows: z.number().int().min(1).max(1_000_000).default(8192),
+  /** A non-empty buffer is flushed at least this often (ms). */
+  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+  /** JSON file holding mapping policies that replace the built-in KubeArmor ones. */
+  mappingFile: z.string().optional(),
+  /** First reconnect delay to a KubeArmor source (ms); doubles up to reconnectMaxMs, with jitter. */
+  reconnectInitialMs: z.number().int().min(10).default(250),
+  reconnectMaxMs: z.number().int().min(100).default(10_000),
+  /** Largest accepted PUT body. */
+  maxPutBytes: z.number().int().min(1024).default(64 * 1024 * 1024)
+}).strict()
+
+export const MetadataConfigSchema = z.object({
+  /** Nodes with another network name ignore each other. */
+  networkName: name.default('fedlake'),
+  /** File with the pre-shared network key (libp2p private network); without it the network is open. */
+  networkKeyFile: z.string().optional(),
+  /** Peer ids (besides each policy's author) allowed to delete any policy. */
+  admins: z.array(z.string()).default([]),
+  heartbeatIntervalMs: z.number().int().min(100).default(1000),
+  /** A node not heard from for this long is reported unreachable. */
+  unreachableAfterMs: z.number().int().min(300).default(4000),
+  antiEntropyIntervalMs: z.number().int().min(200).default(5000)
+}).strict()
+
+export const NodeConfigSchema = z.object({
+  name: name.default(`fedlake-${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-')}`.slice(0, 64)),
+  roles: z.array(RoleSchema).min(1).default(['operator', 'query']),
+  /** Address the REST and p2p listeners bind to and advertise. */
+  host: z.string().min(1).default('127.0.0.1'),
+  restPort: z.number().int().min(0).max(65535).default(32349),
+  p2pPort: z.number().int().min(0).max(65535).default(32348),
+  dataDir: z.string().min(1).default('.fedlake/data'),
+  /** p2p addresses (host:port or multiaddr) of nodes to join. */
+  seeds: z.array(z.string().min(1)).default([]),
+  /** KubeArmor LogService endpoints (daemon or relay) this operator pulls. */
+  kubearmor: z.array(hostPort).default([]),
+  /** Database the KubeArmor tables go to. */
+  dbms: identifier.default('kubearmor'),
+  /** Cluster this operator belongs to; defaults to `<name>-cluster`. */
+  cluster: name.optional(),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ingest: IngestConfigSchema.default(IngestConfigSchema.parse({})),
+  metadata: MetadataConfigSchema.default(MetadataConfigSchema.parse({}))
+}).strict()
+
+export type NodeConfigInput = z.input<typeof NodeConfigSchema>
+export type NodeConfig = Readonly<z.infer<typeof NodeConfigSchema>> & { readonly cluster: string }
+
+/** FEDLAKE_* environment variables and the config key each sets. Lists are comma-separated. */
+export const ENV_KEYS: Readonly<Record<string, string>> = {
+  FEDLAKE_NAME: 'name',
+  FEDLAKE_ROLES: 'roles',
+  FEDLAKE_HOST: 'host',
+  FEDLAKE_REST_PORT: 'restPort',
+  FEDLAKE_P2P_PORT: 'p2pPort',
+  FEDLAKE_DATA_DIR: 'dataDir',
+  FEDLAKE_SEEDS: 'seeds',
+  FEDLAKE_KUBEARMOR: 'kubearmor',
+  FEDLAKE_DBMS: 'dbms',
+  FEDLAKE_CLUSTER: 'cluster',
+  FEDLAKE_LOG_LEVEL: 'logLevel',
+  FEDLAKE_NETWORK_NAME: 'metadata.networkName',
+  FEDLAKE_NETWORK_KEY_FILE: 'metadata.networkKeyFile',
+  FEDLAKE_MAPPING_FILE: 'ingest.mappingFile'
+}
+
+const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins'])
+const NUMBER_KEYS = new Set(['restPort', 'p2pPort'])
+
+function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let cur = target
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p]
+    if (typeof next !== 'object' || next === null) cur[p] = {}
+    cur = cur[p] as Record<string, unknown>
+  }
+  cur[parts[parts.length - 1] as string] = value
+}
+
+/** Turns a flat `key -> string` map (env or CLI flags) into config input. */
+export function configFromStrings (values: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, raw] of Object.entries(values)) {
+    if (raw === undefined) continue
+    let value: unknown = raw
+    if (LIST_KEYS.has(key)) value = raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
+    else if (NUMBER_KEYS.has(key)) value = Number(raw)
+    setPath(out, key, value)
+  }
+  return out
+}
+
+export function configFromEnv (env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const flat: Record<string, string | undefined> = {}
+  for (const [envKey, key] of Object.entries(ENV_KEYS)) flat[key] = env[envKey]
+  return configFromStrings(flat)
+}
+
+function deepMerge (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a }
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k]
+    out[k] = (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof prev === 'object' && prev !== null && !Array.isArray(prev))
+      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+      : v
+  }
+  return out
+}
+
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+export interface LoadConfigOptions {
+  file?: string
+  env?: Readonly<Record<string, string | undefined>>
+  /** Already-structured overrides, e.g. from command-line flags. */
+  overrides?: Record<string, unknown>
+}
+
+/** Validates once and freezes. Throws CONFIG_INVALID naming every bad key. */
+export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
+  let input: Record<string, unknown> = {}
+  if (options.file !== undefined) {
+    try {
+      input = JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, unknown>
+    } catch (err) {
+      throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `cannot read config file ${options.file}: ${(err as Error).message}`)
+    }
+  }
+  input = deepMerge(input, configFromEnv(options.env ?? {}))
+  input = deepMerge(input, options.overrides ?? {})
+  const parsed = NodeConfigSchema.safeParse(input)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`, { problems })
+  }
+  const config = { ...parsed.data, cluster: parsed.data.cluster ?? `${parsed.data.name}-cluster` }
+  return deepFreeze(config)
+}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * @fedlake/metadata
+ */
+export {}
