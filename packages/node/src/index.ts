@@ -1,5 +1,10 @@
 /**
  * @packageDocumentation
- * @fedlake/node
+ * The composition root: a fedlake node with its roles, its REST server and its command router.
  */
-export {}
+export { createCommandRouter } from './command-router.js'
+export type { CommandRouter } from './command-router.js'
+export { NODE_ERRORS } from './errors.js'
+export { buildRestApp, createRestServer, errorBody, renderReply } from './http/rest-app.js'
+export type { PutHandler, PutRequest, PutResult, RestAppInit, RestServer } from './http/rest-app.js'
+export { readEdgeLakeRequest, parseUrlPairs, parsePostBody, agentProduct } from './http/edgelake-request.js'

@@ -1,0 +1,11 @@
+import { defineErrors } from '@fedlake/core'
+
+export const NODE_ERRORS = defineErrors({
+  REST_UNKNOWN_AGENT: { status: 400, edgelakeCode: 2, text: 'HTTP server received POST message from unknown User-Agent' },
+  REST_NO_COMMAND: { status: 400, edgelakeCode: 2, text: 'Missing command' },
+  REST_BAD_BODY: { status: 400, edgelakeCode: 2, text: 'Error Command Structure' },
+  PUT_BAD_HEADERS: { status: 400, edgelakeCode: 2, text: 'Missing or wrong PUT headers' },
+  ROLE_NOT_ENABLED: { status: 409, edgelakeCode: 203, text: 'Service not enabled on this node' },
+  COMMAND_TIMEOUT: { status: 504, edgelakeCode: 26, text: 'Time Out' },
+  NETWORK_QUERY_UNAVAILABLE: { status: 501, edgelakeCode: 155, text: 'Failed to determine destination node' }
+})

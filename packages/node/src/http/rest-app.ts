@@ -1,0 +1,202 @@
+/**
+ * The node's REST API, EdgeLake-compatible (reference/edgelake.md §1): `GET`/`POST /` carry a command
+ * (header, URL pairs or JSON body), `PUT /` ingests JSON rows. Built without listening so tests can
+ * use `app.inject()`; `createRestServer` adds the listener.
+ */
+import { createHash } from 'node:crypto'
+import Fastify from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CORE_ERRORS, FedlakeError, renderTextTable, toFedlakeError } from '@fedlake/core'
+import type { CommandReply, HttpMethod, Logger, Startable } from '@fedlake/core'
+import type { CommandRouter } from '../command-router.js'
+import { NODE_ERRORS } from '../errors.js'
+import { readEdgeLakeRequest } from './edgelake-request.js'
+
+export interface PutRequest {
+  readonly dbms: string
+  readonly table: string
+  readonly mode: 'streaming' | 'file'
+  readonly body: Buffer
+}
+
+export interface PutResult {
+  readonly rows: number
+}
+
+export type PutHandler = (req: PutRequest, signal: AbortSignal) => Promise<PutResult>
+
+export interface RestAppInit {
+  readonly nodeName: string
+  readonly router: CommandRouter
+  readonly logger: Logger
+  /** Absent when the node has no operator role: PUT then answers ROLE_NOT_ENABLED. */
+  readonly put?: PutHandler
+  /** @default 64 MiB */
+  readonly bodyLimitBytes?: number
+  /** Default command deadline when the request has no `timeout` header. @default 20000 */
+  readonly commandTimeoutMs?: number
+}
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  vary: 'Origin',
+  'access-control-expose-headers': '*'
+}
+const ALLOWED_REQUEST_HEADERS = 'Content-Type, Authorization, Accept, User-Agent, AnyLog-Agent, command, dbms, table, details, destination, timeout, subset, into, topic, mode, source, instructions, type, assignment'
+
+interface RenderedReply { status: number, contentType: string, body: string }
+
+export function renderReply (reply: CommandReply): RenderedReply {
+  switch (reply.kind) {
+    case 'json':
+      return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(reply.body) }
+    case 'text':
+      return { status: 200, contentType: 'text/plain; charset=utf-8', body: reply.body }
+    case 'raw':
+      return { status: 200, contentType: reply.contentType, body: reply.body }
+    case 'table': {
+      if (reply.preferJson === true) {
+        const rows = reply.rows.map(r => Object.fromEntries(reply.columns.map((c, i) => [c, r[i] ?? null])))
+        return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(rows) }
+      }
+      return { status: 200, contentType: 'text/plain; charset=utf-8', body: renderTextTable(reply.columns, reply.rows, reply.title) }
+    }
+  }
+}
+
+/** EdgeLake's error shape (§1.8) with a real HTTP status, plus our stable `code`. */
+export function errorBody (err: FedlakeError, method: string, nodeName: string): Record<string, unknown> {
+  return {
+    method: method.toLowerCase(),
+    node: nodeName,
+    err_code: err.spec.edgelakeCode,
+    err_text: err.spec.text,
+    code: err.code,
+    local_msg: err.message
+  }
+}
+
+function parseTimeoutMs (value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|second|seconds|m|min|minute|minutes)?\s*$/i.exec(value)
+  if (m === null) return fallback
+  const n = Number(m[1])
+  const unit = (m[2] ?? 's').toLowerCase()
+  if (unit === 'ms') return n
+  if (unit.startsWith('m') && unit !== 'ms') return n * 60_000
+  return n * 1000
+}
+
+export function buildRestApp (init: RestAppInit): FastifyInstance {
+  const bodyLimit = init.bodyLimitBytes ?? 64 * 1024 * 1024
+  const app = Fastify({ logger: false, bodyLimit, disableRequestLogging: true })
+  const log = init.logger
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => { done(null, body) })
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(CORS_HEADERS)
+    return payload
+  })
+
+  const sendError = (reply: FastifyReply, req: FastifyRequest, err: unknown): FastifyReply => {
+    const fe = toFedlakeError(err)
+    if (fe.code === CORE_ERRORS.INTERNAL) log.error('request failed', { method: req.method, error: fe.message, cause: (fe.cause as Error | undefined)?.stack })
+    return reply.code(fe.spec.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(fe, req.method, init.nodeName)))
+  }
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as { statusCode?: number, message?: string, code?: string }
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, req, new FedlakeError(NODE_ERRORS.REST_BAD_BODY, `body larger than ${bodyLimit} bytes`))
+    }
+    return sendError(reply, req, err)
+  })
+
+  app.options('/*', async (_req, reply) => reply.code(204).headers({
+    'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+    'access-control-allow-headers': ALLOWED_REQUEST_HEADERS,
+    'access-control-max-age': '86400'
+  }).send())
+
+  const runCommand = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const method = req.method as HttpMethod
+    try {
+      const request = readEdgeLakeRequest({ method, url: req.url, headers: req.headers, body: req.body })
+      if (request.command === undefined) {
+        if (method === 'GET') return await reply.code(200).type('text/plain; charset=utf-8').send('')
+        if (request.agent === 'unknown') {
+          throw new FedlakeError(NODE_ERRORS.REST_UNKNOWN_AGENT, `POST without a command from unknown User-Agent '${request.headers['user-agent'] ?? ''}'; send 'User-Agent: AnyLog/1.23'`)
+        }
+        throw new FedlakeError(NODE_ERRORS.REST_NO_COMMAND, 'no command: send it in the "command" header or a JSON body {"command": "..."}')
+      }
+      const timeoutMs = parseTimeoutMs(request.headers.timeout, init.commandTimeoutMs ?? 20_000)
+      const controller = new AbortController()
+      const timer = setTimeout(() => { controller.abort(new FedlakeError(NODE_ERRORS.COMMAND_TIMEOUT, `command exceeded ${timeoutMs} ms`)) }, timeoutMs)
+      const onClose = (): void => { if (!reply.sent) controller.abort(new Error('client went away')) }
+      req.raw.once('close', onClose)
+      try {
+        const result = await init.router.execute(request.command, { method, headers: request.headers, signal: controller.signal })
+        const rendered = renderReply(result)
+        return await reply.code(rendered.status).type(rendered.contentType).send(rendered.body)
+      } finally {
+        clearTimeout(timer)
+        req.raw.off('close', onClose)
+      }
+    } catch (err) {
+      return sendError(reply, req, err)
+    }
+  }
+
+  app.get('/*', runCommand)
+  app.post('/*', runCommand)
+
+  app.put('/*', async (req, reply) => {
+    try {
+      if (init.put === undefined) throw new FedlakeError(NODE_ERRORS.ROLE_NOT_ENABLED, 'PUT ingestion needs the operator role on this node')
+      const h = req.headers
+      const type = String(h.type ?? 'json').toLowerCase()
+      if (type !== 'json') throw new FedlakeError(NODE_ERRORS.PUT_BAD_HEADERS, `unsupported type '${type}': only 'json' is accepted`)
+      const dbms = typeof h.dbms === 'string' ? h.dbms.trim().toLowerCase() : ''
+      const table = typeof h.table === 'string' ? h.table.trim().toLowerCase() : ''
+      if (dbms === '' || table === '') throw new FedlakeError(NODE_ERRORS.PUT_BAD_HEADERS, 'PUT needs the headers "dbms" and "table"')
+      const modeHeader = String(h.mode ?? 'streaming').toLowerCase()
+      if (modeHeader !== 'streaming' && modeHeader !== 'file') throw new FedlakeError(NODE_ERRORS.PUT_BAD_HEADERS, `mode must be 'streaming' or 'file', not '${modeHeader}'`)
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '')
+      const controller = new AbortController()
+      const result = await init.put({ dbms, table, mode: modeHeader, body }, controller.signal)
+      const hash = createHash('md5').update(body).digest('hex')
+      return await reply.code(200).type('application/json; charset=utf-8')
+        .send(JSON.stringify({ 'AnyLog.status': 'Success', 'AnyLog.hash': hash, rows: result.rows }))
+    } catch (err) {
+      return sendError(reply, req, err)
+    }
+  })
+
+  return app
+}
+
+export interface RestServer extends Startable {
+  /** `http://host:port` once started. */
+  url(): string
+  readonly app: FastifyInstance
+}
+
+export function createRestServer (init: RestAppInit & { host: string, port: number }): RestServer {
+  const app = buildRestApp(init)
+  let url = ''
+  return {
+    app,
+    url: () => url,
+    async start () {
+      await app.listen({ host: init.host, port: init.port })
+      const addr = app.server.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : init.port
+      url = `http://${init.host.includes(':') ? `[${init.host}]` : init.host}:${port}`
+    },
+    async stop () {
+      await app.close()
+    }
+  }
+}

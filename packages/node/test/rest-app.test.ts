@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { FedlakeError, silentLogger } from '@fedlake/core'
+import type { CommandHandler } from '@fedlake/core'
+import { buildRestApp, createCommandRouter, createRestServer, parseUrlPairs, readEdgeLakeRequest } from '@fedlake/node'
+import type { PutRequest } from '@fedlake/node'
+
+const seen: { command: string, method: string, headers: Record<string, string> }[] = []
+const handlers: CommandHandler[] = [
+  {
+    words: ['get', 'status'],
+    methods: ['GET'],
+    usage: 'get status',
+    async execute () { return { kind: 'text', body: 'n1 running' } }
+  },
+  {
+    words: ['sql'],
+    methods: ['GET', 'POST'],
+    usage: 'sql <dbms> "select ..."',
+    async execute (command, ctx) {
+      seen.push({ command, method: ctx.method, headers: { ...ctx.headers } })
+      if (command.includes('nosuchtable')) throw new FedlakeError('TEST_UNKNOWN_TABLE', 'table nosuchtable not found')
+      return { kind: 'json', body: { Query: [{ 'count(*)': 3 }] } }
+    }
+  },
+  {
+    words: ['get', 'things'],
+    methods: ['GET'],
+    usage: 'get things',
+    async execute (command) {
+      return { kind: 'table', columns: ['name', 'count'], rows: [['a', 1], ['bb', 22]], preferJson: command.includes('format = json') }
+    }
+  },
+  {
+    words: ['blockchain', 'insert'],
+    methods: ['POST'],
+    usage: 'blockchain insert where policy = {...}',
+    async execute () { return { kind: 'json', body: { ok: true } } }
+  }
+]
+
+const puts: PutRequest[] = []
+const app = buildRestApp({
+  nodeName: 'n1',
+  logger: silentLogger,
+  router: createCommandRouter(handlers),
+  put: async (req) => { puts.push(req); return { rows: 2 } }
+})
+const AL = { 'user-agent': 'AnyLog/1.23' }
+
+describe('REST app (EdgeLake contract)', () => {
+  after(async () => { await app.close() })
+
+  it('runs a command from the command header and returns JSON', async () => {
+    const res = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'sql kubearmor format=json "select count(*) from logs"' } })
+    assert.equal(res.statusCode, 200)
+    assert.deepEqual(res.json(), { Query: [{ 'count(*)': 3 }] })
+    assert.equal(res.headers['access-control-allow-origin'], '*')
+  })
+
+  it('accepts AnyLog-Agent, URL ?key=value pairs and POST JSON bodies', async () => {
+    seen.length = 0
+    await app.inject({ method: 'GET', url: '/?User-Agent=AnyLog/1.23?destination=network?command=sql%20d%20select%201', headers: { 'user-agent': 'Mozilla/5.0' } })
+    await app.inject({ method: 'POST', url: '/', headers: { 'anylog-agent': 'AnyLog/1.23', 'content-type': 'application/json' }, payload: JSON.stringify({ command: 'sql d select 2', subset: 'true' }) })
+    await app.inject({ method: 'POST', url: '/', headers: { ...AL, 'content-type': 'application/json' }, payload: JSON.stringify({ dbms: 'd', sql: 'select 3' }) })
+    assert.deepEqual(seen.map(s => s.command), ['sql d select 1', 'sql d select 2', 'sql d select 3'])
+    assert.equal(seen[0]?.headers.destination, 'network')
+    assert.equal(seen[1]?.headers.subset, 'true')
+    assert.equal(seen[2]?.headers.destination, 'network')
+  })
+
+  it('answers a bare curl GET as get status and an unknown agent GET with an empty 200', async () => {
+    const curl = await app.inject({ method: 'GET', url: '/', headers: { 'user-agent': 'curl/8.0' } })
+    assert.equal(curl.body, 'n1 running')
+    const browser = await app.inject({ method: 'GET', url: '/', headers: { 'user-agent': 'Mozilla/5.0' } })
+    assert.equal(browser.statusCode, 200)
+    assert.equal(browser.body, '')
+  })
+
+  it('renders table replies as text by default and JSON on request', async () => {
+    const text = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'get things' } })
+    assert.match(text.headers['content-type'] ?? '', /text\/plain/)
+    assert.equal(text.body, 'name count\n---- -----\na        1\nbb      22\n')
+    const json = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'get things where format = json' } })
+    assert.deepEqual(json.json(), [{ name: 'a', count: 1 }, { name: 'bb', count: 22 }])
+  })
+
+  it('gives EdgeLake error bodies with real HTTP statuses', async () => {
+    const wrongMethod = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'blockchain insert where policy = {}' } })
+    assert.equal(wrongMethod.statusCode, 400)
+    assert.equal(wrongMethod.json().err_code, 156)
+    assert.equal(wrongMethod.json().err_text, 'Wrong HTTP method used')
+    const unknown = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'frobnicate now' } })
+    assert.equal(unknown.statusCode, 400)
+    assert.equal(unknown.json().code, 'COMMAND_UNKNOWN')
+    const failing = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'sql d "select * from nosuchtable"' } })
+    assert.equal(failing.json().local_msg, 'table nosuchtable not found')
+    assert.equal(failing.json().node, 'n1')
+    const badJson = await app.inject({ method: 'POST', url: '/', headers: { ...AL, 'content-type': 'application/json' }, payload: '{"command": ' })
+    assert.equal(badJson.statusCode, 400)
+    assert.equal(badJson.json().code, 'REST_BAD_BODY')
+  })
+
+  it('answers CORS preflight with the EdgeLake request headers allowed', async () => {
+    const res = await app.inject({ method: 'OPTIONS', url: '/', headers: { origin: 'http://grafana', 'access-control-request-method': 'POST' } })
+    assert.equal(res.statusCode, 204)
+    assert.match(String(res.headers['access-control-allow-headers']), /command/)
+  })
+
+  it('passes PUT bodies with their headers to the ingest handler and replies like EdgeLake', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/', headers: { ...AL, type: 'json', dbms: 'Test', table: 'Readings', mode: 'streaming', 'content-type': 'application/json' }, payload: '{"a":1}\n{"a":2}' })
+    assert.equal(res.statusCode, 200)
+    assert.equal(res.json()['AnyLog.status'], 'Success')
+    assert.match(res.json()['AnyLog.hash'], /^[0-9a-f]{32}$/)
+    assert.deepEqual({ dbms: puts[0]?.dbms, table: puts[0]?.table, body: puts[0]?.body.toString() }, { dbms: 'test', table: 'readings', body: '{"a":1}\n{"a":2}' })
+    const noTable = await app.inject({ method: 'PUT', url: '/', headers: { ...AL, dbms: 'x' }, payload: '{}' })
+    assert.equal(noTable.statusCode, 400)
+    assert.equal(noTable.json().code, 'PUT_BAD_HEADERS')
+  })
+})
+
+describe('REST server', () => {
+  const server = createRestServer({ host: '127.0.0.1', port: 0, nodeName: 'n1', logger: silentLogger, router: createCommandRouter(handlers) })
+  before(async () => { await server.start() })
+  after(async () => { await server.stop() })
+
+  it('serves real HTTP on a random port and refuses PUT without the operator role', async () => {
+    const res = await fetch(server.url(), { headers: { ...AL, command: 'get status' } })
+    assert.equal(await res.text(), 'n1 running')
+    const put = await fetch(server.url(), { method: 'PUT', headers: { ...AL, dbms: 'd', table: 't' }, body: '{}' })
+    assert.equal(put.status, 409)
+    assert.equal(((await put.json()) as { code: string }).code, 'ROLE_NOT_ENABLED')
+  })
+})
+
+describe('request parsing', () => {
+  it('splits EdgeLake URL pairs and keeps a command with spaces and quotes', () => {
+    assert.deepEqual(parseUrlPairs('/?User-Agent=AnyLog/1.23?command=sql%20d%20format=table%20%22select%201%22'), {
+      'user-agent': 'AnyLog/1.23', command: 'sql d format=table "select 1"'
+    })
+    const r = readEdgeLakeRequest({ method: 'GET', url: '/', headers: { 'anylog-agent': 'AnyLog/1.23', 'user-agent': 'Mozilla' } })
+    assert.equal(r.agent, 'anylog')
+  })
+})
