@@ -1,0 +1,86 @@
+/**
+ * Test harness for multi-process tests: spawns `fedlake <sub>` children, waits for their `ready` line,
+ * keeps their output for failure messages and makes sure every child is gone when the test ends.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const FEDLAKE_BIN = fileURLToPath(new URL('../../packages/cli/bin/fedlake.js', import.meta.url))
+
+export interface Child {
+  readonly proc: ChildProcessWithoutNullStreams
+  /** Fields of the ready line: `ready rest=http://... p2p=...` gives { rest, p2p }. */
+  readonly ready: Record<string, string>
+  output(): string
+  /** Sends the signal and waits for exit; SIGKILL after `graceMs`. Resolves to the exit code (or signal name). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | string>
+}
+
+const live = new Set<ChildProcessWithoutNullStreams>()
+process.on('exit', () => { for (const p of live) p.kill('SIGKILL') })
+
+export async function startFedlake (args: string[], options: { readyTimeoutMs?: number, env?: Record<string, string> } = {}): Promise<Child> {
+  const proc = spawn(process.execPath, [FEDLAKE_BIN, ...args], {
+    env: { ...process.env, FEDLAKE_LOG_LEVEL: process.env.FEDLAKE_LOG_LEVEL ?? 'warn', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  live.add(proc)
+  let out = ''
+  const exited = new Promise<number | string>(resolve => {
+    proc.once('exit', (code, signal) => { live.delete(proc); resolve(code ?? signal ?? -1) })
+  })
+  proc.stdout.setEncoding('utf8')
+  proc.stderr.setEncoding('utf8')
+  proc.stderr.on('data', (d: string) => { out += d; if (out.length > 200_000) out = out.slice(-100_000) })
+  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
+    let buf = ''
+    const timer = setTimeout(() => { reject(new Error(`no ready line from fedlake ${args.join(' ')} within ${options.readyTimeoutMs ?? 30_000} ms\n${out}`)) }, options.readyTimeoutMs ?? 30_000)
+    proc.stdout.on('data', (d: string) => {
+      out += d
+      buf += d
+      const line = buf.split('\n').find(l => l.startsWith('ready '))
+      if (line !== undefined) {
+        clearTimeout(timer)
+        resolve(Object.fromEntries(line.slice(6).trim().split(/\s+/).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))
+      }
+    })
+    void exited.then(code => { clearTimeout(timer); reject(new Error(`fedlake ${args.join(' ')} exited (${code}) before ready\n${out}`)) })
+  })
+  return {
+    proc,
+    ready,
+    output: () => out,
+    async stop (signal = 'SIGTERM', graceMs = 15_000) {
+      if (proc.exitCode !== null || proc.signalCode !== null) return await exited
+      proc.kill(signal)
+      const timer = setTimeout(() => { proc.kill('SIGKILL') }, graceMs)
+      try { return await exited } finally { clearTimeout(timer) }
+    }
+  }
+}
+
+export function tempDir (prefix: string): { path: string, remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `fedlake-${prefix}-`))
+  return { path, remove: () => { rmSync(path, { recursive: true, force: true }) } }
+}
+
+export interface RestReply { status: number, text: string, json(): unknown }
+
+/** One EdgeLake command over REST, as curl would send it. */
+export async function restCommand (url: string, command: string, options: { method?: 'GET' | 'POST', headers?: Record<string, string> } = {}): Promise<RestReply> {
+  const res = await fetch(url, { method: options.method ?? 'GET', headers: { 'User-Agent': 'AnyLog/1.23', command, ...options.headers } })
+  const text = await res.text()
+  return { status: res.status, text, json: () => JSON.parse(text) as unknown }
+}
+
+/** Runs `sql <dbms> format=json and stat=false "<sql>"` locally on a node and returns the rows. */
+export async function localQuery (url: string, dbms: string, sql: string): Promise<Record<string, unknown>[]> {
+  const reply = await restCommand(url, `sql ${dbms} format=json and stat=false "${sql}"`)
+  if (reply.status !== 200) throw new Error(`query failed (${reply.status}): ${reply.text}`)
+  const body = reply.json() as { Query?: Record<string, unknown>[], reply?: string }
+  return body.Query ?? []
+}
