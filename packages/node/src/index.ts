@@ -2,6 +2,8 @@
  * @packageDocumentation
  * The composition root: a fedlake node with its roles, its REST server and its command router.
  */
+export { createFedlakeNode } from './fedlake-node.js'
+export type { FedlakeNode, FedlakeNodeComponents } from './fedlake-node.js'
 export { createCommandRouter } from './command-router.js'
 export type { CommandRouter } from './command-router.js'
 export { NODE_ERRORS } from './errors.js'

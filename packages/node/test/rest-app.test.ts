@@ -79,7 +79,7 @@ describe('REST app (EdgeLake contract)', () => {
 
   it('renders table replies as text by default and JSON on request', async () => {
     const text = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'get things' } })
-    assert.match(text.headers['content-type'] ?? '', /text\/plain/)
+    assert.match(String(text.headers['content-type']), /text\/plain/)
     assert.equal(text.body, 'name count\n---- -----\na        1\nbb      22\n')
     const json = await app.inject({ method: 'GET', url: '/', headers: { ...AL, command: 'get things where format = json' } })
     assert.deepEqual(json.json(), [{ name: 'a', count: 1 }, { name: 'bb', count: 22 }])

@@ -1,11 +1,81 @@
+import { parseArgs } from 'node:util'
+import { configFromStrings, createLogger, loadNodeConfig } from '@fedlake/core'
+import type { LogLevel } from '@fedlake/core'
+import { createFedlakeNode } from '@fedlake/node'
 import type { CliCommand } from '../command.js'
+import { UsageError } from '../command.js'
+
+const HELP = `Usage: fedlake node [options]
+
+Runs one fedlake node. Roles: 'operator' pulls KubeArmor streams into a local DuckDB and answers
+sub-queries; 'query' accepts SQL over REST and fans it out. Prints 'ready rest=... p2p=...' when up.
+Every option can also be set in the JSON config file or by environment variable (docs/configuration.md).
+
+Options:
+  --config FILE           JSON config file
+  --name NAME             node name (FEDLAKE_NAME; default fedlake-<hostname>)
+  --roles LIST            operator,query (FEDLAKE_ROLES; default both)
+  --host H                address to bind and advertise (FEDLAKE_HOST; default 127.0.0.1)
+  --rest-port P           REST port, 0 = any free port (FEDLAKE_REST_PORT; default 32349)
+  --p2p-port P            libp2p port, 0 = any free port (FEDLAKE_P2P_PORT; default 32348)
+  --data-dir D            DuckDB files, keys and metadata (FEDLAKE_DATA_DIR; default .fedlake/data)
+  --seeds LIST            host:port of nodes to join (FEDLAKE_SEEDS)
+  --kubearmor LIST        KubeArmor endpoints host:port to pull (FEDLAKE_KUBEARMOR)
+  --dbms NAME             database for the KubeArmor tables (FEDLAKE_DBMS; default kubearmor)
+  --cluster NAME          cluster of this operator (FEDLAKE_CLUSTER; default <name>-cluster)
+  --network-name NAME     network name (FEDLAKE_NETWORK_NAME; default fedlake)
+  --network-key-file F    pre-shared network key; nodes without it cannot connect (FEDLAKE_NETWORK_KEY_FILE)
+  --mapping-file F        JSON mapping policies replacing the built-in KubeArmor ones (FEDLAKE_MAPPING_FILE)
+  --log-level L           debug|info|warn|error|silent (FEDLAKE_LOG_LEVEL; default info)
+  -h, --help              this text
+`
+
+const FLAG_TO_KEY: Record<string, string> = {
+  name: 'name',
+  roles: 'roles',
+  host: 'host',
+  'rest-port': 'restPort',
+  'p2p-port': 'p2pPort',
+  'data-dir': 'dataDir',
+  seeds: 'seeds',
+  kubearmor: 'kubearmor',
+  dbms: 'dbms',
+  cluster: 'cluster',
+  'network-name': 'metadata.networkName',
+  'network-key-file': 'metadata.networkKeyFile',
+  'mapping-file': 'ingest.mappingFile',
+  'log-level': 'logLevel'
+}
 
 export const nodeCommand: CliCommand = {
   name: 'node',
-  summary: 'not yet available',
-  help: 'fedlake node: not yet available\n',
-  async run () {
-    process.stderr.write('fedlake node: not yet available\n')
-    return 1
+  summary: 'run one fedlake node (operator and/or query role)',
+  help: HELP,
+  async run (argv) {
+    const options = Object.fromEntries([...Object.keys(FLAG_TO_KEY), 'config'].map(k => [k, { type: 'string' as const }]))
+    let values: Record<string, string | undefined>
+    try {
+      values = parseArgs({ args: argv, options, allowPositionals: false }).values as Record<string, string | undefined>
+    } catch (err) { throw new UsageError((err as Error).message) }
+    const flat: Record<string, string | undefined> = {}
+    for (const [flag, key] of Object.entries(FLAG_TO_KEY)) flat[key] = values[flag]
+    const config = loadNodeConfig({ file: values.config, env: process.env, overrides: configFromStrings(flat) })
+    const logger = createLogger({ level: config.logLevel as LogLevel, component: 'node', fields: { node: config.name } })
+    const node = createFedlakeNode(config, { logger })
+    await node.start()
+    process.stdout.write(`ready rest=${node.restUrl()} p2p=${node.p2pAddresses().join(',') || '-'} name=${config.name} roles=${config.roles.join(',')}\n`)
+
+    await new Promise<void>(resolve => {
+      let stopping = false
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stopping) { logger.warn('second signal: exiting without waiting', { signal }); process.exit(130) }
+        stopping = true
+        logger.info('stopping', { signal })
+        node.stop().then(resolve, (err: unknown) => { logger.error('stop failed', { error: (err as Error).message }); resolve() })
+      }
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+    })
+    return 0
   }
 }

@@ -89,7 +89,7 @@ function parseTimeoutMs (value: string | undefined, fallback: number): number {
 
 export function buildRestApp (init: RestAppInit): FastifyInstance {
   const bodyLimit = init.bodyLimitBytes ?? 64 * 1024 * 1024
-  const app = Fastify({ logger: false, bodyLimit, disableRequestLogging: true })
+  const app = Fastify({ logger: false, bodyLimit })
   const log = init.logger
 
   app.removeAllContentTypeParsers()
