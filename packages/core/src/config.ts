@@ -162,3 +162,6 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
   const config = { ...parsed.data, cluster: parsed.data.cluster ?? `${parsed.data.name}-cluster` }
   return deepFreeze(config)
 }
+
+export type IngestConfig = z.infer<typeof IngestConfigSchema>
+export type MetadataConfig = z.infer<typeof MetadataConfigSchema>

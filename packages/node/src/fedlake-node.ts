@@ -5,10 +5,13 @@
  */
 import { startAll, stopAll } from '@fedlake/core'
 import type { Logger, NodeConfig, Startable } from '@fedlake/core'
+import { createOperatorRole } from '@fedlake/operator'
+import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestServer } from './http/rest-app.js'
+import { sqlCommandHandler } from './sql-command.js'
 
 export interface FedlakeNode extends Startable {
   readonly config: NodeConfig
@@ -26,9 +29,21 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   let rest: RestServer | undefined
   let started: Startable[] = []
 
+  const operator: OperatorRole | undefined = config.roles.includes('operator')
+    ? createOperatorRole({
+      dataDir: config.dataDir,
+      dbms: config.dbms,
+      kubearmor: config.kubearmor,
+      ingest: config.ingest,
+      logger: logger.child('operator')
+    })
+    : undefined
+
   router.register([
     statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles })),
-    helpHandler(router)
+    helpHandler(router),
+    sqlCommandHandler({ operator }),
+    ...(operator?.commandHandlers() ?? [])
   ])
 
   return {
@@ -36,8 +51,16 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     restUrl: () => rest?.url() ?? '',
     p2pAddresses: () => [],
     async start () {
-      rest = createRestServer({ host: config.host, port: config.restPort, nodeName: config.name, router, logger: logger.child('rest') })
-      started = [rest]
+      rest = createRestServer({
+        host: config.host,
+        port: config.restPort,
+        nodeName: config.name,
+        router,
+        logger: logger.child('rest'),
+        bodyLimitBytes: config.ingest.maxPutBytes,
+        put: operator === undefined ? undefined : async (req) => await operator.put(req)
+      })
+      started = [...(operator === undefined ? [] : [operator]), rest]
       await startAll(started)
       logger.info('node started', { rest: rest.url(), roles: config.roles })
     },

@@ -1,5 +1,25 @@
 /**
  * @packageDocumentation
- * @fedlake/operator
+ * The operator role: KubeArmor streams and PUT bodies into a local DuckDB, through EdgeLake-style
+ * mapping policies, and read-only SQL over that data.
  */
-export {}
+export { createOperatorRole } from './operator-role.js'
+export type { OperatorRole, OperatorRoleInit } from './operator-role.js'
+export { createDuckDbStorage } from './storage/index.js'
+export type { OperatorStorage, StorageValue, StorageQueryOptions, DuckDbStorageInit } from './storage/index.js'
+export { parseSqlCommand, formatSqlReply, validateSelect, SQL_FORMATS, SQL_OPTION_KEYS } from './sql/index.js'
+export type { SqlCommand, SqlFormat, SqlReplyOptions, NodeCount } from './sql/index.js'
+export { createPutIngestor, parsePutBody, inferSchema } from './put/index.js'
+export type { PutIngestor, PutRequest as PutIngestRequest, PutResult as PutIngestResult } from './put/index.js'
+export { createIngestPipeline } from './ingest/index.js'
+export type { IngestPipeline, IngestStats } from './ingest/index.js'
+export {
+  createKubeArmorMappings, loadMappingPolicies, defaultKubeArmorPolicies, KUBEARMOR_TABLES, REJECTS_TABLE, MappingError
+} from './mapping/index.js'
+export type { KubeArmorMappings, MappingPolicy } from './mapping/index.js'
+export {
+  createKubeArmorConnector, createGrpcClientCommands, grpcClientStatusTable, decodeLog, decodeAlert, decodeMessage
+} from './connector/index.js'
+export type { KubeArmorConnector, GrpcClientStatus } from './connector/index.js'
+export { STORAGE_ERRORS, SQL_ERRORS, PUT_ERRORS } from './errors-storage.js'
+export { INGEST_ERRORS } from './errors-ingest.js'

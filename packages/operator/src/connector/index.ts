@@ -1,0 +1,11 @@
+export { createKubeArmorConnector } from './kubearmor-connector.js'
+export type { KubeArmorConnector, KubeArmorConnectorInit } from './kubearmor-connector.js'
+export { grpcClientStatusTable, createGrpcClientCommands, GRPC_CLIENT_COLUMNS } from './status.js'
+export type { GrpcClientStatus, GrpcClientState } from './status.js'
+export {
+  decodeLog, decodeAlert, decodeMessage, decodeReplyMessage, encodeRequestMessage, encodeNonceMessage,
+  DecodeFailure, safeDeserializer
+} from './decode.js'
+export { WireFormatError } from './wire-reader.js'
+export { createBackoff } from './backoff.js'
+export type { Backoff } from './backoff.js'

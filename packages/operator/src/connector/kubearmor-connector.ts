@@ -1,0 +1,114 @@
+/**
+ * The KubeArmor connector: for every source (daemon or relay, host:port) and stream it keeps a
+ * feeder.LogService subscription alive (subscription.ts) and feeds mapped rows to the pipeline.
+ * One gRPC channel per source is shared by its streams. The only operator code that imports
+ * @grpc/* (with subscription.ts).
+ */
+import { Client, credentials } from '@grpc/grpc-js'
+import { FedlakeError, CORE_ERRORS } from '@fedlake/core'
+import type { KubeArmorStream, Logger, Startable } from '@fedlake/core'
+import type { IngestPipeline } from '../ingest/pipeline.js'
+import type { KubeArmorMappings } from '../mapping/kubearmor-mappings.js'
+import type { GrpcClientStatus } from './status.js'
+import { createSubscription } from './subscription.js'
+import type { Subscription } from './subscription.js'
+
+export interface KubeArmorConnectorInit {
+  /** KubeArmor LogService endpoints, host:port. */
+  readonly sources: readonly string[]
+  /** @default ['logs', 'alerts', 'messages'] */
+  readonly streams?: readonly KubeArmorStream[]
+  /** RequestMessage.Filter; KubeArmor accepts all/policy (alerts), all/system (logs). @default 'all' */
+  readonly filter?: string
+  readonly pipeline: Pick<IngestPipeline, 'push' | 'reject' | 'onDrain'>
+  readonly mappings: KubeArmorMappings
+  readonly logger: Logger
+  /** First re-subscribe delay (ms); doubles up to reconnectMaxMs, with jitter. @default 250 */
+  readonly reconnectInitialMs?: number
+  /** @default 10000 */
+  readonly reconnectMaxMs?: number
+  /** Deadline of the HealthCheck made before every (re)subscription. @default 5000 */
+  readonly healthCheckTimeoutMs?: number
+  /**
+   * HTTP/2 keepalive ping interval, to notice a silently dead connection (a stream may be idle for
+   * good, e.g. messages). KubeArmor's gRPC servers keep grpc-go's default enforcement (pings at
+   * most every 5 minutes, else GOAWAY), so stay above that. 0 disables. @default 360000
+   */
+  readonly keepaliveMs?: number
+}
+
+export interface KubeArmorConnector extends Startable {
+  /** One entry per (source, stream), in the order given. */
+  status(): GrpcClientStatus[]
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/
+
+export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArmorConnector {
+  const streams = init.streams ?? ['logs', 'alerts', 'messages']
+  const filter = init.filter ?? 'all'
+  const reconnectInitialMs = init.reconnectInitialMs ?? 250
+  const reconnectMaxMs = Math.max(init.reconnectMaxMs ?? 10_000, reconnectInitialMs)
+  const logger = init.logger.child('kubearmor')
+  for (const source of init.sources) {
+    if (!HOST_PORT.test(source)) throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `KubeArmor source '${source}' is not host:port`)
+  }
+
+  let clients: Client[] = []
+  let subscriptions: Subscription[] = []
+  let runs: Array<Promise<void>> = []
+  let stopDrain: (() => void) | undefined
+  let started = false
+
+  return {
+    async start () {
+      if (started) return
+      started = true
+      subscriptions = []
+      for (const source of init.sources) {
+        const keepaliveMs = init.keepaliveMs ?? 360_000
+        const client = new Client(source, credentials.createInsecure(), {
+          'grpc.initial_reconnect_backoff_ms': reconnectInitialMs,
+          'grpc.max_reconnect_backoff_ms': reconnectMaxMs,
+          ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': 20_000 } : {}),
+          // connectors (and tests) never share connections through the global subchannel pool
+          'grpc.use_local_subchannel_pool': 1
+        })
+        clients.push(client)
+        for (const stream of streams) {
+          subscriptions.push(createSubscription({
+            client,
+            source,
+            stream,
+            filter,
+            mappings: init.mappings.byStream[stream],
+            pipeline: init.pipeline,
+            logger,
+            reconnectInitialMs,
+            reconnectMaxMs,
+            healthCheckTimeoutMs: init.healthCheckTimeoutMs ?? 5000
+          }))
+        }
+      }
+      stopDrain = init.pipeline.onDrain(() => { for (const s of subscriptions) s.resume() })
+      runs = subscriptions.map(s => s.run())
+      logger.info('subscribing', { sources: init.sources, streams, filter })
+    },
+
+    async stop () {
+      if (!started) return
+      for (const s of subscriptions) s.stop()
+      await Promise.all(runs)
+      stopDrain?.()
+      for (const c of clients) c.close()
+      clients = []
+      runs = []
+      started = false
+      // the subscriptions stay, so their final statuses remain visible after stop
+    },
+
+    status () {
+      return subscriptions.map(s => s.status())
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export { createIngestPipeline } from './pipeline.js'
+export type { IngestPipeline, IngestPipelineInit, IngestStats, TableIngestStats } from './pipeline.js'
+export { createTableBuffer } from './table-buffer.js'
+export type { TableBuffer, TableBufferInit, TableBufferEvents } from './table-buffer.js'
+export type { IngestSink, IngestValue, IngestRow } from './sink.js'

@@ -1,0 +1,273 @@
+/**
+ * The ingest pipeline: rows from any source (KubeArmor connector, rejects) are buffered per table
+ * and appended to storage in batches (see table-buffer.ts for one table's loop).
+ *
+ * Memory is bounded. Above `highWaterRows` buffered rows, push() returns false and sources
+ * should pause (the connector pauses its gRPC streams, so KubeArmor's own per-subscriber queue
+ * absorbs or drops, as it does for any slow client) until a drain listener fires (buffered below
+ * half of highWaterRows). Rows pushed beyond `maxBufferedRows` are dropped and counted in
+ * `rowsDropped`; a sink that keeps failing therefore costs at most maxBufferedRows rows of memory.
+ */
+import { FedlakeError } from '@fedlake/core'
+import type { AbortOptions, Logger, Startable, TableCreatedListener, TableSchema } from '@fedlake/core'
+import { INGEST_ERRORS } from '../errors-ingest.js'
+import { rejectRow, rejectsTableSchema } from '../mapping/rejects.js'
+import type { RejectedRecord } from '../mapping/rejects.js'
+import type { IngestRow, IngestSink } from './sink.js'
+import { createTableBuffer } from './table-buffer.js'
+import type { TableBuffer } from './table-buffer.js'
+
+export interface IngestPipelineInit {
+  readonly sink: IngestSink
+  readonly logger: Logger
+  /** Rows per table that trigger a flush. @default 8192 */
+  readonly batchRows?: number
+  /** A non-empty buffer is flushed at least this often (ms). @default 1000 */
+  readonly flushIntervalMs?: number
+  /** Called once per table that ensureTable reports as newly created. */
+  readonly onTableCreated?: TableCreatedListener
+  /** Hard cap on buffered rows (all tables); rows beyond it are dropped and counted. @default 131072 */
+  readonly maxBufferedRows?: number
+  /** push() returns false at or above this many buffered rows. @default maxBufferedRows / 2 */
+  readonly highWaterRows?: number
+  /** Where reject() rows go. @default rejects table of dbms 'kubearmor' */
+  readonly rejectsTable?: TableSchema
+  /** First retry delay after a failed append; doubles up to retryMaxMs. @default 100 */
+  readonly retryInitialMs?: number
+  /** @default 5000 */
+  readonly retryMaxMs?: number
+  /** How long stop() keeps trying to store what is buffered before dropping it. @default 10000 */
+  readonly stopTimeoutMs?: number
+}
+
+export interface TableIngestStats {
+  readonly dbms: string
+  readonly table: string
+  readonly buffered: number
+  readonly committed: number
+}
+
+export interface IngestStats {
+  /** Rows accepted into buffers (including rejects rows). */
+  readonly rowsReceived: number
+  readonly rowsCommitted: number
+  /** Records that failed decoding or mapping (each became one rejects row). */
+  readonly rowsRejected: number
+  /** Rows not stored: memory cap reached, pushed after stop, or still failing at stop. */
+  readonly rowsDropped: number
+  readonly rowsBuffered: number
+  /** Successful appends. */
+  readonly flushes: number
+  readonly appendFailures: number
+  readonly tablesCreated: number
+  readonly lastError: string | null
+  readonly lastErrorAt: string | null
+  readonly tables: readonly TableIngestStats[]
+}
+
+export interface IngestPipeline extends Startable {
+  /** Buffers one row. False: at the high-water mark (pause the source) or the row was dropped. */
+  push(schema: TableSchema, row: IngestRow): boolean
+  pushRows(schema: TableSchema, rows: readonly IngestRow[]): boolean
+  /** Records a record that failed decoding or mapping in the rejects table. */
+  reject(rejected: RejectedRecord): boolean
+  /** Called when buffered rows fall back below half the high-water mark after push() returned false. */
+  onDrain(listener: () => void): () => void
+  /** Resolves when every row pushed before the call is committed. Rejects only when aborted. */
+  flush(options?: AbortOptions): Promise<void>
+  stats(): IngestStats
+}
+
+const DROP_LOG_INTERVAL_MS = 10_000
+const FAILURE_LOG_INTERVAL_MS = 10_000
+
+export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline {
+  const logger = init.logger
+  const maxBufferedRows = init.maxBufferedRows ?? 131_072
+  const highWaterRows = Math.min(init.highWaterRows ?? Math.floor(maxBufferedRows / 2), maxBufferedRows)
+  const lowWaterRows = Math.floor(highWaterRows / 2)
+  const rejectsTable = init.rejectsTable ?? rejectsTableSchema('kubearmor')
+  const stopTimeoutMs = init.stopTimeoutMs ?? 10_000
+
+  const bySchema = new WeakMap<TableSchema, TableBuffer>()
+  const byFingerprint = new Map<string, TableBuffer>()
+  const drainListeners = new Set<() => void>()
+  const listenerCalls = new Set<Promise<void>>()
+
+  let stopped = false
+  let needDrain = false
+  let buffered = 0
+  let received = 0
+  let committed = 0
+  let rejected = 0
+  let dropped = 0
+  let flushes = 0
+  let appendFailures = 0
+  let tablesCreated = 0
+  let lastError: string | null = null
+  let lastErrorAt: string | null = null
+  let lastDropLog = 0
+  let lastFailureLog = 0
+
+  const release = (rows: number): void => {
+    buffered -= rows
+    if (needDrain && buffered <= lowWaterRows) {
+      needDrain = false
+      for (const listener of [...drainListeners]) {
+        try { listener() } catch (err) { logger.warn('drain listener failed', { err }) }
+      }
+    }
+  }
+
+  const events = {
+    created (schema: TableSchema) {
+      tablesCreated++
+      logger.info('table created', { dbms: schema.dbms, table: schema.table })
+      const listener = init.onTableCreated
+      if (listener === undefined) return
+      const call = Promise.resolve().then(() => listener(schema)).catch((err: unknown) => {
+        logger.warn('onTableCreated listener failed', { dbms: schema.dbms, table: schema.table, err })
+      })
+      listenerCalls.add(call)
+      void call.finally(() => listenerCalls.delete(call))
+    },
+    committed (rows: number) {
+      committed += rows
+      flushes++
+      release(rows)
+    },
+    dropped (rows: number) {
+      dropped += rows
+      release(rows)
+    },
+    appendFailed (err: unknown, schema: TableSchema, attempt: number) {
+      appendFailures++
+      lastError = `${schema.dbms}.${schema.table}: ${err instanceof Error ? err.message : String(err)}`
+      lastErrorAt = new Date().toISOString()
+      const now = Date.now()
+      if (attempt === 1 || now - lastFailureLog >= FAILURE_LOG_INTERVAL_MS) {
+        lastFailureLog = now
+        logger.warn('append failed; rows kept and retried', {
+          code: INGEST_ERRORS.INGEST_APPEND_FAILED, dbms: schema.dbms, table: schema.table, attempt, buffered, err
+        })
+      }
+    },
+    recovered (schema: TableSchema, failures: number) {
+      logger.info('append recovered', { dbms: schema.dbms, table: schema.table, failures })
+    }
+  }
+
+  const bufferFor = (schema: TableSchema): TableBuffer => {
+    let buffer = bySchema.get(schema)
+    if (buffer !== undefined) return buffer
+    // equal schemas share a buffer; the same table with other columns gets its own (storage adds columns)
+    const fingerprint = `${schema.dbms}.${schema.table}(${schema.columns.map(c => `${c.name} ${c.type}`).join(',')})`
+    buffer = byFingerprint.get(fingerprint)
+    if (buffer === undefined) {
+      buffer = createTableBuffer({
+        schema,
+        sink: init.sink,
+        events,
+        ...(init.batchRows !== undefined ? { batchRows: init.batchRows } : {}),
+        ...(init.flushIntervalMs !== undefined ? { flushIntervalMs: init.flushIntervalMs } : {}),
+        ...(init.retryInitialMs !== undefined ? { retryInitialMs: init.retryInitialMs } : {}),
+        ...(init.retryMaxMs !== undefined ? { retryMaxMs: init.retryMaxMs } : {})
+      })
+      byFingerprint.set(fingerprint, buffer)
+    }
+    bySchema.set(schema, buffer)
+    return buffer
+  }
+
+  const refuse = (rows: number, why: string): false => {
+    dropped += rows
+    const now = Date.now()
+    if (now - lastDropLog >= DROP_LOG_INTERVAL_MS) {
+      lastDropLog = now
+      logger.warn('rows dropped', { code: INGEST_ERRORS.INGEST_UNAVAILABLE, why, droppedTotal: dropped, buffered })
+    }
+    return false
+  }
+
+  const push = (schema: TableSchema, row: IngestRow): boolean => {
+    if (stopped) return refuse(1, 'pipeline stopped')
+    if (buffered >= maxBufferedRows) { needDrain = true; return refuse(1, 'buffer cap reached') }
+    buffered++
+    received++
+    bufferFor(schema).add(row)
+    if (buffered >= highWaterRows) { needDrain = true; return false }
+    return true
+  }
+
+  const flushAll = async (options: AbortOptions = {}): Promise<void> => {
+    const all = Promise.all([...byFingerprint.values()].map(async b => { await b.flush() })).then(() => undefined)
+    const signal = options.signal
+    if (signal === undefined) { await all; return }
+    signal.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      all.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+    })
+  }
+
+  return {
+    async start () {},
+
+    async stop () {
+      if (stopped) return
+      stopped = true
+      try {
+        await flushAll({ signal: AbortSignal.timeout(stopTimeoutMs) })
+      } catch {
+        let lost = 0
+        for (const b of byFingerprint.values()) lost += b.abandon()
+        logger.error('stop: buffered rows could not be stored in time and were dropped', {
+          code: INGEST_ERRORS.INGEST_UNAVAILABLE, dropped: lost, lastError
+        })
+      }
+      await Promise.allSettled([...listenerCalls])
+    },
+
+    push,
+
+    pushRows (schema, rows) {
+      let ok = true
+      for (const row of rows) ok = push(schema, row)
+      return ok
+    },
+
+    reject (record) {
+      rejected++
+      return push(rejectsTable, rejectRow(record))
+    },
+
+    onDrain (listener) {
+      drainListeners.add(listener)
+      return () => { drainListeners.delete(listener) }
+    },
+
+    async flush (options) {
+      if (stopped && buffered > 0) throw new FedlakeError(INGEST_ERRORS.INGEST_UNAVAILABLE, 'the ingest pipeline is stopped')
+      await flushAll(options)
+    },
+
+    stats () {
+      return {
+        rowsReceived: received,
+        rowsCommitted: committed,
+        rowsRejected: rejected,
+        rowsDropped: dropped,
+        rowsBuffered: buffered,
+        flushes,
+        appendFailures,
+        tablesCreated,
+        lastError,
+        lastErrorAt,
+        tables: [...byFingerprint.values()].map(b => ({
+          dbms: b.schema.dbms, table: b.schema.table, buffered: b.buffered, committed: b.committed
+        }))
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * What the ingest pipeline needs from storage: the append half of OperatorStorage, so tests can
+ * pass a small in-memory fake and the real DuckDB store fits as it is.
+ */
+import type { OperatorStorage, StorageValue } from '../storage/index.js'
+
+/** A stored value; TIMESTAMP is epoch microseconds as number. */
+export type IngestValue = StorageValue
+
+export type IngestRow = readonly IngestValue[]
+
+/** ensureTable: true when this call created the table; appendRows: atomic, resolves when committed. */
+export type IngestSink = Pick<OperatorStorage, 'ensureTable' | 'appendRows'>

@@ -1,0 +1,179 @@
+/**
+ * Rows waiting for one table. A single append loop per table keeps rows in arrival order:
+ *
+ *   add() ──> pending ──(batchRows reached | oldest row flushIntervalMs old | flush())──> appendRows
+ *                ^                                                                        │ fails
+ *                └──────────── rows put back in front, retried with backoff ──────────────┘
+ *
+ * While one append is in flight new rows gather in `pending`, so under load the batches grow
+ * to the append latency (group commit) up to maxAppendRows.
+ */
+import { delay } from '@fedlake/core'
+import type { TableSchema } from '@fedlake/core'
+import type { IngestRow, IngestSink } from './sink.js'
+
+export interface TableBufferEvents {
+  /** ensureTable returned true (this call created the table). */
+  created(schema: TableSchema): void
+  committed(rows: number): void
+  /** Rows that will never be stored (abandoned at stop). */
+  dropped(rows: number): void
+  appendFailed(err: unknown, schema: TableSchema, attempt: number): void
+  recovered(schema: TableSchema, failures: number): void
+}
+
+export interface TableBufferInit {
+  readonly schema: TableSchema
+  readonly sink: IngestSink
+  readonly events: TableBufferEvents
+  /** @default 8192 */
+  readonly batchRows?: number
+  /** @default 1000 */
+  readonly flushIntervalMs?: number
+  /** Largest single append. @default 4 * batchRows */
+  readonly maxAppendRows?: number
+  /** @default 100 */
+  readonly retryInitialMs?: number
+  /** @default 5000 */
+  readonly retryMaxMs?: number
+}
+
+export interface TableBuffer {
+  readonly schema: TableSchema
+  /** Rows not yet committed (pending and in flight). */
+  readonly buffered: number
+  readonly committed: number
+  add(row: IngestRow): void
+  /** Resolves once every row added before the call is committed (or dropped by abandon()). */
+  flush(): Promise<void>
+  /** Gives up: drops what is pending, stops retrying; returns the number of rows dropped. */
+  abandon(): number
+}
+
+export function createTableBuffer (init: TableBufferInit): TableBuffer {
+  const { schema, sink, events } = init
+  const batchRows = init.batchRows ?? 8192
+  const flushIntervalMs = init.flushIntervalMs ?? 1000
+  const maxAppendRows = init.maxAppendRows ?? 4 * batchRows
+  const retryInitialMs = init.retryInitialMs ?? 100
+  const retryMaxMs = init.retryMaxMs ?? 5000
+
+  let pending: IngestRow[] = []
+  /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
+  let pendingSince = 0
+  let inFlight = 0
+  let received = 0
+  /** Rows committed or dropped, in arrival order: row n is settled when settled > n. */
+  let settled = 0
+  let committed = 0
+  let forceUntil = 0
+  let ensured = false
+  let abandoned = false
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let failures = 0
+  let retryDelay = retryInitialMs
+  let retryAbort = new AbortController()
+  const waiters: Array<{ target: number, resolve: () => void }> = []
+
+  const settle = (rows: number): void => {
+    settled += rows
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i] as { target: number, resolve: () => void }
+      if (w.target <= settled) { waiters.splice(i, 1); w.resolve() }
+    }
+  }
+
+  const due = (): boolean => pending.length > 0 && !abandoned && (
+    pending.length >= batchRows || settled + inFlight < forceUntil || Date.now() - pendingSince >= flushIntervalMs)
+
+  const armTimer = (): void => {
+    if (timer !== undefined || pending.length === 0 || abandoned) return
+    const wait = Math.max(0, pendingSince + flushIntervalMs - Date.now())
+    timer = setTimeout(() => { timer = undefined; kick() }, wait)
+    timer.unref()
+  }
+
+  const appendOnce = async (batch: IngestRow[]): Promise<void> => {
+    if (!ensured) {
+      const created = await sink.ensureTable(schema)
+      ensured = true
+      if (created) events.created(schema)
+    }
+    await sink.appendRows(schema, batch)
+  }
+
+  const run = async (): Promise<void> => {
+    while (due()) {
+      const batch = pending.length <= maxAppendRows ? pending : pending.slice(0, maxAppendRows)
+      pending = batch === pending ? [] : pending.slice(maxAppendRows)
+      if (pending.length > 0) pendingSince = Date.now()
+      inFlight = batch.length
+      try {
+        await appendOnce(batch)
+        inFlight = 0
+        committed += batch.length
+        events.committed(batch.length)
+        if (failures > 0) events.recovered(schema, failures)
+        failures = 0
+        retryDelay = retryInitialMs
+        settle(batch.length)
+      } catch (err) {
+        inFlight = 0
+        if (abandoned) {
+          events.dropped(batch.length)
+          settle(batch.length)
+          return
+        }
+        pending = pending.length === 0 ? batch : batch.concat(pending)
+        pendingSince = 0
+        failures++
+        events.appendFailed(err, schema, failures)
+        try { await delay(retryDelay, retryAbort.signal) } catch { return }
+        retryDelay = Math.min(retryDelay * 2, retryMaxMs)
+      }
+    }
+  }
+
+  function kick (): void {
+    if (running) return
+    running = true
+    void run().finally(() => {
+      running = false
+      if (due()) kick()
+      else armTimer()
+    })
+  }
+
+  return {
+    schema,
+    get buffered () { return pending.length + inFlight },
+    get committed () { return committed },
+    add (row) {
+      if (pending.length === 0) pendingSince = Date.now()
+      pending.push(row)
+      received++
+      if (pending.length >= batchRows) kick()
+      else armTimer()
+    },
+    flush () {
+      const target = received
+      if (settled >= target) return Promise.resolve()
+      forceUntil = Math.max(forceUntil, target)
+      const done = new Promise<void>(resolve => { waiters.push({ target, resolve }) })
+      kick()
+      return done
+    },
+    abandon () {
+      abandoned = true
+      if (timer !== undefined) { clearTimeout(timer); timer = undefined }
+      retryAbort.abort()
+      retryAbort = new AbortController()
+      const dropped = pending.length
+      pending = []
+      if (dropped > 0) events.dropped(dropped)
+      settle(dropped)
+      return dropped
+    }
+  }
+}

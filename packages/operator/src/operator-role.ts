@@ -1,0 +1,117 @@
+/**
+ * The operator role of a node: DuckDB storage, REST PUT ingestion, and the KubeArmor connector feeding
+ * the batching pipeline through the mapping policies. Start: storage, pipeline, connector.
+ * Stop: connector first (no new rows), then the pipeline flushes everything it received, then storage closes.
+ */
+import { join } from 'node:path'
+import { silentLogger } from '@fedlake/core'
+import type { CommandHandler, IngestConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import { createGrpcClientCommands, createKubeArmorConnector } from './connector/index.js'
+import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
+import { createIngestPipeline } from './ingest/index.js'
+import type { IngestPipeline, IngestStats } from './ingest/index.js'
+import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
+import { createPutIngestor } from './put/index.js'
+import type { PutRequest, PutResult } from './put/index.js'
+import { createDuckDbStorage } from './storage/index.js'
+import type { OperatorStorage, StorageQueryOptions } from './storage/index.js'
+
+export interface OperatorRoleInit {
+  /** The node's data directory; DuckDB files go to `<dataDir>/duckdb/<dbms>.duckdb`. */
+  readonly dataDir: string
+  /** Database of the KubeArmor tables. */
+  readonly dbms: string
+  /** KubeArmor LogService endpoints (host:port). */
+  readonly kubearmor: readonly string[]
+  readonly ingest: IngestConfig
+  readonly logger?: Logger
+  /** Called once for every table this operator creates (the metadata layer announces it). */
+  readonly onTableCreated?: TableCreatedListener
+}
+
+export interface OperatorRole extends Startable {
+  readonly storage: OperatorStorage
+  put(request: PutRequest): Promise<PutResult>
+  /** One validated read-only SELECT over this operator's own data. */
+  query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
+  grpcClients(): GrpcClientStatus[]
+  ingestStats(): IngestStats
+  commandHandlers(): CommandHandler[]
+}
+
+export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
+  const logger = init.logger ?? silentLogger
+  const storage = createDuckDbStorage({ dataDir: join(init.dataDir, 'duckdb'), logger: logger.child('storage') })
+  const mappings = createKubeArmorMappings({ dbms: init.dbms, policies: loadMappingPolicies(init.ingest.mappingFile, { dbms: init.dbms }) })
+  const pipeline: IngestPipeline = createIngestPipeline({
+    sink: storage,
+    logger: logger.child('ingest'),
+    batchRows: init.ingest.batchRows,
+    flushIntervalMs: init.ingest.flushIntervalMs,
+    rejectsTable: mappings.rejects,
+    onTableCreated: init.onTableCreated
+  })
+  const connector: KubeArmorConnector | undefined = init.kubearmor.length === 0
+    ? undefined
+    : createKubeArmorConnector({
+      sources: init.kubearmor,
+      pipeline,
+      mappings,
+      logger: logger.child('connector'),
+      reconnectInitialMs: init.ingest.reconnectInitialMs,
+      reconnectMaxMs: init.ingest.reconnectMaxMs
+    })
+  const putIngestor = createPutIngestor({ storage, logger: logger.child('put'), onTableCreated: init.onTableCreated })
+  const grpcClients = (): GrpcClientStatus[] => connector?.status() ?? []
+
+  return {
+    storage,
+    put: async (request) => await putIngestor.ingest(request),
+    query: async (dbms, sql, options) => await storage.query(dbms, sql, options),
+    grpcClients,
+    ingestStats: () => pipeline.stats(),
+    commandHandlers: () => [...createGrpcClientCommands(grpcClients), streamingHandler(() => pipeline.stats())],
+    async start () {
+      await storage.start()
+      await pipeline.start()
+      try {
+        await connector?.start()
+      } catch (err) {
+        await pipeline.stop()
+        await storage.stop()
+        throw err
+      }
+      logger.info('operator started', { dbms: init.dbms, sources: init.kubearmor })
+    },
+    async stop () {
+      let first: unknown
+      for (const step of [async () => await connector?.stop(), async () => await pipeline.stop(), async () => await storage.stop()]) {
+        try { await step() } catch (err) { first ??= err }
+      }
+      const stats = pipeline.stats()
+      logger.info('operator stopped', { rowsCommitted: stats.rowsCommitted, rowsDropped: stats.rowsDropped, rowsRejected: stats.rowsRejected })
+      if (first !== undefined) throw first
+    }
+  }
+}
+
+/** `get streaming`: what the ingest pipeline holds and has committed, per table (EdgeLake has a command of that name). */
+function streamingHandler (stats: () => IngestStats): CommandHandler {
+  return {
+    words: ['get', 'streaming'],
+    methods: ['GET'],
+    usage: 'get streaming [where format = json]',
+    async execute (command) {
+      const s = stats()
+      const rows = s.tables.map(t => [t.dbms, t.table, t.buffered, t.committed])
+      rows.push(['*', '*', s.rowsBuffered, s.rowsCommitted])
+      return {
+        kind: 'table',
+        title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
+        columns: ['DBMS', 'Table', 'Buffered', 'Committed'],
+        rows,
+        preferJson: /format\s*=\s*json/i.test(command)
+      }
+    }
+  }
+}

@@ -1,0 +1,7 @@
+export { parsePutBody } from './parse-body.js'
+export type { PutRow } from './parse-body.js'
+export { columnNameOf, inferSchema, normaliseTableName } from './infer-schema.js'
+export { coerceValue } from './coerce.js'
+export { isTimestampText, parseTimestampMicros } from './timestamp.js'
+export { createPutIngestor } from './ingestor.js'
+export type { PutIngestor, PutIngestorInit, PutMode, PutRequest, PutResult } from './ingestor.js'

@@ -1,0 +1,122 @@
+/**
+ * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): parse the body, fit it to the
+ * table (inferring the schema of a new table from the whole batch, coercing to an existing table's types,
+ * adding columns for new keys), then append it in one transaction. `ingest` resolves only after the rows are
+ * committed, so an HTTP 200 means they are queryable; any refusal happens before anything is written.
+ *
+ * `mode` (EdgeLake's streaming|file) is accepted for compatibility; both commit before replying.
+ */
+import { createHash } from 'node:crypto'
+import type { ColumnSchema, JsonValue, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
+import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import { PUT_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
+import { KeyedQueue } from '../storage/keyed-queue.js'
+import type { OperatorStorage, StorageValue } from '../storage/types.js'
+import { coerceValue } from './coerce.js'
+import { inferSchema, normaliseTableName, rowColumns } from './infer-schema.js'
+import type { PutRow } from './parse-body.js'
+import { parsePutBody } from './parse-body.js'
+
+export type PutMode = 'streaming' | 'file'
+
+export interface PutRequest {
+  readonly dbms: string
+  readonly table: string
+  readonly body: string | Buffer | Uint8Array
+  /** @default 'file' (EdgeLake's default); both modes commit before resolving. */
+  readonly mode?: PutMode
+}
+
+export interface PutResult {
+  /** Rows committed. */
+  readonly rows: number
+  /** The table was created by this request. */
+  readonly created: boolean
+  /** MD5 of the body bytes, hex (EdgeLake's "AnyLog.hash"). */
+  readonly hash: string
+}
+
+export interface PutIngestorInit {
+  readonly storage: OperatorStorage
+  readonly logger?: Logger
+  /** Called once when a PUT creates a table (the metadata layer announces it). A failure is logged, not returned. */
+  readonly onTableCreated?: TableCreatedListener
+}
+
+export interface PutIngestor {
+  ingest(request: PutRequest): Promise<PutResult>
+}
+
+export function createPutIngestor (init: PutIngestorInit): PutIngestor {
+  const log = (init.logger ?? silentLogger).child('put')
+  // Requests for one table are fitted and written one at a time, so two first batches cannot infer
+  // different types for the same new column.
+  const perTable = new KeyedQueue()
+
+  return {
+    async ingest (request: PutRequest): Promise<PutResult> {
+      const dbms = normaliseTableName('dbms', request.dbms)
+      const table = normaliseTableName('table', request.table)
+      const mode = request.mode ?? 'file'
+      const rows = parsePutBody(request.body)
+      const hash = createHash('md5').update(request.body).digest('hex')
+      const created = await perTable.run(`${dbms}.${table}`, async () => {
+        try {
+          return await writeRows(init.storage, dbms, table, rows)
+        } catch (err) {
+          // The table changed under us (e.g. created by the KubeArmor connector meanwhile): fit once more.
+          if (isFedlakeError(err, STORAGE_ERRORS.STORAGE_SCHEMA_MISMATCH)) return await writeRows(init.storage, dbms, table, rows)
+          throw err
+        }
+      })
+      if (created !== undefined) {
+        log.info('table created by PUT', { dbms, table, columns: created.columns.length })
+        try {
+          await init.onTableCreated?.(created)
+        } catch (err) {
+          log.warn('onTableCreated failed', { dbms, table, error: err })
+        }
+      }
+      log.debug('rows ingested', { dbms, table, rows: rows.length, mode })
+      return { rows: rows.length, created: created !== undefined, hash }
+    }
+  }
+}
+
+/** Fits and appends; returns the schema when this call created the table. */
+async function writeRows (storage: OperatorStorage, dbms: string, table: string, rows: readonly PutRow[]): Promise<TableSchema | undefined> {
+  const existing = await storage.tableSchema(dbms, table)
+  const inferred = inferSchema(dbms, table, rows)
+  const have = new Map((existing?.columns ?? []).map(c => [c.name.toLowerCase(), c]))
+  const columns: ColumnSchema[] = inferred.columns.map(c => have.get(c.name) ?? c)
+  const added = columns.filter(c => !have.has(c.name.toLowerCase()))
+  const schema: TableSchema = { dbms, table: existing?.table ?? table, columns }
+  const values = fitRows(rows, columns)
+  let created = false
+  if (existing === undefined || added.length > 0) created = await storage.ensureTable(schema)
+  await storage.appendRows(schema, values)
+  return created ? schema : undefined
+}
+
+/** Rows as value arrays aligned with `columns`; refuses the whole batch on the first value that does not fit. */
+function fitRows (rows: readonly PutRow[], columns: readonly ColumnSchema[]): StorageValue[][] {
+  const position = new Map(columns.map((c, i) => [c.name.toLowerCase(), i]))
+  const { keysOf } = rowColumns(rows)
+  return rows.map((row, r) => {
+    const values: StorageValue[] = new Array<StorageValue>(columns.length).fill(null)
+    for (const [key, name] of keysOf(row, r)) {
+      const i = position.get(name) as number
+      const column = columns[i] as ColumnSchema
+      const raw: JsonValue | undefined = row[key]
+      const value = coerceValue(raw, column.type)
+      if (value === undefined) {
+        const shown = JSON.stringify(raw)
+        throw new FedlakeError(PUT_ERRORS.PUT_TYPE_MISMATCH,
+          `row ${r}, column ${column.name}: ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} is not a ${column.type}`,
+          { row: r, column: column.name, type: column.type })
+      }
+      values[i] = value
+    }
+    return values
+  })
+}

@@ -1,0 +1,155 @@
+/**
+ * The EdgeLake `sql` command (reference/edgelake.md §1.6):
+ *
+ *   sql <dbms> [key = value [and key = value ...]] ["]<select ...>["]
+ *
+ * Options sit between the dbms name and the SQL; an option is a word followed by `=`, so the SQL starts at
+ * the first token that is not one (or at a quoted string). Option keys are exactly EdgeLake's list; any
+ * other key is refused with COMMAND_SYNTAX ('Error Command Structure', err_code 2), as EdgeLake does.
+ */
+import { CORE_ERRORS, FedlakeError } from '@fedlake/core'
+
+export type SqlFormat = 'json' | 'json:output' | 'json:list' | 'table'
+
+export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'json:output', 'json:list', 'table']
+
+/** EdgeLake's `cmd_instructions` keys (member_cmd.py). */
+export const SQL_OPTION_KEYS: readonly string[] = [
+  'format', 'stat', 'timezone', 'dest', 'file', 'table', 'drop', 'include', 'extend', 'max_time', 'nodes',
+  'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output'
+]
+
+export interface SqlCommand {
+  /** Lower case, as EdgeLake lower-cases dbms names. */
+  readonly dbms: string
+  /** The SQL text with the optional surrounding quotes removed. */
+  readonly sql: string
+  /** @default 'json' */
+  readonly format: SqlFormat
+  /** Statistics trailer. @default true */
+  readonly stat: boolean
+  /** `timezone` option, when given. */
+  readonly timezone?: string
+  /** `max_time` option in seconds, when given. */
+  readonly maxTimeSec?: number
+  /** Every option as given (keys lower case, values with quotes removed), including the ones above. */
+  readonly options: Readonly<Record<string, string>>
+}
+
+interface Token {
+  readonly text: string
+  /** The token was a quoted string (its quotes removed in `text`). */
+  readonly quoted: boolean
+  readonly start: number
+  readonly end: number
+}
+
+export function parseSqlCommand (text: string): SqlCommand {
+  const command = text.trim()
+  const head = /^sql\s+/i.exec(command)
+  if (head === null) throw syntax('the command must start with "sql <dbms>"')
+  let pos = head[0].length
+  const dbmsToken = readToken(command, pos)
+  if (dbmsToken === undefined || dbmsToken.quoted || dbmsToken.text.includes('=')) throw syntax('missing dbms name after "sql"')
+  const dbms = dbmsToken.text.toLowerCase()
+  if (!/^[a-z0-9_]+$/.test(dbms)) throw syntax(`invalid dbms name '${dbmsToken.text}'`)
+  pos = dbmsToken.end
+
+  const options: Record<string, string> = {}
+  for (let first = true; ; first = false) {
+    let at = skipSpace(command, pos)
+    if (!first) {
+      const and = /^and\b/i.exec(command.slice(at))
+      if (and === null || !isOptionAhead(command, skipSpace(command, at + and[0].length))) break
+      at = skipSpace(command, at + and[0].length)
+    } else if (!isOptionAhead(command, at)) {
+      break
+    }
+    const option = readOption(command, at)
+    if (Object.hasOwn(options, option.key)) throw syntax(`option '${option.key}' given twice`)
+    options[option.key] = option.value
+    pos = option.end
+  }
+
+  if (isOptionAhead(command, skipSpace(command, pos))) throw syntax("options must be joined by 'and'")
+  const sql = unquoteSql(command.slice(pos).trim())
+  if (sql === '') throw syntax('missing SQL statement')
+  return { dbms, sql, ...typedOptions(options), options }
+}
+
+function typedOptions (options: Readonly<Record<string, string>>): Pick<SqlCommand, 'format' | 'stat' | 'timezone' | 'maxTimeSec'> {
+  const format = (options.format ?? 'json').toLowerCase()
+  if (!(SQL_FORMATS as readonly string[]).includes(format)) throw syntax(`format must be one of ${SQL_FORMATS.join(', ')}, not '${options.format ?? ''}'`)
+  const statText = (options.stat ?? 'true').toLowerCase()
+  if (statText !== 'true' && statText !== 'false') throw syntax(`stat must be true or false, not '${options.stat ?? ''}'`)
+  const result: { format: SqlFormat, stat: boolean, timezone?: string, maxTimeSec?: number } = { format: format as SqlFormat, stat: statText === 'true' }
+  if (options.timezone !== undefined) result.timezone = options.timezone
+  if (options.max_time !== undefined) {
+    const seconds = Number(options.max_time)
+    if (!Number.isFinite(seconds) || seconds <= 0) throw syntax(`max_time must be a positive number of seconds, not '${options.max_time}'`)
+    result.maxTimeSec = seconds
+  }
+  return result
+}
+
+function syntax (message: string): FedlakeError {
+  return new FedlakeError(CORE_ERRORS.COMMAND_SYNTAX, `Error Command Structure: ${message}`, { command: 'sql' })
+}
+
+function skipSpace (text: string, pos: number): number {
+  let at = pos
+  while (at < text.length && /\s/.test(text[at] as string)) at++
+  return at
+}
+
+/** An option starts with a word followed (after optional spaces) by `=` (but not `==`). */
+function isOptionAhead (text: string, pos: number): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)/.test(text.slice(pos))
+}
+
+function readOption (text: string, pos: number): { key: string, value: string, end: number } {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(pos)) as RegExpExecArray
+  const key = (m[1] as string).toLowerCase()
+  if (!SQL_OPTION_KEYS.includes(key)) throw syntax(`unknown option '${key}'`)
+  const value = readValue(text, pos + m[0].length)
+  if (value === undefined) throw syntax(`missing value for option '${key}'`)
+  return { key, value: value.text, end: value.end }
+}
+
+/** A value is a quoted string, a parenthesised group (balanced, e.g. include=(a.b, c)) or a run of non-spaces. */
+function readValue (text: string, pos: number): Token | undefined {
+  if (text[pos] === '(') {
+    let depth = 0
+    for (let at = pos; at < text.length; at++) {
+      if (text[at] === '(') depth++
+      else if (text[at] === ')' && --depth === 0) return { text: text.slice(pos, at + 1), quoted: false, start: pos, end: at + 1 }
+    }
+    throw syntax('unbalanced parentheses in an option value')
+  }
+  return readToken(text, pos)
+}
+
+function readToken (text: string, pos: number): Token | undefined {
+  const at = skipSpace(text, pos)
+  if (at >= text.length) return undefined
+  const quote = text[at]
+  if (quote === '"' || quote === "'") {
+    const close = text.indexOf(quote, at + 1)
+    if (close < 0) throw syntax('unterminated quoted string')
+    return { text: text.slice(at + 1, close), quoted: true, start: at, end: close + 1 }
+  }
+  let end = at
+  while (end < text.length && !/\s/.test(text[end] as string)) end++
+  return { text: text.slice(at, end), quoted: false, start: at, end }
+}
+
+/** `"select ..."` → `select ...`; a statement that merely contains quotes is left alone. */
+function unquoteSql (sql: string): string {
+  for (const quote of ['"', "'"]) {
+    if (sql.length >= 2 && sql.startsWith(quote) && sql.endsWith(quote)) {
+      const inner = sql.slice(1, -1)
+      if (/^\s*(select|with|from|\()/i.test(inner)) return inner.trim()
+    }
+  }
+  return sql
+}

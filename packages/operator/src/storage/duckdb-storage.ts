@@ -1,0 +1,451 @@
+/**
+ * OperatorStorage on DuckDB: one database file per dbms (`<dataDir>/<dbms>.duckdb`), opened once per
+ * process and created on first write. The only module that talks to @duckdb/node-api.
+ *
+ * Concurrency: writes (DDL and appends) to one table run one at a time through a keyed queue, each append
+ * in its own transaction on that table's writer connection; DDL is additionally serialised per dbms.
+ * Queries run on pooled connections of their own, so MVCC keeps them and concurrent appends apart.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { ColumnSchema, ColumnType, JsonValue, Logger, QueryResult, TableSchema } from '@fedlake/core'
+import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
+import { SQL_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
+import type { ParsedSql } from '../sql/ast.js'
+import { parsedSqlFromJson } from '../sql/ast.js'
+import { parseFailure, validateSelect } from '../sql/validate.js'
+import { buildChunk, CHUNK_ROWS, duckTypesOf } from './chunk-writer.js'
+import type { ColumnSource } from './chunk-writer.js'
+import { sqlErrorFromDuckDb } from './duckdb-errors.js'
+import { assertDbmsName, assertIdentifier, isValidDbmsName, quoteIdent } from './identifiers.js'
+import { GroupCommitter } from './group-commit.js'
+import type { AppendRequest } from './group-commit.js'
+import { KeyedQueue } from './keyed-queue.js'
+import { columnTypeOf, columnTypeOfName, converterFor } from './result-values.js'
+import { lockedDownOptions } from './security.js'
+import type { DuckDbStorageInit, OperatorStorage, StorageQueryOptions, StorageValue } from './types.js'
+
+const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
+const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
+const MAX_IDLE_QUERY_CONNECTIONS = 4
+const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
+const MAX_GROUP_ROWS = 65_536
+
+/** Paths open in this process: DuckDB would silently open a second, diverging database on the same file (pitfall 1). */
+const openPaths = new Set<string>()
+
+interface TableEntry {
+  /** Name as created (case preserved). */
+  readonly name: string
+  readonly columns: readonly ColumnSchema[]
+}
+
+interface DatabaseHandle {
+  readonly dbms: string
+  readonly path: string
+  readonly instance: DuckDBInstance
+  /** For DDL and catalog reads. */
+  readonly admin: DuckDBConnection
+  /** Authoritative: every table is created through this module. Keyed by lower-case name. */
+  readonly tables: Map<string, TableEntry>
+  readonly writers: Map<string, DuckDBConnection>
+  readonly idle: DuckDBConnection[]
+}
+
+/** Creates the DuckDB-backed storage. Call start() before use and stop() to close every database file. */
+export function createDuckDbStorage (init: DuckDbStorageInit): OperatorStorage {
+  return new DuckDbStorage(init)
+}
+
+class DuckDbStorage implements OperatorStorage {
+  private readonly dataDir: string
+  private readonly log: Logger
+  private readonly init: DuckDbStorageInit
+  private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
+  private readonly databases = new Map<string, Promise<DatabaseHandle>>()
+  private readonly writes = new KeyedQueue()
+  private readonly parses = new KeyedQueue()
+  private readonly appends = new GroupCommitter(this.writes, async group => { await this.commitGroup(group) }, MAX_GROUP_ROWS)
+  private readonly running = new Map<DuckDBConnection, Promise<unknown>>()
+  private parser: { instance: DuckDBInstance, connection: DuckDBConnection } | undefined
+
+  constructor (init: DuckDbStorageInit) {
+    this.init = init
+    this.dataDir = resolve(init.dataDir)
+    this.log = (init.logger ?? silentLogger).child('storage')
+  }
+
+  async start (): Promise<void> {
+    if (this.state === 'started') return
+    await mkdir(this.dataDir, { recursive: true })
+    const instance = await DuckDBInstance.create(':memory:', lockedDownOptions({ threads: 1 }))
+    this.parser = { instance, connection: await instance.connect() }
+    this.state = 'started'
+    this.log.info('storage started', { dataDir: this.dataDir })
+  }
+
+  async stop (): Promise<void> {
+    if (this.state !== 'started') return
+    this.state = 'stopping'
+    await this.writes.drain()
+    await Promise.allSettled([...this.running].map(async ([connection, work]) => { await interruptUntilSettled(connection, work) }))
+    const handles = await Promise.allSettled([...this.databases.values()])
+    for (const settled of handles) {
+      if (settled.status === 'fulfilled') closeDatabase(settled.value)
+    }
+    this.databases.clear()
+    if (this.parser !== undefined) {
+      this.parser.connection.closeSync()
+      this.parser.instance.closeSync()
+      this.parser = undefined
+    }
+    this.state = 'stopped'
+    this.log.info('storage stopped')
+  }
+
+  async ensureTable (schema: TableSchema): Promise<boolean> {
+    this.assertStarted()
+    assertDbmsName(schema.dbms)
+    assertTableSchema(schema)
+    const key = tableKey(schema.dbms, schema.table)
+    return await this.writes.run(key, async () => {
+      const db = await this.database(schema.dbms, true) as DatabaseHandle
+      return await this.writes.run(`ddl:${schema.dbms}`, async () => await this.applyDdl(db, schema))
+    })
+  }
+
+  async appendRows (schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void> {
+    this.assertStarted()
+    assertDbmsName(schema.dbms)
+    if (rows.length === 0) return
+    for (let r = 0; r < rows.length; r++) {
+      if (rows[r]?.length !== schema.columns.length) {
+        throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `row ${r} has ${rows[r]?.length ?? 0} values for ${schema.columns.length} columns`, { row: r })
+      }
+    }
+    await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, rows })
+  }
+
+  async query (dbmsName: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
+    this.assertStarted()
+    const dbms = dbmsName.toLowerCase()
+    assertDbmsName(dbms)
+    const parsed = await this.parseSql(sql)
+    if (parsed.error) throw parseFailure(parsed.error_type, parsed.error_message, parsed.position, sql)
+    const db = await this.database(dbms, false)
+    validateSelect(parsed, { dbms, tables: new Set(db?.tables.keys() ?? []) }, sql)
+    if (db === undefined) throw new FedlakeError(SQL_ERRORS.SQL_UNKNOWN_TABLE, `DBMS '${dbms}' has no tables on this node`, { dbms })
+    return await this.runSelect(db, sql, options)
+  }
+
+  async listDatabases (): Promise<string[]> {
+    this.assertStarted()
+    const names = new Set(this.databases.keys())
+    for (const entry of await readdir(this.dataDir)) {
+      const m = DB_FILE.exec(entry)
+      if (m?.[1] !== undefined) names.add(m[1])
+    }
+    return [...names].sort()
+  }
+
+  async listTables (dbmsName: string): Promise<TableSchema[]> {
+    this.assertStarted()
+    const dbms = dbmsName.toLowerCase()
+    if (!isValidDbmsName(dbms)) return []
+    const db = await this.database(dbms, false)
+    if (db === undefined) return []
+    return [...db.tables.values()]
+      .map(t => ({ dbms, table: t.name, columns: t.columns }))
+      .sort((a, b) => a.table.localeCompare(b.table))
+  }
+
+  async tableSchema (dbmsName: string, table: string): Promise<TableSchema | undefined> {
+    this.assertStarted()
+    const dbms = dbmsName.toLowerCase()
+    if (!isValidDbmsName(dbms)) return undefined
+    const entry = (await this.database(dbms, false))?.tables.get(table.toLowerCase())
+    return entry === undefined ? undefined : { dbms, table: entry.name, columns: entry.columns }
+  }
+
+  async parseSql (sql: string): Promise<ParsedSql> {
+    this.assertStarted()
+    const connection = (this.parser as { connection: DuckDBConnection }).connection
+    return await this.parses.run('parse', async () => {
+      try {
+        const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
+        return parsedSqlFromJson(String(reader.getRows()[0]?.[0] ?? '{"error":true,"error_type":"parser","error_message":"no parse result"}'))
+      } catch (err) {
+        return { error: true, error_type: 'parser', error_message: err instanceof Error ? err.message : String(err) }
+      }
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private assertStarted (): void {
+    if (this.state !== 'started') throw new FedlakeError(STORAGE_ERRORS.STORAGE_NOT_STARTED, `storage is ${this.state === 'new' ? 'not started' : 'stopped'}`)
+  }
+
+  /** The open database of `dbms`; undefined when its file does not exist and `create` is false. */
+  private async database (dbms: string, create: boolean): Promise<DatabaseHandle | undefined> {
+    const known = this.databases.get(dbms)
+    if (known !== undefined) return await known
+    const path = join(this.dataDir, `${dbms}.duckdb`)
+    if (!create && !existsSync(path)) return undefined
+    const opening = this.open(dbms, path)
+    this.databases.set(dbms, opening)
+    opening.catch(() => { if (this.databases.get(dbms) === opening) this.databases.delete(dbms) })
+    return await opening
+  }
+
+  private async open (dbms: string, path: string): Promise<DatabaseHandle> {
+    if (openPaths.has(path)) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_ALREADY_OPEN, `database file ${path} is already open in this process`, { path })
+    }
+    openPaths.add(path)
+    try {
+      const instance = await DuckDBInstance.create(path, lockedDownOptions({
+        ...(this.init.threads !== undefined ? { threads: this.init.threads } : {}),
+        ...(this.init.memoryLimit !== undefined ? { memoryLimit: this.init.memoryLimit } : {}),
+        checkpointThreshold: this.init.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD
+      }))
+      const admin = await instance.connect()
+      const handle: DatabaseHandle = { dbms, path, instance, admin, tables: new Map(), writers: new Map(), idle: [] }
+      await loadTables(handle)
+      this.log.info('database opened', { dbms, path, tables: handle.tables.size })
+      return handle
+    } catch (err) {
+      openPaths.delete(path)
+      throw isFedlakeError(err) ? err : new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `cannot open ${path}: ${(err as Error).message}`, { path }, { cause: err })
+    }
+  }
+
+  private async applyDdl (db: DatabaseHandle, schema: TableSchema): Promise<boolean> {
+    const existing = db.tables.get(schema.table.toLowerCase())
+    try {
+      if (existing === undefined) {
+        const columns = schema.columns.map(c => `${quoteIdent(c.name)} ${c.type}`).join(', ')
+        await db.admin.run(`CREATE TABLE ${quoteIdent(schema.table)} (${columns})`)
+        await loadTables(db)
+        this.log.info('table created', { dbms: schema.dbms, table: schema.table, columns: schema.columns.length })
+        return true
+      }
+      const have = new Set(existing.columns.map(c => c.name.toLowerCase()))
+      const missing = schema.columns.filter(c => !have.has(c.name.toLowerCase()))
+      if (missing.length === 0) return false
+      for (const column of missing) {
+        await db.admin.run(`ALTER TABLE ${quoteIdent(existing.name)} ADD COLUMN ${quoteIdent(column.name)} ${column.type}`)
+      }
+      await loadTables(db)
+      this.log.info('columns added', { dbms: schema.dbms, table: existing.name, columns: missing.map(c => c.name) })
+      return false
+    } catch (err) {
+      throw isFedlakeError(err) ? err : new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `DDL on ${schema.dbms}.${schema.table} failed: ${(err as Error).message}`, { dbms: schema.dbms, table: schema.table }, { cause: err })
+    }
+  }
+
+  /** One transaction for a group of appends to the same table (all requests name the same dbms.table). */
+  private async commitGroup (group: readonly AppendRequest[]): Promise<void> {
+    const first = (group[0] as AppendRequest).schema
+    const db = await this.database(first.dbms, false)
+    const table = db?.tables.get(first.table.toLowerCase())
+    if (db === undefined || table === undefined) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_MISMATCH, `table ${first.dbms}.${first.table} does not exist (ensureTable first)`, { dbms: first.dbms, table: first.table })
+    }
+    const parts = group.map(request => ({ sources: columnSources(request.schema, table), rows: request.rows }))
+    const connection = await this.writer(db, table.name)
+    let appender: DuckDBAppender | undefined
+    await connection.run('BEGIN TRANSACTION')
+    try {
+      appender = await connection.createAppender(table.name)
+      for (const { sources, rows } of parts) {
+        const types = duckTypesOf(sources)
+        for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+          const count = Math.min(CHUNK_ROWS, rows.length - start)
+          appender.appendDataChunk(buildChunk(sources, types, rows, start, count))
+          // The appender is synchronous native code: flushing chunk by chunk (into this transaction's local
+          // storage, still uncommitted) and yielding in between bounds how long the event loop is blocked.
+          appender.flushSync()
+          await new Promise(resolve => setImmediate(resolve))
+        }
+      }
+      appender.closeSync()
+      appender = undefined
+      await connection.run('COMMIT')
+    } catch (err) {
+      if (appender !== undefined) discardAppender(appender)
+      await connection.run('ROLLBACK').catch(() => undefined)
+      if (isFedlakeError(err)) throw err
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `append to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
+    }
+  }
+
+  private async writer (db: DatabaseHandle, table: string): Promise<DuckDBConnection> {
+    const key = table.toLowerCase()
+    let connection = db.writers.get(key)
+    if (connection === undefined) {
+      connection = await db.instance.connect()
+      db.writers.set(key, connection)
+    }
+    return connection
+  }
+
+  private async runSelect (db: DatabaseHandle, sql: string, options: StorageQueryOptions): Promise<QueryResult> {
+    const { signal, maxRows } = options
+    if (signal?.aborted === true) throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled before it started', { dbms: db.dbms })
+    const connection = db.idle.pop() ?? await db.instance.connect()
+    if (this.state !== 'started' || isAborted(signal)) {
+      connection.closeSync()
+      throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, this.state === 'started' ? 'query cancelled before it started' : 'query cancelled: storage stopping', { dbms: db.dbms })
+    }
+    let reusable = true
+    const work = (async (): Promise<QueryResult> => {
+      const result = await connection.stream(sql)
+      const columnCount = result.columnCount
+      const names = result.columnNames()
+      const duckTypes = result.columnTypes()
+      const converters = duckTypes.map(converterFor)
+      const columns: ColumnSchema[] = names.map((name, i) => ({ name: edgeLakeColumnName(name), type: columnTypeOf(duckTypes[i] as (typeof duckTypes)[number]) }))
+      const rows: JsonValue[][] = []
+      for (;;) {
+        const chunk = await result.fetchChunk()
+        if (chunk === null || chunk.rowCount === 0) break
+        if (maxRows !== undefined && rows.length + chunk.rowCount > maxRows) {
+          reusable = false
+          throw new FedlakeError(SQL_ERRORS.SQL_TOO_MANY_ROWS, `the result has more than ${maxRows} rows`, { dbms: db.dbms, maxRows })
+        }
+        const base = rows.length
+        for (let r = 0; r < chunk.rowCount; r++) rows.push(new Array<JsonValue>(columnCount))
+        for (let c = 0; c < columnCount; c++) {
+          const convert = converters[c] as (typeof converters)[number]
+          const values = chunk.getColumnValues(c)
+          for (let r = 0; r < values.length; r++) (rows[base + r] as JsonValue[])[c] = convert(values[r] ?? null)
+        }
+      }
+      return { columns, rows }
+    })()
+    const onAbort = (): void => {
+      reusable = false
+      void interruptUntilSettled(connection, work)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    this.running.set(connection, work)
+    try {
+      return await work
+    } catch (err) {
+      if (isFedlakeError(err)) throw err
+      reusable = false
+      if (isAborted(signal) || this.state !== 'started') {
+        throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, this.state === 'started' ? 'query cancelled' : 'query cancelled: storage stopping', { dbms: db.dbms }, { cause: err })
+      }
+      throw sqlErrorFromDuckDb(err, db.dbms)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      this.running.delete(connection)
+      if (reusable && this.state === 'started' && db.idle.length < MAX_IDLE_QUERY_CONNECTIONS) db.idle.push(connection)
+      else connection.closeSync()
+    }
+  }
+}
+
+/**
+ * An interrupt that arrives before DuckDB has begun executing the query can be lost (the flag is reset when
+ * the query starts), so it is repeated until the query has settled.
+ */
+async function interruptUntilSettled (connection: DuckDBConnection, work: Promise<unknown>): Promise<void> {
+  let settled = false
+  const done = work.then(() => { settled = true }, () => { settled = true })
+  while (!settled) {
+    connection.interrupt()
+    await Promise.race([done, new Promise(resolve => setTimeout(resolve, 50))])
+  }
+}
+
+/** A function, so TypeScript does not keep an earlier narrowing of `aborted` (it changes asynchronously). */
+function isAborted (signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+function tableKey (dbms: string, table: string): string {
+  return `${dbms}\u0000${table.toLowerCase()}`
+}
+
+function assertTableSchema (schema: TableSchema): void {
+  assertIdentifier('table', schema.table)
+  if (schema.columns.length === 0) {
+    throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_INVALID, `table ${schema.dbms}.${schema.table} has no columns`, { dbms: schema.dbms, table: schema.table })
+  }
+  const seen = new Set<string>()
+  for (const column of schema.columns) {
+    assertIdentifier('column', column.name)
+    if (!COLUMN_TYPES.has(column.type)) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_INVALID, `column ${column.name} has unsupported type ${String(column.type)}`, { column: column.name })
+    }
+    const lower = column.name.toLowerCase()
+    if (seen.has(lower)) throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_INVALID, `column ${column.name} appears twice`, { column: column.name })
+    seen.add(lower)
+  }
+}
+
+/** Types a value of `from` may be written into (appendRows may name a narrower type than the table has). */
+function widensTo (from: ColumnType, to: ColumnType): boolean {
+  return from === to || (from === 'INTEGER' && (to === 'BIGINT' || to === 'DOUBLE')) || (from === 'BIGINT' && to === 'DOUBLE')
+}
+
+/** Maps every table column to its position in the caller's rows (-1 = NULL). */
+function columnSources (schema: TableSchema, table: TableEntry): ColumnSource[] {
+  const given = new Map<string, number>()
+  schema.columns.forEach((c, i) => given.set(c.name.toLowerCase(), i))
+  const tableColumns = new Map(table.columns.map(c => [c.name.toLowerCase(), c]))
+  for (const column of schema.columns) {
+    const actual = tableColumns.get(column.name.toLowerCase())
+    if (actual === undefined || !widensTo(column.type, actual.type)) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_MISMATCH,
+        actual === undefined
+          ? `column ${column.name} is not in table ${schema.dbms}.${table.name} (ensureTable first)`
+          : `column ${column.name} is ${actual.type} in table ${schema.dbms}.${table.name}, not ${column.type}`,
+        { dbms: schema.dbms, table: table.name, column: column.name })
+    }
+  }
+  return table.columns.map(c => ({ name: c.name, type: c.type, from: given.get(c.name.toLowerCase()) ?? -1 }))
+}
+
+async function loadTables (db: DatabaseHandle): Promise<void> {
+  const reader = await db.admin.runAndReadAll(
+    `SELECT table_name, column_name, data_type FROM duckdb_columns()
+     WHERE database_name = current_database() AND schema_name = 'main'
+     ORDER BY table_name, column_index`)
+  const tables = new Map<string, { name: string, columns: ColumnSchema[] }>()
+  for (const [tableName, columnName, dataType] of reader.getRows()) {
+    const name = String(tableName)
+    const key = name.toLowerCase()
+    let entry = tables.get(key)
+    if (entry === undefined) { entry = { name, columns: [] }; tables.set(key, entry) }
+    entry.columns.push({ name: String(columnName), type: columnTypeOfName(String(dataType)) })
+  }
+  db.tables.clear()
+  for (const [key, entry] of tables) db.tables.set(key, entry)
+}
+
+function discardAppender (appender: DuckDBAppender): void {
+  try { appender.clear() } catch { /* already failed; closing below is what matters */ }
+  try { appender.closeSync() } catch { /* nothing left to flush after clear() */ }
+}
+
+function closeDatabase (db: DatabaseHandle): void {
+  for (const connection of [...db.writers.values(), ...db.idle, db.admin]) {
+    try { connection.closeSync() } catch { /* closing anyway */ }
+  }
+  db.writers.clear()
+  db.idle.length = 0
+  db.instance.closeSync()
+  openPaths.delete(db.path)
+}
+
+/** DuckDB names an unaliased `count(*)` `count_star()`; EdgeLake replies (and Grafana panels) key it `count(*)`. */
+function edgeLakeColumnName (duckdbName: string): string {
+  return duckdbName === 'count_star()' ? 'count(*)' : duckdbName
+}

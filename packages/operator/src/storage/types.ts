@@ -1,0 +1,50 @@
+import type { Logger, QueryResult, Startable, TableSchema } from '@fedlake/core'
+import type { ParsedSql } from '../sql/ast.js'
+
+/**
+ * A value handed to `appendRows`, aligned with the schema's column types:
+ * TIMESTAMP = epoch MICROseconds as a number (or bigint), BIGINT = safe integer number or bigint,
+ * INTEGER = int32 number, DOUBLE = number, BOOLEAN = boolean, VARCHAR = string. null is NULL.
+ */
+export type StorageValue = string | number | bigint | boolean | null
+
+export interface StorageQueryOptions {
+  signal?: AbortSignal
+  /** Refuse (SQL_TOO_MANY_ROWS) a result with more rows than this. @default unlimited */
+  maxRows?: number
+}
+
+export interface OperatorStorage extends Startable {
+  /** Creates dbms.table if missing; returns true when it was created by this call. If it exists, missing columns are added (ALTER TABLE ADD COLUMN) so a wider later batch still lands. */
+  ensureTable(schema: TableSchema): Promise<boolean>
+  /**
+   * Appends rows (arrays aligned with schema.columns) atomically: either all rows are committed or none.
+   * Uses the appender with DataChunks of <=2048 rows (fast path), inside one transaction. Resolves only when committed.
+   * `schema.columns` may be a subset of the table's columns in any order (the others get NULL); every one of
+   * them must exist in the table (call ensureTable first).
+   */
+  appendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void>
+  /** Runs one validated read-only SELECT on dbms; values JSON-safe (see result-values.ts). */
+  query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
+  listDatabases(): Promise<string[]>
+  listTables(dbms: string): Promise<TableSchema[]>
+  tableSchema(dbms: string, table: string): Promise<TableSchema | undefined>
+  /** Parses SQL with DuckDB's own parser (json_serialize_sql); never executes anything. */
+  parseSql(sql: string): Promise<ParsedSql>
+}
+
+export interface DuckDbStorageInit {
+  /** Directory holding one `<dbms>.duckdb` file per database; created on start. */
+  dataDir: string
+  logger?: Logger
+  /** DuckDB worker threads per database. @default DuckDB's default (number of cores) */
+  threads?: number
+  /** DuckDB memory limit per database, e.g. '2GB'. @default DuckDB's default (80% of RAM) */
+  memoryLimit?: string
+  /**
+   * WAL size that triggers an automatic checkpoint. DuckDB's default (16MB) makes ingest checkpoint so often
+   * that commits dominate the append cost; a larger WAL costs a longer replay after a crash.
+   * @default '128MB'
+   */
+  checkpointThreshold?: string
+}

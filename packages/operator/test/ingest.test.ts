@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { silentLogger, waitFor } from '@fedlake/core'
+import type { TableSchema } from '@fedlake/core'
+import { createIngestPipeline } from '../src/ingest/index.js'
+import type { IngestPipelineInit, IngestRow, IngestSink } from '../src/ingest/index.js'
+import { rejectsTableSchema } from '../src/mapping/index.js'
+
+/** In-memory stand-in for the operator storage (ensureTable + appendRows). */
+class FakeSink implements IngestSink {
+  readonly tables = new Map<string, IngestRow[]>()
+  readonly appends: Array<{ table: string, rows: number }> = []
+  ensureCalls = 0
+  /** Appends to fail before succeeding. */
+  failNext = 0
+  /** While set, appends wait for it. */
+  gate: Promise<void> | undefined
+
+  async ensureTable (schema: TableSchema): Promise<boolean> {
+    this.ensureCalls++
+    const key = `${schema.dbms}.${schema.table}`
+    if (this.tables.has(key)) return false
+    this.tables.set(key, [])
+    return true
+  }
+
+  async appendRows (schema: TableSchema, rows: readonly IngestRow[]): Promise<void> {
+    if (this.gate !== undefined) await this.gate
+    if (this.failNext > 0) {
+      this.failNext--
+      throw new Error('disk full')
+    }
+    const key = `${schema.dbms}.${schema.table}`
+    const table = this.tables.get(key)
+    if (table === undefined) throw new Error(`no table ${key}`)
+    table.push(...rows)
+    this.appends.push({ table: key, rows: rows.length })
+  }
+
+  rows (key: string): IngestRow[] { return this.tables.get(key) ?? [] }
+}
+
+const EVENTS: TableSchema = { dbms: 'kubearmor', table: 'events', columns: [{ name: 'n', type: 'INTEGER' }, { name: 's', type: 'VARCHAR' }] }
+const OTHER: TableSchema = { dbms: 'kubearmor', table: 'other', columns: [{ name: 'n', type: 'INTEGER' }] }
+
+function pipelineWith (sink: FakeSink, init: Partial<IngestPipelineInit> = {}): ReturnType<typeof createIngestPipeline> {
+  return createIngestPipeline({ sink, logger: silentLogger, batchRows: 10, flushIntervalMs: 60_000, retryInitialMs: 5, retryMaxMs: 20, ...init })
+}
+
+const settleTicks = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise(resolve => setImmediate(resolve)) }
+
+describe('ingest pipeline', () => {
+  it('flushes a table when its buffer reaches batchRows, not before', async () => {
+    const sink = new FakeSink()
+    const created: string[] = []
+    const pipeline = pipelineWith(sink, { onTableCreated: s => { created.push(`${s.dbms}.${s.table}`) } })
+    await pipeline.start()
+    for (let n = 0; n < 9; n++) assert.equal(pipeline.push(EVENTS, [n, `r${n}`]), true)
+    await settleTicks()
+    assert.equal(sink.rows('kubearmor.events').length, 0, 'below batchRows nothing is written')
+    pipeline.push(EVENTS, [9, 'r9'])
+    await waitFor(() => sink.rows('kubearmor.events').length === 10, { what: 'size flush' })
+    assert.deepEqual(sink.rows('kubearmor.events').map(r => r[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    assert.deepEqual(created, ['kubearmor.events'])
+    const stats = pipeline.stats()
+    assert.equal(stats.rowsReceived, 10)
+    assert.equal(stats.rowsCommitted, 10)
+    assert.equal(stats.rowsBuffered, 0)
+    assert.equal(stats.flushes, 1)
+    assert.equal(stats.tablesCreated, 1)
+    await pipeline.stop()
+  })
+
+  it('flushes a partial buffer after flushIntervalMs', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 1000, flushIntervalMs: 60 })
+    const started = Date.now()
+    pipeline.push(EVENTS, [1, 'a'])
+    pipeline.push(EVENTS, [2, 'b'])
+    await waitFor(() => sink.rows('kubearmor.events').length === 2, { what: 'time flush' })
+    assert.ok(Date.now() - started >= 50, 'not flushed before the interval')
+    pipeline.push(EVENTS, [3, 'c'])
+    await waitFor(() => sink.rows('kubearmor.events').length === 3, { what: 'second time flush' })
+    assert.equal(sink.appends.length, 2)
+    await pipeline.stop()
+  })
+
+  it('stop() stores everything received, across tables, and later pushes are dropped and counted', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 1000 })
+    for (let n = 0; n < 123; n++) pipeline.push(n % 3 === 0 ? OTHER : EVENTS, n % 3 === 0 ? [n] : [n, 'x'])
+    pipeline.reject({ source: '127.0.0.1:1', stream: 'logs', error: 'MAPPING_FAILED: bad', raw: '{"PID":"x"}' })
+    await pipeline.stop()
+    assert.equal(sink.rows('kubearmor.events').length, 82)
+    assert.equal(sink.rows('kubearmor.other').length, 41)
+    const rejects = sink.rows('kubearmor.rejects')
+    assert.equal(rejects.length, 1)
+    assert.deepEqual(rejects[0]?.slice(1), ['127.0.0.1:1', 'logs', 'MAPPING_FAILED: bad', '{"PID":"x"}'])
+    assert.equal(typeof rejects[0]?.[0], 'number')
+    assert.equal(pipeline.push(EVENTS, [999, 'late']), false)
+    const stats = pipeline.stats()
+    assert.equal(stats.rowsCommitted, 124)
+    assert.equal(stats.rowsRejected, 1)
+    assert.equal(stats.rowsDropped, 1)
+  })
+
+  it('keeps rows of a failing append and retries them with backoff, in order, without duplicates', async () => {
+    const sink = new FakeSink()
+    sink.failNext = 3
+    const pipeline = pipelineWith(sink)
+    for (let n = 0; n < 25; n++) pipeline.push(EVENTS, [n, 's'])
+    await waitFor(() => pipeline.stats().appendFailures >= 3, { what: 'failures' })
+    assert.match(pipeline.stats().lastError ?? '', /kubearmor\.events: disk full/)
+    await pipeline.flush()
+    assert.deepEqual(sink.rows('kubearmor.events').map(r => r[0]), Array.from({ length: 25 }, (_v, i) => i))
+    const stats = pipeline.stats()
+    assert.equal(stats.appendFailures, 3)
+    assert.equal(stats.rowsCommitted, 25)
+    assert.equal(stats.rowsDropped, 0)
+    assert.equal(sink.ensureCalls, 1, 'ensureTable once per table')
+    await pipeline.stop()
+  })
+
+  it('flush() resolves once earlier rows are committed and can be aborted', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 1000 })
+    pipeline.push(EVENTS, [1, 'a'])
+    await pipeline.flush()
+    assert.equal(sink.rows('kubearmor.events').length, 1)
+    let open: () => void = () => {}
+    sink.gate = new Promise(resolve => { open = resolve })
+    pipeline.push(EVENTS, [2, 'b'])
+    const controller = new AbortController()
+    const pending = pipeline.flush({ signal: controller.signal })
+    controller.abort(new Error('client gone'))
+    await assert.rejects(pending, /client gone/)
+    sink.gate = undefined
+    open()
+    await pipeline.flush()
+    assert.equal(sink.rows('kubearmor.events').length, 2)
+    await pipeline.stop()
+  })
+
+  it('signals backpressure at the high-water mark, drains, and caps memory by dropping and counting', async () => {
+    const sink = new FakeSink()
+    let open: () => void = () => {}
+    sink.gate = new Promise(resolve => { open = resolve })
+    const pipeline = pipelineWith(sink, { batchRows: 4, highWaterRows: 6, maxBufferedRows: 8 })
+    let drains = 0
+    pipeline.onDrain(() => { drains++ })
+    const results: boolean[] = []
+    for (let n = 0; n < 10; n++) results.push(pipeline.push(EVENTS, [n, 's']))
+    assert.deepEqual(results, [true, true, true, true, true, false, false, false, false, false])
+    assert.equal(pipeline.stats().rowsBuffered, 8)
+    assert.equal(pipeline.stats().rowsDropped, 2)
+    sink.gate = undefined
+    open()
+    await pipeline.flush()
+    assert.ok(drains >= 1, 'drain listeners called')
+    assert.deepEqual(sink.rows('kubearmor.events').map(r => r[0]), [0, 1, 2, 3, 4, 5, 6, 7])
+    assert.equal(pipeline.push(EVENTS, [10, 's']), true)
+    await pipeline.stop()
+  })
+
+  it('stop() gives up after stopTimeoutMs when storage keeps failing, counting the dropped rows', async () => {
+    const sink = new FakeSink()
+    sink.failNext = Number.POSITIVE_INFINITY
+    const pipeline = pipelineWith(sink, { stopTimeoutMs: 100 })
+    for (let n = 0; n < 5; n++) pipeline.push(EVENTS, [n, 's'])
+    const started = Date.now()
+    await pipeline.stop()
+    assert.ok(Date.now() - started < 2000)
+    const stats = pipeline.stats()
+    assert.equal(stats.rowsCommitted, 0)
+    assert.equal(stats.rowsDropped, 5)
+    assert.equal(stats.rowsBuffered, 0)
+    assert.ok(stats.appendFailures >= 1)
+  })
+
+  it('ensureTable errors are retried like append errors', async () => {
+    const sink = new FakeSink()
+    let failures = 2
+    const ensure = sink.ensureTable.bind(sink)
+    sink.ensureTable = async (schema) => {
+      if (failures-- > 0) throw new Error('catalog locked')
+      return await ensure(schema)
+    }
+    const pipeline = pipelineWith(sink, { rejectsTable: rejectsTableSchema('edge') })
+    pipeline.reject({ source: 's', stream: 'alerts', error: 'e', raw: 'r' })
+    await pipeline.flush()
+    assert.equal(sink.rows('edge.rejects').length, 1)
+    assert.equal(pipeline.stats().appendFailures, 2)
+    await pipeline.stop()
+  })
+})
