@@ -15,55 +15,64 @@ export const RoleSchema = z.enum(['operator', 'query'])
 export type Role = z.infer<typeof RoleSchema>
 
 export const IngestConfigSchema = z.object({
-  /** Rows buffered per table before a flush. */
-  batchRows: z.number().int().min(1).max(1_000_000).default(8192),
-  /** A non-empty buffer is flushed at least this often (ms). */
-  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000),
-  /** JSON file holding mapping policies that replace the built-in KubeArmor ones. */
-  mappingFile: z.string().optional(),
-  /** First reconnect delay to a KubeArmor source (ms); doubles up to reconnectMaxMs, with jitter. */
-  reconnectInitialMs: z.number().int().min(10).default(250),
-  reconnectMaxMs: z.number().int().min(100).default(10_000),
-  /** Largest accepted PUT body. */
+  batchRows: z.number().int().min(1).max(1_000_000).default(8192)
+    .describe('Rows buffered per table before they are appended to DuckDB in one transaction.'),
+  flushIntervalMs: z.number().int().min(10).max(60_000).default(1000)
+    .describe('A non-empty buffer is flushed at least this often (ms): the most a row waits before it is queryable.'),
+  mappingFile: z.string().optional()
+    .describe('JSON file with mapping policies (one or an array) that replace the built-in KubeArmor ones, per stream.'),
+  reconnectInitialMs: z.number().int().min(10).default(250)
+    .describe('First delay before re-subscribing to a KubeArmor source (ms); doubles up to reconnectMaxMs, with jitter.'),
+  reconnectMaxMs: z.number().int().min(100).default(10_000)
+    .describe('Longest delay between re-subscription attempts (ms).'),
   maxPutBytes: z.number().int().min(1024).default(64 * 1024 * 1024)
+    .describe('Largest accepted REST request body (PUT ingestion), in bytes.')
 }).strict()
 
 export const MetadataConfigSchema = z.object({
-  /** Nodes with another network name ignore each other. */
-  networkName: name.default('fedlake'),
-  /** File with the pre-shared network key (libp2p private network); without it the network is open. */
-  networkKeyFile: z.string().optional(),
-  /** Peer ids (besides each policy's author) allowed to delete any policy. */
-  admins: z.array(z.string()).default([]),
-  heartbeatIntervalMs: z.number().int().min(100).default(1000),
-  /** A node not heard from for this long is reported unreachable. */
-  unreachableAfterMs: z.number().int().min(300).default(4000),
+  networkName: name.default('fedlake')
+    .describe('Nodes with another network name ignore each other (separate gossip topics).'),
+  networkKeyFile: z.string().optional()
+    .describe('Pre-shared network key file (libp2p private network): nodes without the same key cannot connect at all.'),
+  admins: z.array(z.string()).default([])
+    .describe('Peer ids allowed to delete any policy (besides each policy\'s author).'),
+  heartbeatIntervalMs: z.number().int().min(100).default(1000)
+    .describe('How often a node announces it is alive (ms).'),
+  unreachableAfterMs: z.number().int().min(300).default(4000)
+    .describe('A node not heard from for this long (ms) is reported unreachable and not sent queries.'),
   antiEntropyIntervalMs: z.number().int().min(200).default(5000)
+    .describe('How often a node compares its policy digest with a peer and repairs differences (ms).')
 }).strict()
 
 export const NodeConfigSchema = z.object({
-  name: name.default(`fedlake-${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-')}`.slice(0, 64)),
-  roles: z.array(RoleSchema).min(1).default(['operator', 'query']),
-  /** Address the REST and p2p listeners bind to and advertise. */
-  host: z.string().min(1).default('127.0.0.1'),
-  restPort: z.number().int().min(0).max(65535).default(32349),
-  p2pPort: z.number().int().min(0).max(65535).default(32348),
-  dataDir: z.string().min(1).default('.fedlake/data'),
-  /** p2p addresses (host:port or multiaddr) of nodes to join. */
-  seeds: z.array(z.string().min(1)).default([]),
-  /** KubeArmor LogService endpoints (daemon or relay) this operator pulls. */
-  kubearmor: z.array(hostPort).default([]),
-  /** Database the KubeArmor tables go to. */
-  dbms: identifier.default('kubearmor'),
-  /** Cluster this operator belongs to; defaults to `<name>-cluster`. */
-  cluster: name.optional(),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  name: name.optional()
+    .describe('Node name, unique in the network. Default: fedlake-<hostname>.'),
+  roles: z.array(RoleSchema).min(1).default(['operator', 'query'])
+    .describe('operator: ingests KubeArmor streams and PUT bodies and answers sub-queries; query: accepts network queries.'),
+  host: z.string().min(1).default('127.0.0.1')
+    .describe('Address the REST and p2p listeners bind to and advertise.'),
+  restPort: z.number().int().min(0).max(65535).default(32349)
+    .describe('REST API port (0 = any free port, printed in the ready line).'),
+  p2pPort: z.number().int().min(0).max(65535).default(32348)
+    .describe('libp2p port for metadata gossip and node-to-node traffic (0 = any free port).'),
+  dataDir: z.string().min(1).default('.fedlake/data')
+    .describe('DuckDB files, the node key and the policy store.'),
+  seeds: z.array(z.string().min(1)).default([])
+    .describe('p2p addresses (host:port or multiaddr) of nodes to join.'),
+  kubearmor: z.array(hostPort).default([])
+    .describe('KubeArmor LogService endpoints (daemon or relay, host:port) this operator pulls.'),
+  dbms: identifier.default('kubearmor')
+    .describe('Database the KubeArmor tables (logs, alert, message, rejects) go to.'),
+  cluster: name.optional()
+    .describe('Cluster this operator belongs to. Default: <name>-cluster.'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')
+    .describe('Lowest level written to the JSON log on stderr.'),
   ingest: IngestConfigSchema.default(IngestConfigSchema.parse({})),
   metadata: MetadataConfigSchema.default(MetadataConfigSchema.parse({}))
 }).strict()
 
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>
-export type NodeConfig = Readonly<z.infer<typeof NodeConfigSchema>> & { readonly cluster: string }
+export type NodeConfig = Readonly<Omit<z.infer<typeof NodeConfigSchema>, 'name' | 'cluster'>> & { readonly name: string, readonly cluster: string }
 
 /** FEDLAKE_* environment variables and the config key each sets. Lists are comma-separated. */
 export const ENV_KEYS: Readonly<Record<string, string>> = {
@@ -85,6 +94,10 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
 
 const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins'])
 const NUMBER_KEYS = new Set(['restPort', 'p2pPort'])
+
+function defaultNodeName (): string {
+  return `fedlake-${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-')}`.slice(0, 64)
+}
 
 function setPath (target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.')
@@ -159,7 +172,8 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
     const problems = parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
     throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`, { problems })
   }
-  const config = { ...parsed.data, cluster: parsed.data.cluster ?? `${parsed.data.name}-cluster` }
+  const nodeName = parsed.data.name ?? defaultNodeName()
+  const config = { ...parsed.data, name: nodeName, cluster: parsed.data.cluster ?? `${nodeName}-cluster` }
   return deepFreeze(config)
 }
 
