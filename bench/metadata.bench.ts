@@ -1,45 +1,118 @@
 /**
  * Metadata propagation benchmark: time from publish on one node until every node holds the
- * policy, p50/p95 over 50 publishes, for 5 nodes as separate processes and for 5, 20 and 50
- * in-process libp2p nodes on loopback. Compared with EdgeLake's default 30 s ledger pull.
+ * policy, p50/p95 over 50 publishes, for 5, 20 and 50 libp2p nodes on loopback. Nodes run in
+ * several worker processes (bench/metadata-worker.ts), a few per process, so the machine's cores
+ * are all used and no single event loop carries every libp2p stack. Each worker stamps "node X
+ * holds policy P" with performance.timeOrigin + performance.now() (one machine clock); a sample is
+ * the last node's stamp minus the publisher's own stamp. Compared with EdgeLake's 30 s ledger pull.
  *
- *   npm run bench:metadata                 # all sizes
- *   npm run bench:metadata -- --sizes 5,20 --publishes 20 --no-processes
+ *   npm run bench:metadata                                   # 5x1, 4x5, 5x10 (processes x nodes)
+ *   npm run bench:metadata -- --layouts 5x1,10x5 --publishes 20
  */
-import '@fedlake/core/polyfills'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { silentLogger, waitFor } from '@fedlake/core'
-import { createMetadataNode } from '@fedlake/metadata'
-import type { MetadataNode } from '@fedlake/metadata'
-import { MetadataProcess, hostPort, killAll } from '../packages/metadata/test/fixtures/process-harness.js'
+import { waitFor } from '@fedlake/core'
+import type { WorkerInit, WorkerNodeInfo } from './metadata-worker.js'
 
 const EDGELAKE_SYNC_MS = 30_000
+const WORKER = fileURLToPath(new URL('./metadata-worker.ts', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url))
+/** Extra node flags for the workers, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
 
 const { values: args } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '5,20,50' },
+    layouts: { type: 'string', default: '5x1,4x5,5x10' },
     publishes: { type: 'string', default: '50' },
-    processes: { type: 'boolean', default: true },
-    'no-processes': { type: 'boolean', default: false },
-    'process-sizes': { type: 'string', default: '5' },
-    'process-heartbeat': { type: 'string', default: '1000' },
-    'large-heartbeat': { type: 'string', default: '5000' }
+    'large-heartbeat': { type: 'string', default: '5000' },
+    'large-target-peers': { type: 'string', default: '4' }
   }
 })
-const SIZES = (args.sizes ?? '5,20,50').split(',').map(Number)
+const LAYOUTS = (args.layouts ?? '5x1,4x5,5x10').split(',').map(l => {
+  const [procs, perProc] = l.split('x').map(Number)
+  if (procs === undefined || perProc === undefined || !(procs > 0) || !(perProc > 0)) throw new Error(`bad layout ${l} (want PROCESSESxNODES)`)
+  return { procs, perProc }
+})
 const PUBLISHES = Number(args.publishes)
 const TIMEOUT_MS = 60_000
+// The library defaults (docs/metadata.md).
+const SETTINGS = { heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, networkName: 'bench' }
+const LARGE = 20
+const LARGE_HEARTBEAT_MS = Number(args['large-heartbeat'])
+const LARGE_TARGET_PEERS = Number(args['large-target-peers'])
 
-interface Result { label: string, nodes: number, samples: number[], setupMs: number }
+/**
+ * Every node verifies every other node's signed heartbeat, so heartbeat work grows with N². With
+ * the defaults (1 s, targetPeers 8) 50 nodes keep this 2-core machine at 100 % CPU (event-loop lag
+ * 1-4 s in every worker) and did not converge within 120 s; with 5 s heartbeats and targetPeers 8
+ * neither. Past LARGE nodes the bench therefore uses 5 s heartbeats (unreachable = 4 beats) and
+ * targetPeers 4; policy gossip itself does not depend on either.
+ */
+function heartbeatFor (size: number): number {
+  return size > LARGE ? LARGE_HEARTBEAT_MS : SETTINGS.heartbeatIntervalMs
+}
 
-async function withTimeout (work: Promise<void>, message: () => string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([work, new Promise<void>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(message())) }, TIMEOUT_MS) })])
-  } finally {
+interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number }
+interface HasEvent { node: number, id: string, at: number }
+
+/** One bench worker process and its JSON-lines protocol. */
+class WorkerProcess {
+  readonly ready: Promise<WorkerNodeInfo[]>
+  readonly exited: Promise<void>
+  private readonly child: ChildProcess
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
+  private nextId = 1
+  private stderr = ''
+
+  constructor (readonly label: string, init: WorkerInit, onHas: (e: HasEvent) => void) {
+    this.child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', WORKER, JSON.stringify(init)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000) })
+    this.exited = new Promise(resolve => {
+      this.child.on('exit', code => {
+        for (const p of this.pending.values()) p.reject(new Error(`${label} exited (${String(code)})`))
+        this.pending.clear()
+        resolve()
+      })
+    })
+    this.ready = new Promise((resolve, reject) => {
+      createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', line => {
+        const msg = JSON.parse(line) as Record<string, unknown>
+        if (msg.event === 'has') { onHas(msg as unknown as HasEvent); return }
+        if (msg.event === 'ready') { resolve(msg.nodes as WorkerNodeInfo[]); return }
+        const p = this.pending.get(msg.id as number)
+        if (p === undefined) return
+        this.pending.delete(msg.id as number)
+        if (msg.ok === true) p.resolve(msg.result)
+        else p.reject(new Error(`${label}: ${(msg.error as { message: string }).message}`))
+      })
+      void this.exited.then(() => { reject(new Error(`${label} exited before ready: ${this.stderr.slice(-2000)}`)) })
+    })
+  }
+
+  call<T> (cmd: string, params: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`${this.label}: '${cmd}' timed out`)) }, timeoutMs)
+      this.pending.set(id, {
+        resolve: v => { clearTimeout(timer); resolve(v as T) },
+        reject: e => { clearTimeout(timer); reject(e) }
+      })
+      this.child.stdin?.write(JSON.stringify({ id, cmd, ...params }) + '\n')
+    })
+  }
+
+  /** Graceful stop (stdin closes); SIGKILL after 5 s. */
+  async stop (): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.child.stdin?.end()
+    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, 5000)
+    await this.exited
     clearTimeout(timer)
   }
 }
@@ -49,146 +122,108 @@ function percentile (sorted: readonly number[], p: number): number {
   return sorted[i] ?? NaN
 }
 
-const SETTINGS = { heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, networkName: 'bench' }
-
-/** One core runs every in-process node: past 20 nodes, 1 s heartbeats (N² signed messages) saturate it. */
-function heartbeatFor (size: number): number {
-  return size > 20 ? Number(args['large-heartbeat']) : SETTINGS.heartbeatIntervalMs
-}
-
-async function inProcess (size: number): Promise<Result> {
-  const hb = heartbeatFor(size)
+async function run (procs: number, perProc: number): Promise<Result> {
+  const size = procs * perProc
   const root = mkdtempSync(join(tmpdir(), 'fedlake-bench-md-'))
-  const nodes: MetadataNode[] = []
+  // id -> node index -> time it held that policy
+  const holders = new Map<string, Map<number, number>>()
+  const waiters = new Set<() => void>()
+  const onHas = (e: HasEvent): void => {
+    let m = holders.get(e.id)
+    if (m === undefined) holders.set(e.id, m = new Map())
+    m.set(e.node, e.at)
+    for (const w of waiters) w()
+  }
+  const workers: WorkerProcess[] = []
   const t0 = Date.now()
   try {
-    const seeds: string[] = []
-    for (let i = 0; i < size; i++) {
-      // Each node knows the first node and one random earlier node; the rest it learns from heartbeats.
-      const mySeeds = i === 0 ? [] : [...new Set([seeds[0] as string, seeds[Math.floor(Math.random() * i)] as string])]
-      const node = await createMetadataNode({
-        dataDir: join(root, `n${i}`), host: '127.0.0.1', p2pPort: 0, seeds: mySeeds, admins: [], logger: silentLogger,
-        nodeInfo: { name: `n${i}`, roles: ['operator'], cluster: `c${i % 4}` }, ...SETTINGS,
-        heartbeatIntervalMs: hb, unreachableAfterMs: 4 * hb, ...(size > 20 ? { targetPeers: 4 } : {})
-      })
-      await node.start()
-      nodes.push(node)
-      seeds.push(hostPort(node.p2pAddresses()[0] as string))
-    }
-    await waitFor(() => new Set(nodes.map(n => n.version())).size === 1, { timeoutMs: 240_000, intervalMs: 250, what: `${size} nodes converged` })
+    const hb = heartbeatFor(size)
+    const init = (w: number, seeds: string[]): WorkerInit => ({
+      firstIndex: w * perProc, count: perProc, root, seeds, ...SETTINGS, heartbeatIntervalMs: hb, unreachableAfterMs: 4 * hb,
+      ...(size > LARGE ? { targetPeers: LARGE_TARGET_PEERS } : {})
+    })
+    // The first worker's nodes seed the rest; the others start together.
+    workers.push(new WorkerProcess('w0', init(0, []), onHas))
+    const seeds = (await (workers[0] as WorkerProcess).ready).map(n => n.address)
+    for (let w = 1; w < procs; w++) workers.push(new WorkerProcess(`w${w}`, init(w, seeds), onHas))
+    const nodeOwner: WorkerProcess[] = []
+    for (const [w, worker] of workers.entries()) for (const _n of await worker.ready) nodeOwner.push(workers[w] as WorkerProcess)
+    let lastNote = Date.now()
+    await waitFor(async () => {
+      const versions = (await Promise.all(workers.map(w => w.call<string[]>('versions')))).flat()
+      const distinct = new Set(versions).size
+      if (Date.now() - lastNote > 10_000) {
+        lastNote = Date.now()
+        const lags = await Promise.all(workers.map(w => w.call<{ p99: number }>('lag', { reset: true })))
+        console.error(`  ${size} nodes: ${distinct} distinct versions after ${((Date.now() - t0) / 1000).toFixed(0)} s; loop lag p99 ${lags.map(l => l.p99.toFixed(0)).join('/')} ms`)
+      }
+      return distinct === 1
+    }, { timeoutMs: 120_000, intervalMs: 250, what: `${size} nodes converged` })
     // Let the gossip mesh settle (gossipsub grafts on its 1 s heartbeat).
     await new Promise(resolve => setTimeout(resolve, 3000))
     const setupMs = Date.now() - t0
+    await Promise.all(workers.map(w => w.call('lag', { reset: true })))
     const samples: number[] = []
     for (let k = 0; k < PUBLISHES; k++) {
-      const publisher = nodes[Math.floor(Math.random() * nodes.length)] as MetadataNode
-      const content = { benchmark: { run: t0, seq: k, size } }
-      let expectedId = ''
-      const missing = new Set(nodes.map(n => n.peerId))
-      let resolveAll!: () => void
-      const all = new Promise<void>(resolve => { resolveAll = resolve })
-      const offs = nodes.map(n => n.onPolicyChange(c => {
-        if (c.type === 'benchmark' && (expectedId === '' || c.id === expectedId) && c.kind === 'added') {
-          missing.delete(n.peerId)
-          if (missing.size === 0) resolveAll()
-        }
-      }))
-      const start = performance.now()
-      const stored = await publisher.publish(content)
-      expectedId = (stored.benchmark as { id: string }).id
-      await withTimeout(all, () => `publish ${k} not everywhere after ${TIMEOUT_MS} ms (${missing.size} of ${size} missing)`)
-      samples.push(performance.now() - start)
-      for (const off of offs) off()
+      const publisher = Math.floor(Math.random() * size)
+      const id = await (nodeOwner[publisher] as WorkerProcess).call<string>('publish', { node: publisher, policy: { benchmark: { run: t0, seq: k, size } } })
+      let timer: NodeJS.Timeout | undefined
+      let check!: () => void
+      try {
+        await new Promise<void>((resolve, reject) => {
+          check = () => { if ((holders.get(id)?.size ?? 0) === size) resolve() }
+          waiters.add(check)
+          check()
+          timer = setTimeout(() => { reject(new Error(`publish ${k} not everywhere after ${TIMEOUT_MS} ms (${size - (holders.get(id)?.size ?? 0)} of ${size} missing)`)) }, TIMEOUT_MS)
+        })
+      } finally {
+        clearTimeout(timer)
+        waiters.delete(check)
+      }
+      const got = holders.get(id) as Map<number, number>
+      samples.push(Math.max(...got.values()) - (got.get(publisher) as number))
+      holders.delete(id)
       await new Promise(resolve => setTimeout(resolve, 20))
     }
-    return { label: `${size} in-process (hb ${hb / 1000} s)`, nodes: size, samples, setupMs }
+    const lags = await Promise.all(workers.map(w => w.call<{ p99: number, max: number }>('lag')))
+    return {
+      label: `${size} nodes = ${procs} proc x ${perProc}, hb ${heartbeatFor(size) / 1000} s${size > LARGE ? `, peers ${LARGE_TARGET_PEERS}` : ''}`, nodes: size, samples, setupMs,
+      lagP99: Math.max(...lags.map(l => l.p99)), lagMax: Math.max(...lags.map(l => l.max))
+    }
   } finally {
-    await Promise.allSettled(nodes.map(n => n.stop()))
+    await Promise.allSettled(workers.map(w => w.stop()))
     rmSync(root, { recursive: true, force: true })
   }
 }
 
-async function processes (size: number, heartbeatIntervalMs = SETTINGS.heartbeatIntervalMs): Promise<Result> {
-  const root = mkdtempSync(join(tmpdir(), 'fedlake-bench-mdp-'))
-  const t0 = Date.now()
-  try {
-    const init = (i: number, seeds: string[]): Record<string, unknown> => ({
-      dataDir: join(root, `p${i}`), seeds, events: true, nodeInfo: { name: `p${i}`, roles: ['operator'], cluster: 'c' }, ...SETTINGS,
-      heartbeatIntervalMs, unreachableAfterMs: 4 * heartbeatIntervalMs
-    })
-    const first = new MetadataProcess('p0', init(0, []))
-    const seed = hostPort((await first.ready).addresses[0] as string)
-    const procs = [first]
-    const seeds = [seed]
-    for (let i = 1; i < size; i++) {
-      const p = new MetadataProcess(`p${i}`, init(i, [...new Set([seed, seeds[Math.floor(Math.random() * seeds.length)] as string])]))
-      procs.push(p)
-      // Start in small waves so process start-up (tsx, imports) does not starve the running ones.
-      if (i % 5 === 0) seeds.push(hostPort((await p.ready).addresses[0] as string))
-    }
-    await Promise.all(procs.map(p => p.ready))
-    await waitFor(async () => new Set(await Promise.all(procs.map(p => p.call<string>('version')))).size === 1, { timeoutMs: 60_000, what: 'processes converged' })
-    await new Promise(resolve => setTimeout(resolve, 3000))
-    const setupMs = Date.now() - t0
-    const samples: number[] = []
-    for (let k = 0; k < PUBLISHES; k++) {
-      const publisher = procs[Math.floor(Math.random() * procs.length)] as MetadataProcess
-      // Receive times are each process's Date.now() (same machine clock); publish time is taken
-      // inside the publisher's own change event, so the figure excludes the stdin round trip.
-      const got = new Map<string, number>()
-      let expectedId = ''
-      let resolveAll!: () => void
-      const all = new Promise<void>(resolve => { resolveAll = resolve })
-      const offs = procs.map(p => p.onEvent(e => {
-        if (e.type !== 'benchmark' || e.kind !== 'added') return
-        if (expectedId !== '' && e.id !== expectedId) return
-        got.set(p.label, e.at)
-        if (got.size === procs.length) resolveAll()
-      }))
-      const stored = await publisher.call<Record<string, { id: string }>>('publish', { policy: { benchmark: { run: t0, seq: k } } })
-      expectedId = (stored.benchmark as { id: string }).id
-      await withTimeout(all, () => `publish ${k} not everywhere after ${TIMEOUT_MS} ms`)
-      const published = got.get(publisher.label) as number
-      samples.push(Math.max(...got.values()) - published)
-      for (const off of offs) off()
-      await new Promise(resolve => setTimeout(resolve, 20))
-    }
-    return { label: `${size} processes (hb ${heartbeatIntervalMs / 1000} s)`, nodes: size, samples, setupMs }
-  } finally {
-    await killAll()
-    rmSync(root, { recursive: true, force: true })
-  }
-}
-
-function report (r: Result): void {
+function report (r: Result): number {
   const sorted = [...r.samples].sort((a, b) => a - b)
   const p50 = percentile(sorted, 50)
   const p95 = percentile(sorted, 95)
   const max = sorted[sorted.length - 1] ?? NaN
-  console.log(`${r.label.padEnd(28)} publishes=${String(r.samples.length).padStart(3)}  p50=${p50.toFixed(1).padStart(7)} ms  p95=${p95.toFixed(1).padStart(7)} ms  max=${max.toFixed(1).padStart(7)} ms  ` +
-    `p95/30s=${(p95 / EDGELAKE_SYNC_MS).toFixed(5)} (1/${Math.round(EDGELAKE_SYNC_MS / p95)})  setup=${(r.setupMs / 1000).toFixed(1)} s`)
+  console.log(`${r.label.padEnd(36)} publishes=${String(r.samples.length).padStart(3)}  p50=${p50.toFixed(1).padStart(7)} ms  p95=${p95.toFixed(1).padStart(7)} ms  max=${max.toFixed(1).padStart(7)} ms  ` +
+    `p95/30s=${(p95 / EDGELAKE_SYNC_MS).toFixed(5)} (1/${Math.round(EDGELAKE_SYNC_MS / p95)})  setup=${(r.setupMs / 1000).toFixed(1)} s  ` +
+    `loop lag p99/max=${r.lagP99.toFixed(0)}/${r.lagMax.toFixed(0)} ms`)
+  return p95
 }
 
 console.log('fedlake metadata propagation: publish on one node -> policy held by every node')
-console.log(`loopback, this machine; heartbeat ${SETTINGS.heartbeatIntervalMs} ms, anti-entropy ${SETTINGS.antiEntropyIntervalMs} ms, ${PUBLISHES} publishes per size from random nodes`)
-console.log(`EdgeLake reference: every node pulls the ledger every ${EDGELAKE_SYNC_MS / 1000} s (worst case ${EDGELAKE_SYNC_MS} ms)`)
-const results: Result[] = []
-try {
-  if (args.processes === true && args['no-processes'] !== true) {
-    for (const size of (args['process-sizes'] ?? '5').split(',').map(Number)) {
-      const r = await processes(size, size > 20 ? Number(args['process-heartbeat']) : SETTINGS.heartbeatIntervalMs)
-      report(r)
-      results.push(r)
-    }
-  }
-  for (const size of SIZES) {
-    const r = await inProcess(size)
-    report(r)
-    results.push(r)
-  }
-} finally {
-  await killAll()
+console.log(`loopback, this machine (${availableParallelism()} cores); library defaults: heartbeat ${SETTINGS.heartbeatIntervalMs} ms, unreachable ${SETTINGS.unreachableAfterMs} ms, ` +
+  `anti-entropy ${SETTINGS.antiEntropyIntervalMs} ms, targetPeers 8; ${PUBLISHES} publishes per size from random nodes`)
+if (LAYOUTS.some(l => l.procs * l.perProc > LARGE) && LARGE_HEARTBEAT_MS !== SETTINGS.heartbeatIntervalMs) {
+  console.log(`CHANGED for more than ${LARGE} nodes: heartbeat ${LARGE_HEARTBEAT_MS} ms, unreachable ${4 * LARGE_HEARTBEAT_MS} ms, ` +
+    `targetPeers ${LARGE_TARGET_PEERS} (N² signed heartbeats saturate 2 cores at 1 s; --large-heartbeat 1000 --large-target-peers 8 for the defaults)`)
 }
-const worst = Math.max(...results.map(r => percentile([...r.samples].sort((a, b) => a - b), 95)))
-console.log(`target p95 < 1000 ms at the largest size: ${worst < 1000 ? 'met' : 'NOT met'} (worst p95 ${worst.toFixed(1)} ms)`)
+console.log('times: one machine clock (performance.timeOrigin + now() in each process); sample = last node holding it - publisher holding it')
+console.log(`EdgeLake reference: every node pulls the ledger every ${EDGELAKE_SYNC_MS / 1000} s (worst case ${EDGELAKE_SYNC_MS} ms)`)
+let worst = 0
+for (const { procs, perProc } of LAYOUTS) {
+  try {
+    worst = Math.max(worst, report(await run(procs, perProc)))
+  } catch (err) {
+    worst = Infinity
+    console.log(`${procs * perProc} nodes (${procs} proc x ${perProc}): no result: ${(err as Error).message}`)
+  }
+}
+console.log(`target p95 < 1000 ms at every size: ${worst < 1000 ? 'met' : 'NOT met'} (worst p95 ${Number.isFinite(worst) ? `${worst.toFixed(1)} ms` : 'no result'})`)
 process.exit(0)

@@ -1,0 +1,113 @@
+/**
+ * Metadata bench worker: one process hosting `count` metadata nodes (started by metadata.bench.ts).
+ * Init is a JSON argument; commands arrive as JSON lines on stdin (`{"id":1,"cmd":"publish",...}`)
+ * and replies leave as JSON lines on stdout. Unsolicited lines carry an `event` key: `ready` (the
+ * nodes' peer ids and addresses) and `has` (node `node` now holds benchmark policy `id`, at `at` =
+ * performance.timeOrigin + performance.now(), a wall-clock ms value comparable across processes
+ * on one machine).
+ */
+import '@fedlake/core/polyfills'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createInterface } from 'node:readline'
+import { silentLogger } from '@fedlake/core'
+import { createMetadataNode } from '@fedlake/metadata'
+import type { MetadataNode } from '@fedlake/metadata'
+
+export interface WorkerInit {
+  /** Global index of this worker's first node (names, data dirs). */
+  firstIndex: number
+  count: number
+  root: string
+  /** host:port seeds of nodes in other workers; each node takes the first and one random other. */
+  seeds: string[]
+  networkName: string
+  heartbeatIntervalMs: number
+  unreachableAfterMs: number
+  antiEntropyIntervalMs: number
+  targetPeers?: number
+}
+
+export interface WorkerNodeInfo { index: number, peerId: string, address: string }
+
+const init = JSON.parse(process.argv[2] ?? '{}') as WorkerInit
+const out = (obj: unknown): void => { process.stdout.write(JSON.stringify(obj) + '\n') }
+const now = (): number => performance.timeOrigin + performance.now()
+
+/** `/ip4/h/tcp/p/p2p/id` → `h:p` (a seed without peer id). */
+function hostPort (multiaddr: string): string {
+  const m = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(multiaddr)
+  if (m === null) throw new Error(`not an ip4/tcp multiaddr: ${multiaddr}`)
+  return `${m[1] as string}:${m[2] as string}`
+}
+
+const nodes: MetadataNode[] = []
+const known = [...init.seeds]
+const infos: WorkerNodeInfo[] = []
+for (let j = 0; j < init.count; j++) {
+  const index = init.firstIndex + j
+  const pick = known[Math.floor(Math.random() * known.length)]
+  const seeds = known.length === 0 ? [] : [...new Set([known[0] as string, pick as string])]
+  const node = await createMetadataNode({
+    dataDir: join(init.root, `n${index}`), host: '127.0.0.1', p2pPort: 0, seeds, admins: [], logger: silentLogger,
+    nodeInfo: { name: `n${index}`, roles: ['operator'], cluster: `c${index % 4}` },
+    networkName: init.networkName, heartbeatIntervalMs: init.heartbeatIntervalMs,
+    unreachableAfterMs: init.unreachableAfterMs, antiEntropyIntervalMs: init.antiEntropyIntervalMs,
+    ...(init.targetPeers !== undefined ? { targetPeers: init.targetPeers } : {})
+  })
+  node.onPolicyChange(c => {
+    if (c.type === 'benchmark' && c.kind === 'added') out({ event: 'has', node: index, id: c.id, at: now() })
+  })
+  await node.start()
+  nodes.push(node)
+  const address = hostPort(node.p2pAddresses()[0] as string)
+  known.push(address)
+  infos.push({ index, peerId: node.peerId, address })
+}
+const lag = monitorEventLoopDelay({ resolution: 10 })
+lag.enable()
+out({ event: 'ready', nodes: infos })
+
+let stopping = false
+async function shutdown (): Promise<never> {
+  if (!stopping) {
+    stopping = true
+    await Promise.allSettled(nodes.map(n => n.stop()))
+  }
+  process.exit(0)
+}
+process.on('SIGTERM', () => { void shutdown() })
+process.on('SIGINT', () => { void shutdown() })
+
+type Request = { id: number, cmd: string } & Record<string, unknown>
+
+async function handle (req: Request): Promise<unknown> {
+  switch (req.cmd) {
+    case 'versions': return nodes.map(n => n.version())
+    case 'publish': {
+      const node = nodes[(req.node as number) - init.firstIndex]
+      if (node === undefined) throw new Error(`no node ${String(req.node)} here`)
+      const stored = await node.publish(req.policy)
+      return (Object.values(stored)[0] as { id: string }).id
+    }
+    // Event-loop delay since the last reset (ms): how starved this process is.
+    case 'lag': {
+      const r = { p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 }
+      if (req.reset === true) lag.reset()
+      return r
+    }
+    case 'stop': setImmediate(() => { void shutdown() }); return null
+    default: throw new Error(`unknown command ${req.cmd}`)
+  }
+}
+
+const rl = createInterface({ input: process.stdin })
+rl.on('line', line => {
+  if (line.trim() === '') return
+  const req = JSON.parse(line) as Request
+  handle(req).then(
+    result => { out({ id: req.id, ok: true, result: result ?? null }) },
+    (err: unknown) => { out({ id: req.id, ok: false, error: { message: (err as Error).message } }) }
+  )
+})
+rl.on('close', () => { void shutdown() })
