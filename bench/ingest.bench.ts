@@ -1,13 +1,16 @@
 /**
  * npm run bench:ingest — KubeArmor ingest throughput, three figures side by side in one run:
- *  (a) raw receive rate: a gRPC client decoding Log/Alert messages from the simulator, no storage;
+ *  (a) raw receive rate: a gRPC client decoding Log/Alert messages from the simulator, no storage (same
+ *      HTTP/2 flow-control window as the connector);
  *  (b) raw DuckDB appender rate for the same rows (already mapped), in the pipeline's batch size;
  *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows.
  * The simulator runs as a separate process (`fedlake kubearmor-sim --count N`), as in production.
  * Prints (c) in events/s and the ratios (c)/(a) and (b)/(c). BENCH_EVENTS sets N (default 200000).
+ * On Linux it also prints the CPU time each side spent per event during (a) and (c) (from /proc, per thread):
+ * on a 2-core machine shared with the simulator, that sum is what bounds (c).
  */
 import '@fedlake/core/polyfills'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { credentials, Client } from '@grpc/grpc-js'
@@ -20,11 +23,39 @@ import { startFedlake } from '../test/helpers/processes.js'
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000)
 const SEED = 11
+const STALL_MS = 10_000
 const MIX = ['--nodes', '4', '--pods', '16', '--seed', String(SEED)]
 
-async function simulator (): Promise<{ address: string, stop: () => Promise<unknown> }> {
+async function simulator (): Promise<{ address: string, pid: number, stop: () => Promise<unknown> }> {
   const child = await startFedlake(['kubearmor-sim', '--port', '0', '--count', String(N), ...MIX])
-  return { address: `127.0.0.1:${child.ready.port ?? ''}`, stop: async () => await child.stop() }
+  return { address: `127.0.0.1:${child.ready.port ?? ''}`, pid: child.proc.pid ?? 0, stop: async () => await child.stop() }
+}
+
+/** CPU ms used so far by a process's main thread and by all its other threads (Linux /proc; zeros elsewhere). */
+function cpuMs (pid: number): { main: number, others: number } {
+  const out = { main: 0, others: 0 }
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10 // utime + stime, in clock ticks of 10 ms
+      if (Number(tid) === pid) out.main += ms
+      else out.others += ms
+    }
+  } catch { /* not Linux, or the process is gone */ }
+  return out
+}
+
+interface CpuWindow { readonly self: { main: number, others: number }, readonly sim: { main: number, others: number } }
+const cpuWindow = (simPid: number): CpuWindow => ({ self: cpuMs(process.pid), sim: cpuMs(simPid) })
+/** µs of CPU per event between two snapshots: this process's main thread, its other threads, the simulator. */
+function cpuPerEvent (from: CpuWindow, to: CpuWindow, events: number): { main: number, others: number, sim: number } {
+  const us = (ms: number): number => ms * 1000 / events
+  return {
+    main: us(to.self.main - from.self.main),
+    others: us(to.self.others - from.self.others),
+    sim: us(to.sim.main + to.sim.others - from.sim.main - from.sim.others)
+  }
 }
 
 function encodeFilter (filter: string): Buffer {
@@ -33,14 +64,16 @@ function encodeFilter (filter: string): Buffer {
 }
 
 /** (a) decode-only receive rate over all streams the simulator generates. */
-async function rawReceive (): Promise<number> {
+async function rawReceive (): Promise<{ rate: number, cpu: ReturnType<typeof cpuPerEvent> }> {
   const sim = await simulator()
-  const client = new Client(sim.address, credentials.createInsecure())
+  // the transport settings of the connector (its flowControlWindowBytes default), so (c)/(a) compares processing only
+  const client = new Client(sim.address, credentials.createInsecure(), { 'grpc-node.flow_control_window': 1 << 20 })
   let received = 0
   let first = 0
+  let start = cpuWindow(sim.pid)
   const done = new Promise<number>(resolve => {
     const onData = (): void => {
-      if (received++ === 0) first = performance.now()
+      if (received++ === 0) { first = performance.now(); start = cpuWindow(sim.pid) }
       if (received === N) resolve(performance.now() - first)
     }
     for (const [method, decode] of [['WatchLogs', decodeLog], ['WatchAlerts', decodeAlert]] as const) {
@@ -50,9 +83,10 @@ async function rawReceive (): Promise<number> {
     }
   })
   const ms = await done
+  const cpu = cpuPerEvent(start, cpuWindow(sim.pid), N)
   client.close()
   await sim.stop()
-  return N / (ms / 1000)
+  return { rate: N / (ms / 1000), cpu }
 }
 
 /** (b) DuckDB appender rate for the same rows, mapped beforehand, in batches of the pipeline's size. */
@@ -89,7 +123,7 @@ async function rawAppend (batchRows: number): Promise<number> {
 }
 
 /** (c) simulator -> operator role -> committed rows, timed from the first received event to the last commit. */
-async function fullIngest (): Promise<{ rate: number, dropped: number }> {
+async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent> }> {
   const sim = await simulator()
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-ingest-'))
   const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir } })
@@ -97,10 +131,22 @@ async function fullIngest (): Promise<{ rate: number, dropped: number }> {
   await role.start()
   try {
     let first = 0
+    let start = cpuWindow(sim.pid)
+    let progress = 0
+    let progressAt = performance.now()
     for (;;) {
       const s = role.ingestStats()
-      if (first === 0 && s.rowsReceived > 0) first = performance.now()
-      if (s.rowsCommitted + s.rowsDropped >= N) return { rate: s.rowsCommitted / ((performance.now() - first) / 1000), dropped: s.rowsDropped }
+      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid) }
+      const settled = s.rowsCommitted + s.rowsDropped
+      const now = performance.now()
+      if (settled > progress) { progress = settled; progressAt = now }
+      // the simulator drops events for a subscriber that stops reading for a second: they never arrive
+      const stalled = now - progressAt > STALL_MS && s.rowsBuffered === 0
+      if (settled >= N || stalled) {
+        const cpu = cpuPerEvent(start, cpuWindow(sim.pid), settled)
+        const ms = (stalled ? progressAt : now) - first
+        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu }
+      }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
   } finally {
@@ -113,11 +159,18 @@ async function fullIngest (): Promise<{ rate: number, dropped: number }> {
 const batchRows = loadNodeConfig({ overrides: { name: 'bench' } }).ingest.batchRows
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process`)
+const us = (n: number): string => n.toFixed(1)
 const a = await rawReceive()
-console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a)} msgs/s`)
+console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
 const b = await rawAppend(batchRows)
 console.log(`(b) raw DuckDB appender, same rows        : ${fmt(b)} rows/s (batches of ${batchRows})`)
 const c = await fullIngest()
-console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${c.dropped > 0 ? ` (${c.dropped} dropped!)` : ''}`)
-console.log(`(c)/(a) = ${(c.rate / a).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
+const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
+console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
+console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
+if (a.cpu.main > 0) {
+  console.log(`CPU µs per event (a): receiver main thread ${us(a.cpu.main)}, its other threads ${us(a.cpu.others)}; simulator ${us(a.cpu.sim)}`)
+  console.log(`CPU µs per event (c): operator main thread ${us(c.cpu.main)}, its other threads (storage worker, DuckDB, GC/JIT) ${us(c.cpu.others)}; ` +
+    `simulator ${us(c.cpu.sim)}; total ${us(c.cpu.main + c.cpu.others + c.cpu.sim)}`)
+}
 process.exit(0)

@@ -13,7 +13,7 @@ import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
 import { createPutIngestor } from './put/index.js'
 import type { PutRequest, PutResult } from './put/index.js'
-import { createDuckDbStorage } from './storage/index.js'
+import { createThreadedDuckDbStorage } from './storage/index.js'
 import type { OperatorStorage, StorageQueryOptions } from './storage/index.js'
 
 export interface OperatorRoleInit {
@@ -41,7 +41,8 @@ export interface OperatorRole extends Startable {
 
 export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   const logger = init.logger ?? silentLogger
-  const storage = createDuckDbStorage({ dataDir: join(init.dataDir, 'duckdb'), logger: logger.child('storage') })
+  // DuckDB runs in a worker thread: appends use the second core while this thread receives and maps events
+  const storage = createThreadedDuckDbStorage({ dataDir: join(init.dataDir, 'duckdb'), logger: logger.child('storage') })
   const mappings = createKubeArmorMappings({ dbms: init.dbms, policies: loadMappingPolicies(init.ingest.mappingFile, { dbms: init.dbms }) })
   const pipeline: IngestPipeline = createIngestPipeline({
     sink: storage,

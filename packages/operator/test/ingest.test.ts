@@ -5,6 +5,8 @@ import type { TableSchema } from '@fedlake/core'
 import { createIngestPipeline } from '../src/ingest/index.js'
 import type { IngestPipelineInit, IngestRow, IngestSink } from '../src/ingest/index.js'
 import { rejectsTableSchema } from '../src/mapping/index.js'
+import { columnBatchRows } from '../src/storage/index.js'
+import type { ColumnBatch } from '../src/storage/index.js'
 
 /** In-memory stand-in for the operator storage (ensureTable + appendRows). */
 class FakeSink implements IngestSink {
@@ -175,6 +177,35 @@ describe('ingest pipeline', () => {
     assert.equal(stats.rowsDropped, 5)
     assert.equal(stats.rowsBuffered, 0)
     assert.ok(stats.appendFailures >= 1)
+  })
+
+  it('drops and counts a row whose width does not match its schema instead of failing its whole batch', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink)
+    assert.equal(pipeline.push(EVENTS, [1]), false)
+    assert.equal(pipeline.push(EVENTS, [2, 'b', 'extra']), false)
+    assert.equal(pipeline.push(EVENTS, [3, 'c']), true)
+    await pipeline.flush()
+    assert.deepEqual(sink.rows('kubearmor.events'), [[3, 'c']])
+    assert.equal(pipeline.stats().rowsDropped, 2)
+    assert.equal(pipeline.stats().rowsReceived, 1)
+    await pipeline.stop()
+  })
+
+  it('hands a sink with appendColumns its column batches as they are, in order', async () => {
+    const batches: ColumnBatch[] = []
+    const sink: IngestSink = {
+      ensureTable: async () => true,
+      appendRows: async () => { throw new Error('appendRows must not be used') },
+      appendColumns: async (_schema, batch) => { batches.push(batch) }
+    }
+    const pipeline = createIngestPipeline({ sink, logger: silentLogger, batchRows: 4, flushIntervalMs: 60_000 })
+    for (let n = 0; n < 10; n++) pipeline.push(EVENTS, [n, n % 2 === 0 ? 'even' : 'odd'])
+    await pipeline.flush()
+    assert.deepEqual(batches.flatMap(b => columnBatchRows(b)).map(r => r[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    assert.ok(batches.every(b => b.columns[1]?.kind === 'strings' && b.columns[1].dict.length <= 2))
+    assert.equal(pipeline.stats().rowsCommitted, 10)
+    await pipeline.stop()
   })
 
   it('ensureTable errors are retried like append errors', async () => {

@@ -1,4 +1,4 @@
-export { createKubeArmorConnector } from './kubearmor-connector.js'
+export { createKubeArmorConnector, DEFAULT_FLOW_CONTROL_WINDOW_BYTES } from './kubearmor-connector.js'
 export type { KubeArmorConnector, KubeArmorConnectorInit } from './kubearmor-connector.js'
 export { grpcClientStatusTable, createGrpcClientCommands, GRPC_CLIENT_COLUMNS } from './status.js'
 export type { GrpcClientStatus, GrpcClientState } from './status.js'

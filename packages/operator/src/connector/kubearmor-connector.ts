@@ -35,7 +35,17 @@ export interface KubeArmorConnectorInit {
    * most every 5 minutes, else GOAWAY), so stay above that. 0 disables. @default 360000
    */
   readonly keepaliveMs?: number
+  /**
+   * HTTP/2 flow-control window (bytes, per stream and for the connection) advertised to the source.
+   * grpc-js keeps HTTP/2's 64 KiB, about a hundred events: the source then waits for a WINDOW_UPDATE while
+   * this process is busy with the previous burst, and neither side is ever fully busy. A larger window lets
+   * the source keep sending during that time; pausing a stream (pipeline backpressure) still stops it after at
+   * most this many bytes. @default 1048576
+   */
+  readonly flowControlWindowBytes?: number
 }
+
+export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 1 << 20
 
 export interface KubeArmorConnector extends Startable {
   /** One entry per (source, stream), in the order given. */
@@ -72,7 +82,8 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
           'grpc.max_reconnect_backoff_ms': reconnectMaxMs,
           ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': 20_000 } : {}),
           // connectors (and tests) never share connections through the global subchannel pool
-          'grpc.use_local_subchannel_pool': 1
+          'grpc.use_local_subchannel_pool': 1,
+          'grpc-node.flow_control_window': init.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES
         })
         clients.push(client)
         for (const stream of streams) {

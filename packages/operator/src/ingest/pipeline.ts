@@ -191,6 +191,8 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
 
   const push = (schema: TableSchema, row: IngestRow): boolean => {
     if (stopped) return refuse(1, 'pipeline stopped')
+    // storage would refuse the whole batch holding such a row, again at every retry
+    if (row.length !== schema.columns.length) return refuse(1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
     if (buffered >= maxBufferedRows) { needDrain = true; return refuse(1, 'buffer cap reached') }
     buffered++
     received++

@@ -1,15 +1,21 @@
 /**
  * Rows waiting for one table. A single append loop per table keeps rows in arrival order:
  *
- *   add() ──> pending ──(batchRows reached | oldest row flushIntervalMs old | flush())──> appendRows
- *                ^                                                                        │ fails
- *                └──────────── rows put back in front, retried with backoff ──────────────┘
+ *   add() ──> pending ──(batchRows reached | oldest row flushIntervalMs old | flush())──> append
+ *                ^                                                                     │ fails
+ *                └──────────── batch put back in front, retried with backoff ──────────┘
  *
  * While one append is in flight new rows gather in `pending`, so under load the batches grow
  * to the append latency (group commit) up to maxAppendRows.
+ *
+ * Pending rows are kept as column batches (storage/column-batch.ts), built as rows arrive: a row
+ * array is garbage as soon as it is added, instead of surviving until its flush (which made the
+ * garbage collector a large share of ingest), and the batch goes to storage as it is.
  */
 import { delay } from '@fedlake/core'
 import type { TableSchema } from '@fedlake/core'
+import { columnBatchRows, createColumnBatchBuilder } from '../storage/index.js'
+import type { ColumnBatch } from '../storage/index.js'
 import type { IngestRow, IngestSink } from './sink.js'
 
 export interface TableBufferEvents {
@@ -54,11 +60,16 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   const { schema, sink, events } = init
   const batchRows = init.batchRows ?? 8192
   const flushIntervalMs = init.flushIntervalMs ?? 1000
-  const maxAppendRows = init.maxAppendRows ?? 4 * batchRows
+  const maxAppendRows = Math.max(1, init.maxAppendRows ?? 4 * batchRows)
   const retryInitialMs = init.retryInitialMs ?? 100
   const retryMaxMs = init.retryMaxMs ?? 5000
+  const types = schema.columns.map(c => c.type)
 
-  let pending: IngestRow[] = []
+  /** Full batches (maxAppendRows each, or put back after a failure), oldest first, then `open`. */
+  let sealed: ColumnBatch[] = []
+  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows))
+  /** Rows in `sealed` and `open`. */
+  let pending = 0
   /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
   let pendingSince = 0
   let inFlight = 0
@@ -84,48 +95,56 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
     }
   }
 
-  const due = (): boolean => pending.length > 0 && !abandoned && (
-    pending.length >= batchRows || settled + inFlight < forceUntil || Date.now() - pendingSince >= flushIntervalMs)
+  const due = (): boolean => pending > 0 && !abandoned && (
+    pending >= batchRows || settled + inFlight < forceUntil || Date.now() - pendingSince >= flushIntervalMs)
 
   const armTimer = (): void => {
-    if (timer !== undefined || pending.length === 0 || abandoned) return
+    if (timer !== undefined || pending === 0 || abandoned) return
     const wait = Math.max(0, pendingSince + flushIntervalMs - Date.now())
     timer = setTimeout(() => { timer = undefined; kick() }, wait)
     timer.unref()
   }
 
-  const appendOnce = async (batch: IngestRow[]): Promise<void> => {
+  /** The oldest pending rows as one batch (at most maxAppendRows, unless a failed batch is put back whole). */
+  const takeBatch = (): ColumnBatch => {
+    const batch = sealed.shift() ?? open.build()
+    pending -= batch.rowCount
+    return batch
+  }
+
+  const appendOnce = async (batch: ColumnBatch): Promise<void> => {
     if (!ensured) {
       const created = await sink.ensureTable(schema)
       ensured = true
       if (created) events.created(schema)
     }
-    await sink.appendRows(schema, batch)
+    if (sink.appendColumns !== undefined) await sink.appendColumns(schema, batch)
+    else await sink.appendRows(schema, columnBatchRows(batch))
   }
 
   const run = async (): Promise<void> => {
     while (due()) {
-      const batch = pending.length <= maxAppendRows ? pending : pending.slice(0, maxAppendRows)
-      pending = batch === pending ? [] : pending.slice(maxAppendRows)
-      if (pending.length > 0) pendingSince = Date.now()
-      inFlight = batch.length
+      const batch = takeBatch()
+      if (pending > 0) pendingSince = Date.now()
+      inFlight = batch.rowCount
       try {
         await appendOnce(batch)
         inFlight = 0
-        committed += batch.length
-        events.committed(batch.length)
+        committed += batch.rowCount
+        events.committed(batch.rowCount)
         if (failures > 0) events.recovered(schema, failures)
         failures = 0
         retryDelay = retryInitialMs
-        settle(batch.length)
+        settle(batch.rowCount)
       } catch (err) {
         inFlight = 0
         if (abandoned) {
-          events.dropped(batch.length)
-          settle(batch.length)
+          events.dropped(batch.rowCount)
+          settle(batch.rowCount)
           return
         }
-        pending = pending.length === 0 ? batch : batch.concat(pending)
+        sealed.unshift(batch)
+        pending += batch.rowCount
         pendingSince = 0
         failures++
         events.appendFailed(err, schema, failures)
@@ -147,13 +166,15 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
 
   return {
     schema,
-    get buffered () { return pending.length + inFlight },
+    get buffered () { return pending + inFlight },
     get committed () { return committed },
     add (row) {
-      if (pending.length === 0) pendingSince = Date.now()
-      pending.push(row)
+      if (pending === 0) pendingSince = Date.now()
+      open.add(row)
+      pending++
       received++
-      if (pending.length >= batchRows) kick()
+      if (open.rowCount >= maxAppendRows) sealed.push(open.build())
+      if (pending >= batchRows) kick()
       else armTimer()
     },
     flush () {
@@ -169,8 +190,10 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       if (timer !== undefined) { clearTimeout(timer); timer = undefined }
       retryAbort.abort()
       retryAbort = new AbortController()
-      const dropped = pending.length
-      pending = []
+      const dropped = pending
+      sealed = []
+      open = createColumnBatchBuilder(types, 0)
+      pending = 0
       if (dropped > 0) events.dropped(dropped)
       settle(dropped)
       return dropped

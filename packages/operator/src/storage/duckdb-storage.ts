@@ -2,9 +2,11 @@
  * OperatorStorage on DuckDB: one database file per dbms (`<dataDir>/<dbms>.duckdb`), opened once per
  * process and created on first write. The only module that talks to @duckdb/node-api.
  *
- * Concurrency: writes (DDL and appends) to one table run one at a time through a keyed queue, each append
- * in its own transaction on that table's writer connection; DDL is additionally serialised per dbms.
- * Queries run on pooled connections of their own, so MVCC keeps them and concurrent appends apart.
+ * Concurrency: writes (DDL and appends) to one database run one at a time through a keyed queue, each append
+ * in its own transaction on its table's writer connection. Not one queue per table: DuckDB commits one
+ * transaction at a time anyway, and creating an appender while another table's commit runs blocks the
+ * thread until that commit ends. Queries run on pooled connections of their own, so MVCC keeps them and
+ * concurrent appends apart.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -19,23 +21,24 @@ import { parsedSqlFromJson } from '../sql/ast.js'
 import { parseFailure, validateSelect } from '../sql/validate.js'
 import { buildChunk, CHUNK_ROWS, duckTypesOf } from './chunk-writer.js'
 import type { ColumnSource } from './chunk-writer.js'
+import { columnBatchFromRows, isColumnBatch } from './column-batch.js'
+import type { ColumnBatch } from './column-batch.js'
 import { sqlErrorFromDuckDb } from './duckdb-errors.js'
 import { assertDbmsName, assertIdentifier, isValidDbmsName, quoteIdent } from './identifiers.js'
 import { GroupCommitter } from './group-commit.js'
 import type { AppendRequest } from './group-commit.js'
 import { KeyedQueue } from './keyed-queue.js'
+import { processPathGuard } from './open-paths.js'
+import type { PathGuard } from './open-paths.js'
 import { columnTypeOf, columnTypeOfName, converterFor } from './result-values.js'
 import { lockedDownOptions } from './security.js'
-import type { DuckDbStorageInit, OperatorStorage, StorageQueryOptions, StorageValue } from './types.js'
+import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
 const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
 const MAX_IDLE_QUERY_CONNECTIONS = 4
 const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
 const MAX_GROUP_ROWS = 65_536
-
-/** Paths open in this process: DuckDB would silently open a second, diverging database on the same file (pitfall 1). */
-const openPaths = new Set<string>()
 
 interface TableEntry {
   /** Name as created (case preserved). */
@@ -56,11 +59,16 @@ interface DatabaseHandle {
 }
 
 /** Creates the DuckDB-backed storage. Call start() before use and stop() to close every database file. */
-export function createDuckDbStorage (init: DuckDbStorageInit): OperatorStorage {
-  return new DuckDbStorage(init)
+export function createDuckDbStorage (init: DuckDbStorageInit): ColumnarStorage {
+  return new DuckDbStorage(init, processPathGuard)
 }
 
-class DuckDbStorage implements OperatorStorage {
+/** The same storage with another guard against opening a file twice (the storage worker asks the main thread). */
+export function createGuardedDuckDbStorage (init: DuckDbStorageInit, guard: PathGuard): ColumnarStorage {
+  return new DuckDbStorage(init, guard)
+}
+
+class DuckDbStorage implements ColumnarStorage {
   private readonly dataDir: string
   private readonly log: Logger
   private readonly init: DuckDbStorageInit
@@ -68,11 +76,13 @@ class DuckDbStorage implements OperatorStorage {
   private readonly databases = new Map<string, Promise<DatabaseHandle>>()
   private readonly writes = new KeyedQueue()
   private readonly parses = new KeyedQueue()
-  private readonly appends = new GroupCommitter(this.writes, async group => { await this.commitGroup(group) }, MAX_GROUP_ROWS)
+  private readonly appends = new GroupCommitter(this.writes, async group => { await this.commitGroup(group) }, MAX_GROUP_ROWS, writeKeyOfTable)
   private readonly running = new Map<DuckDBConnection, Promise<unknown>>()
+  /** Every query() in progress, from validation to result. */
+  private readonly queries = new Set<Promise<unknown>>()
   private parser: { instance: DuckDBInstance, connection: DuckDBConnection } | undefined
 
-  constructor (init: DuckDbStorageInit) {
+  constructor (init: DuckDbStorageInit, private readonly guard: PathGuard) {
     this.init = init
     this.dataDir = resolve(init.dataDir)
     this.log = (init.logger ?? silentLogger).child('storage')
@@ -92,9 +102,11 @@ class DuckDbStorage implements OperatorStorage {
     this.state = 'stopping'
     await this.writes.drain()
     await Promise.allSettled([...this.running].map(async ([connection, work]) => { await interruptUntilSettled(connection, work) }))
+    // queries that had not reached DuckDB yet end as cancelled (runSelect checks the state) before anything closes
+    await Promise.allSettled([...this.queries])
     const handles = await Promise.allSettled([...this.databases.values()])
     for (const settled of handles) {
-      if (settled.status === 'fulfilled') closeDatabase(settled.value)
+      if (settled.status === 'fulfilled') closeDatabase(settled.value, this.guard)
     }
     this.databases.clear()
     if (this.parser !== undefined) {
@@ -110,10 +122,9 @@ class DuckDbStorage implements OperatorStorage {
     this.assertStarted()
     assertDbmsName(schema.dbms)
     assertTableSchema(schema)
-    const key = tableKey(schema.dbms, schema.table)
-    return await this.writes.run(key, async () => {
+    return await this.writes.run(writeKey(schema.dbms), async () => {
       const db = await this.database(schema.dbms, true) as DatabaseHandle
-      return await this.writes.run(`ddl:${schema.dbms}`, async () => await this.applyDdl(db, schema))
+      return await this.applyDdl(db, schema)
     })
   }
 
@@ -126,11 +137,32 @@ class DuckDbStorage implements OperatorStorage {
         throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `row ${r} has ${rows[r]?.length ?? 0} values for ${schema.columns.length} columns`, { row: r })
       }
     }
-    await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, rows })
+    const batch = columnBatchFromRows(schema.columns.map(c => c.type), rows)
+    await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, batch })
+  }
+
+  async appendColumns (schema: TableSchema, batch: ColumnBatch): Promise<void> {
+    this.assertStarted()
+    assertDbmsName(schema.dbms)
+    if (!isColumnBatch(batch, schema.columns.length)) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `the batch does not have ${schema.columns.length} columns of ${batch.rowCount} values`)
+    }
+    if (batch.rowCount === 0) return
+    await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, batch })
   }
 
   async query (dbmsName: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
     this.assertStarted()
+    const work = this.validatedQuery(dbmsName, sql, options)
+    this.queries.add(work)
+    try {
+      return await work
+    } finally {
+      this.queries.delete(work)
+    }
+  }
+
+  private async validatedQuery (dbmsName: string, sql: string, options: StorageQueryOptions): Promise<QueryResult> {
     const dbms = dbmsName.toLowerCase()
     assertDbmsName(dbms)
     const parsed = await this.parseSql(sql)
@@ -202,10 +234,7 @@ class DuckDbStorage implements OperatorStorage {
   }
 
   private async open (dbms: string, path: string): Promise<DatabaseHandle> {
-    if (openPaths.has(path)) {
-      throw new FedlakeError(STORAGE_ERRORS.STORAGE_ALREADY_OPEN, `database file ${path} is already open in this process`, { path })
-    }
-    openPaths.add(path)
+    await this.guard.claim(path)
     try {
       const instance = await DuckDBInstance.create(path, lockedDownOptions({
         ...(this.init.threads !== undefined ? { threads: this.init.threads } : {}),
@@ -218,7 +247,7 @@ class DuckDbStorage implements OperatorStorage {
       this.log.info('database opened', { dbms, path, tables: handle.tables.size })
       return handle
     } catch (err) {
-      openPaths.delete(path)
+      this.guard.release(path)
       throw isFedlakeError(err) ? err : new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `cannot open ${path}: ${(err as Error).message}`, { path }, { cause: err })
     }
   }
@@ -255,17 +284,17 @@ class DuckDbStorage implements OperatorStorage {
     if (db === undefined || table === undefined) {
       throw new FedlakeError(STORAGE_ERRORS.STORAGE_SCHEMA_MISMATCH, `table ${first.dbms}.${first.table} does not exist (ensureTable first)`, { dbms: first.dbms, table: first.table })
     }
-    const parts = group.map(request => ({ sources: columnSources(request.schema, table), rows: request.rows }))
+    const parts = group.map(request => ({ sources: columnSources(request.schema, table), batch: request.batch }))
     const connection = await this.writer(db, table.name)
     let appender: DuckDBAppender | undefined
     await connection.run('BEGIN TRANSACTION')
     try {
       appender = await connection.createAppender(table.name)
-      for (const { sources, rows } of parts) {
+      for (const { sources, batch } of parts) {
         const types = duckTypesOf(sources)
-        for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-          const count = Math.min(CHUNK_ROWS, rows.length - start)
-          appender.appendDataChunk(buildChunk(sources, types, rows, start, count))
+        for (let start = 0; start < batch.rowCount; start += CHUNK_ROWS) {
+          const count = Math.min(CHUNK_ROWS, batch.rowCount - start)
+          appender.appendDataChunk(buildChunk(sources, types, batch, start, count))
           // The appender is synchronous native code: flushing chunk by chunk (into this transaction's local
           // storage, still uncommitted) and yielding in between bounds how long the event loop is blocked.
           appender.flushSync()
@@ -373,6 +402,15 @@ function tableKey (dbms: string, table: string): string {
   return `${dbms}\u0000${table.toLowerCase()}`
 }
 
+/** The write queue of a database: DDL and appends to any of its tables run one at a time. */
+function writeKey (dbms: string): string {
+  return dbms
+}
+
+function writeKeyOfTable (key: string): string {
+  return writeKey(key.slice(0, key.indexOf('\u0000')))
+}
+
 function assertTableSchema (schema: TableSchema): void {
   assertIdentifier('table', schema.table)
   if (schema.columns.length === 0) {
@@ -435,14 +473,14 @@ function discardAppender (appender: DuckDBAppender): void {
   try { appender.closeSync() } catch { /* nothing left to flush after clear() */ }
 }
 
-function closeDatabase (db: DatabaseHandle): void {
+function closeDatabase (db: DatabaseHandle, guard: PathGuard): void {
   for (const connection of [...db.writers.values(), ...db.idle, db.admin]) {
     try { connection.closeSync() } catch { /* closing anyway */ }
   }
   db.writers.clear()
   db.idle.length = 0
   db.instance.closeSync()
-  openPaths.delete(db.path)
+  guard.release(db.path)
 }
 
 /** DuckDB names an unaliased `count(*)` `count_star()`; EdgeLake replies (and Grafana panels) key it `count(*)`. */

@@ -7,12 +7,12 @@
  * If a group fails, its calls are retried one by one, so one bad batch never takes other callers' rows down.
  */
 import type { TableSchema } from '@fedlake/core'
+import type { ColumnBatch } from './column-batch.js'
 import type { KeyedQueue } from './keyed-queue.js'
-import type { StorageValue } from './types.js'
 
 export interface AppendRequest {
   readonly schema: TableSchema
-  readonly rows: readonly (readonly StorageValue[])[]
+  readonly batch: ColumnBatch
 }
 
 interface Pending extends AppendRequest {
@@ -29,17 +29,19 @@ export class GroupCommitter {
     private readonly queue: KeyedQueue,
     private readonly commit: CommitGroup,
     /** A group stops growing once it holds this many rows (a single bigger call is still one transaction). */
-    private readonly maxGroupRows: number
+    private readonly maxGroupRows: number,
+    /** The queue a table's commits run in (several tables may share one). @default the table's own key */
+    private readonly queueKeyOf: (key: string) => string = key => key
   ) {}
 
-  /** Resolves when `request`'s rows are committed. `key` names the table (its write queue). */
+  /** Resolves when `request`'s rows are committed. `key` names the table; requests are grouped per table. */
   submit (key: string, request: AppendRequest): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiting = this.pending.get(key)
       const entry: Pending = { ...request, resolve, reject }
       if (waiting !== undefined) { waiting.push(entry); return }
       this.pending.set(key, [entry])
-      void this.queue.run(key, async () => { await this.drain(key) })
+      void this.queue.run(this.queueKeyOf(key), async () => { await this.drain(key) })
     })
   }
 
@@ -70,13 +72,13 @@ function groupsOf (requests: readonly Pending[], maxRows: number): Pending[][] {
   let current: Pending[] = []
   let rows = 0
   for (const request of requests) {
-    if (current.length > 0 && rows + request.rows.length > maxRows) {
+    if (current.length > 0 && rows + request.batch.rowCount > maxRows) {
       groups.push(current)
       current = []
       rows = 0
     }
     current.push(request)
-    rows += request.rows.length
+    rows += request.batch.rowCount
   }
   if (current.length > 0) groups.push(current)
   return groups

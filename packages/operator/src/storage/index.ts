@@ -1,4 +1,7 @@
 export { createDuckDbStorage } from './duckdb-storage.js'
-export type { DuckDbStorageInit, OperatorStorage, StorageQueryOptions, StorageValue } from './types.js'
+export { createThreadedDuckDbStorage } from './threaded-storage.js'
+export type { ColumnarStorage, DuckDbStorageInit, OperatorStorage, StorageQueryOptions, StorageValue } from './types.js'
+export { columnBatchFromRows, columnBatchRows, createColumnBatchBuilder } from './column-batch.js'
+export type { BatchColumn, ColumnBatch, ColumnBatchBuilder } from './column-batch.js'
 export { formatTimestampMicros, formatDateDays } from './result-values.js'
 export { isValidDbmsName, quoteIdent } from './identifiers.js'

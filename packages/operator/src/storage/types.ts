@@ -1,5 +1,6 @@
 import type { Logger, QueryResult, Startable, TableSchema } from '@fedlake/core'
 import type { ParsedSql } from '../sql/ast.js'
+import type { ColumnBatch } from './column-batch.js'
 
 /**
  * A value handed to `appendRows`, aligned with the schema's column types:
@@ -31,6 +32,12 @@ export interface OperatorStorage extends Startable {
   tableSchema(dbms: string, table: string): Promise<TableSchema | undefined>
   /** Parses SQL with DuckDB's own parser (json_serialize_sql); never executes anything. */
   parseSql(sql: string): Promise<ParsedSql>
+}
+
+/** OperatorStorage that also takes column batches (what the ingest pipeline builds). */
+export interface ColumnarStorage extends OperatorStorage {
+  /** appendRows for a batch whose columns are aligned with schema.columns; same atomicity and checks. */
+  appendColumns(schema: TableSchema, batch: ColumnBatch): Promise<void>
 }
 
 export interface DuckDbStorageInit {
