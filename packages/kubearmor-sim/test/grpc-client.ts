@@ -8,6 +8,8 @@ import type { KubeArmorStream } from '@fedlake/core'
 import grpc from '@grpc/grpc-js'
 import type { ClientReadableStream, ServiceError, StatusObject } from '@grpc/grpc-js'
 import protoLoader from '@grpc/proto-loader'
+import { createKubeArmorSimulator } from '@fedlake/kubearmor-sim'
+import type { KubeArmorSimulator, SimulatorInit } from '@fedlake/kubearmor-sim'
 
 const definition = protoLoader.loadSync(KUBEARMOR_PROTO_PATH, { ...KUBEARMOR_LOADER_OPTIONS })
 const feeder = (grpc.loadPackageDefinition(definition) as unknown as { feeder: { LogService: grpc.ServiceClientConstructor } }).feeder
@@ -130,4 +132,33 @@ export function nonReadingSubscriber (address: string, stream: KubeArmorStream, 
   request.end(frame)
   request.pause()
   return { close: () => { request.close(); session.destroy() } }
+}
+
+/** The simulators and clients one test file starts; `closeAll` (from `after`) stops every one of them. */
+export interface TestBed {
+  simulator(init: SimulatorInit): Promise<KubeArmorSimulator>
+  client(sim: KubeArmorSimulator, raw?: boolean): LogServiceClient
+  closeAll(): Promise<void>
+}
+
+export function createTestBed (): TestBed {
+  const started: KubeArmorSimulator[] = []
+  const clients: LogServiceClient[] = []
+  return {
+    async simulator (init) {
+      const sim = createKubeArmorSimulator({ port: 0, ...init })
+      await sim.start()
+      started.push(sim)
+      return sim
+    },
+    client (sim, raw = false) {
+      const c = createClient(sim.address, { raw })
+      clients.push(c)
+      return c
+    },
+    async closeAll () {
+      for (const c of clients) c.close()
+      await Promise.all(started.map(s => s.stop()))
+    }
+  }
 }

@@ -5,31 +5,17 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { isFedlakeError, waitFor } from '@fedlake/core'
 import { SIM_ERRORS, createKubeArmorSimulator } from '@fedlake/kubearmor-sim'
-import type { AbortCode, KubeArmorSimulator, SimulatorInit } from '@fedlake/kubearmor-sim'
+import type { AbortCode } from '@fedlake/kubearmor-sim'
 import grpc from '@grpc/grpc-js'
-import { createClient } from './grpc-client.js'
-import type { LogServiceClient } from './grpc-client.js'
+import { createTestBed } from './grpc-client.js'
 
-const started: KubeArmorSimulator[] = []
-const clients: LogServiceClient[] = []
 const dirs: string[] = []
-
-async function simulator (init: SimulatorInit): Promise<KubeArmorSimulator> {
-  const sim = createKubeArmorSimulator({ port: 0, ...init })
-  await sim.start()
-  started.push(sim)
-  return sim
-}
-
-function client (sim: KubeArmorSimulator): LogServiceClient {
-  const c = createClient(sim.address)
-  clients.push(c)
-  return c
-}
+const bed = createTestBed()
+const simulator = bed.simulator
+const client = bed.client
 
 after(async () => {
-  for (const c of clients) c.close()
-  await Promise.all(started.map(s => s.stop()))
+  await bed.closeAll()
   await Promise.all(dirs.map(d => rm(d, { recursive: true, force: true })))
 })
 
@@ -78,8 +64,7 @@ describe('test hooks', () => {
     await existing.atLeast(5)
     const refusing = sim.refuseConnections(1000)
     assert.ok(RESTART_CODES.has((await existing.done).code))
-    const fresh = createClient(sim.address)
-    clients.push(fresh)
+    const fresh = client(sim)
     const refused = fresh.watch('logs', 'all')
     assert.equal((await refused.done).code, grpc.status.UNAVAILABLE)
     await refusing

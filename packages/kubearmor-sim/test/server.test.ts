@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { waitFor } from '@fedlake/core'
-import { createKubeArmorSimulator, decodeEvent } from '@fedlake/kubearmor-sim'
-import type { KubeArmorSimulator, SimulatorInit } from '@fedlake/kubearmor-sim'
+import { decodeEvent } from '@fedlake/kubearmor-sim'
 import grpc from '@grpc/grpc-js'
-import { createClient, wireView } from './grpc-client.js'
-import type { LogServiceClient } from './grpc-client.js'
+import { createTestBed, wireView } from './grpc-client.js'
 
-const started: KubeArmorSimulator[] = []
-const clients: LogServiceClient[] = []
-
-async function simulator (init: SimulatorInit): Promise<KubeArmorSimulator> {
-  const sim = createKubeArmorSimulator({ port: 0, ...init })
-  await sim.start()
-  started.push(sim)
-  return sim
-}
-
-function client (sim: KubeArmorSimulator, raw = false): LogServiceClient {
-  const c = createClient(sim.address, { raw })
-  clients.push(c)
-  return c
-}
+const bed = createTestBed()
+const simulator = bed.simulator
+const client = bed.client
 
 after(async () => {
-  for (const c of clients) c.close()
-  await Promise.all(started.map(s => s.stop()))
+  await bed.closeAll()
 })
 
 describe('LogService wire semantics', () => {
