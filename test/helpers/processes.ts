@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseReadyLine } from '@fedlake/cli'
 
 export const FEDLAKE_BIN = fileURLToPath(new URL('../../packages/cli/bin/fedlake.js', import.meta.url))
 
@@ -42,10 +43,10 @@ export async function startFedlake (args: string[], options: { readyTimeoutMs?: 
     proc.stdout.on('data', (d: string) => {
       out += d
       buf += d
-      const line = buf.split('\n').find(l => l.startsWith('ready '))
-      if (line !== undefined) {
+      const ready = parseReadyLine(buf)
+      if (ready !== undefined) {
         clearTimeout(timer)
-        resolve(Object.fromEntries(line.slice(6).trim().split(/\s+/).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))
+        resolve(ready)
       }
     })
     void exited.then(code => { clearTimeout(timer); reject(new Error(`fedlake ${args.join(' ')} exited (${code}) before ready\n${out}`)) })

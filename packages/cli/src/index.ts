@@ -3,4 +3,5 @@
  * The `fedlake` command line: `node`, `demo`, `kubearmor-sim`, `client`, `sql`.
  */
 export { main, usage } from './main.js'
+export { parseReadyLine } from './ready-line.js'
 export type { CliCommand } from './command.js'

@@ -8,6 +8,7 @@ import { createKubeArmorSimulator } from '@fedlake/kubearmor-sim'
 import type { KubeArmorSimulator } from '@fedlake/kubearmor-sim'
 import type { CliCommand } from '../command.js'
 import { UsageError } from '../command.js'
+import { parseReadyLine } from '../ready-line.js'
 
 const HELP = `Usage: fedlake demo [--operators N] [--rate EVENTS_PER_S] [--rest-port P] [--dir D]
 
@@ -36,11 +37,8 @@ function startNode (name: string, args: string[], logFile: string): Promise<Runn
     proc.stdout?.on('data', (d: string) => {
       log.write(d)
       buf += d
-      const line = buf.split('\n').find(l => l.startsWith('ready '))
-      if (line !== undefined) {
-        const ready = Object.fromEntries(line.slice(6).split(/\s+/).filter(kv => kv.includes('=')).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-        resolvePromise({ name, proc, ready })
-      }
+      const ready = parseReadyLine(buf)
+      if (ready !== undefined) resolvePromise({ name, proc, ready })
     })
     proc.once('exit', code => { reject(new Error(`${name} exited with ${code} before it was ready; see ${logFile}`)) })
   })
