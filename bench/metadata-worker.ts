@@ -84,6 +84,8 @@ type Request = { id: number, cmd: string } & Record<string, unknown>
 async function handle (req: Request): Promise<unknown> {
   switch (req.cmd) {
     case 'versions': return nodes.map(n => n.version())
+    // Open connections per node: what every per-peer cost (liveness frames, gossip) scales with.
+    case 'peers': return nodes.map(n => n.peers().length)
     case 'publish': {
       const node = nodes[(req.node as number) - init.firstIndex]
       if (node === undefined) throw new Error(`no node ${String(req.node)} here`)

@@ -30,8 +30,8 @@ const { values: args } = parseArgs({
   options: {
     layouts: { type: 'string', default: '5x1,4x5,5x10' },
     publishes: { type: 'string', default: '50' },
-    'large-heartbeat': { type: 'string', default: '5000' },
-    'large-target-peers': { type: 'string', default: '4' }
+    heartbeat: { type: 'string', default: '1000' },
+    'target-peers': { type: 'string', default: '8' }
   }
 })
 const LAYOUTS = (args.layouts ?? '5x1,4x5,5x10').split(',').map(l => {
@@ -41,24 +41,12 @@ const LAYOUTS = (args.layouts ?? '5x1,4x5,5x10').split(',').map(l => {
 })
 const PUBLISHES = Number(args.publishes)
 const TIMEOUT_MS = 60_000
-// The library defaults (docs/metadata.md).
-const SETTINGS = { heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, networkName: 'bench' }
-const LARGE = 20
-const LARGE_HEARTBEAT_MS = Number(args['large-heartbeat'])
-const LARGE_TARGET_PEERS = Number(args['large-target-peers'])
+// The library defaults (docs/metadata.md) unless --heartbeat / --target-peers say otherwise.
+const HEARTBEAT_MS = Number(args.heartbeat)
+const TARGET_PEERS = Number(args['target-peers'])
+const SETTINGS = { heartbeatIntervalMs: HEARTBEAT_MS, unreachableAfterMs: 4 * HEARTBEAT_MS, antiEntropyIntervalMs: 5000, networkName: 'bench' }
 
-/**
- * Every node verifies every other node's signed heartbeat, so heartbeat work grows with N². With
- * the defaults (1 s, targetPeers 8) 50 nodes keep this 2-core machine at 100 % CPU (event-loop lag
- * 1-4 s in every worker) and did not converge within 120 s; with 5 s heartbeats and targetPeers 8
- * neither. Past LARGE nodes the bench therefore uses 5 s heartbeats (unreachable = 4 beats) and
- * targetPeers 4; policy gossip itself does not depend on either.
- */
-function heartbeatFor (size: number): number {
-  return size > LARGE ? LARGE_HEARTBEAT_MS : SETTINGS.heartbeatIntervalMs
-}
-
-interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number }
+interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number, peersMean: number, peersMax: number }
 interface HasEvent { node: number, id: string, at: number }
 
 /** One bench worker process and its JSON-lines protocol. */
@@ -137,10 +125,8 @@ async function run (procs: number, perProc: number): Promise<Result> {
   const workers: WorkerProcess[] = []
   const t0 = Date.now()
   try {
-    const hb = heartbeatFor(size)
     const init = (w: number, seeds: string[]): WorkerInit => ({
-      firstIndex: w * perProc, count: perProc, root, seeds, ...SETTINGS, heartbeatIntervalMs: hb, unreachableAfterMs: 4 * hb,
-      ...(size > LARGE ? { targetPeers: LARGE_TARGET_PEERS } : {})
+      firstIndex: w * perProc, count: perProc, root, seeds, ...SETTINGS, targetPeers: TARGET_PEERS
     })
     // The first worker's nodes seed the rest; the others start together.
     workers.push(new WorkerProcess('w0', init(0, []), onHas))
@@ -186,8 +172,11 @@ async function run (procs: number, perProc: number): Promise<Result> {
       await new Promise(resolve => setTimeout(resolve, 20))
     }
     const lags = await Promise.all(workers.map(w => w.call<{ p99: number, max: number }>('lag')))
+    const peers = (await Promise.all(workers.map(w => w.call<number[]>('peers')))).flat()
     return {
-      label: `${size} nodes = ${procs} proc x ${perProc}, hb ${heartbeatFor(size) / 1000} s${size > LARGE ? `, peers ${LARGE_TARGET_PEERS}` : ''}`, nodes: size, samples, setupMs,
+      peersMean: peers.reduce((a, b) => a + b, 0) / peers.length,
+      peersMax: Math.max(...peers),
+      label: `${size} nodes = ${procs} proc x ${perProc}`, nodes: size, samples, setupMs,
       lagP99: Math.max(...lags.map(l => l.p99)), lagMax: Math.max(...lags.map(l => l.max))
     }
   } finally {
@@ -203,17 +192,14 @@ function report (r: Result): number {
   const max = sorted[sorted.length - 1] ?? NaN
   console.log(`${r.label.padEnd(36)} publishes=${String(r.samples.length).padStart(3)}  p50=${p50.toFixed(1).padStart(7)} ms  p95=${p95.toFixed(1).padStart(7)} ms  max=${max.toFixed(1).padStart(7)} ms  ` +
     `p95/30s=${(p95 / EDGELAKE_SYNC_MS).toFixed(5)} (1/${Math.round(EDGELAKE_SYNC_MS / p95)})  setup=${(r.setupMs / 1000).toFixed(1)} s  ` +
-    `loop lag p99/max=${r.lagP99.toFixed(0)}/${r.lagMax.toFixed(0)} ms`)
+    `loop lag p99/max=${r.lagP99.toFixed(0)}/${r.lagMax.toFixed(0)} ms  connections/node mean/max=${r.peersMean.toFixed(1)}/${r.peersMax}`)
   return p95
 }
 
 console.log('fedlake metadata propagation: publish on one node -> policy held by every node')
-console.log(`loopback, this machine (${availableParallelism()} cores); library defaults: heartbeat ${SETTINGS.heartbeatIntervalMs} ms, unreachable ${SETTINGS.unreachableAfterMs} ms, ` +
-  `anti-entropy ${SETTINGS.antiEntropyIntervalMs} ms, targetPeers 8; ${PUBLISHES} publishes per size from random nodes`)
-if (LAYOUTS.some(l => l.procs * l.perProc > LARGE) && LARGE_HEARTBEAT_MS !== SETTINGS.heartbeatIntervalMs) {
-  console.log(`CHANGED for more than ${LARGE} nodes: heartbeat ${LARGE_HEARTBEAT_MS} ms, unreachable ${4 * LARGE_HEARTBEAT_MS} ms, ` +
-    `targetPeers ${LARGE_TARGET_PEERS} (N² signed heartbeats saturate 2 cores at 1 s; --large-heartbeat 1000 --large-target-peers 8 for the defaults)`)
-}
+console.log(`loopback, this machine (${availableParallelism()} cores); heartbeat ${SETTINGS.heartbeatIntervalMs} ms, unreachable ${SETTINGS.unreachableAfterMs} ms, ` +
+  `anti-entropy ${SETTINGS.antiEntropyIntervalMs} ms, targetPeers ${TARGET_PEERS}${HEARTBEAT_MS === 1000 && TARGET_PEERS === 8 ? ' (the library defaults)' : ''}; ` +
+  `${PUBLISHES} publishes per size from random nodes`)
 console.log('times: one machine clock (performance.timeOrigin + now() in each process); sample = last node holding it - publisher holding it')
 console.log(`EdgeLake reference: every node pulls the ledger every ${EDGELAKE_SYNC_MS / 1000} s (worst case ${EDGELAKE_SYNC_MS} ms)`)
 let worst = 0

@@ -2,13 +2,11 @@
  * Ed25519 with Node's crypto and cached key objects. @libp2p/crypto rebuilds a key object for
  * every verify, which made signature checks the largest CPU cost once many nodes gossip.
  */
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { createPublicKey, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { PrivateKey } from '@libp2p/interface'
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const MAX_CACHED = 10_000
 const publicKeys = new Map<string, KeyObject | null>()
 
@@ -31,13 +29,4 @@ export function verifyBy (peerId: string, data: Uint8Array, signature: Uint8Arra
   const key = publicKeyOf(peerId)
   if (key === null) return false
   try { return verify(null, data, key, signature) } catch { return false }
-}
-
-export type Signer = (data: Uint8Array) => Uint8Array
-
-/** A synchronous signer for this node's Ed25519 libp2p key. */
-export function signerFor (privateKey: PrivateKey): Signer {
-  if (privateKey.type !== 'Ed25519') throw new Error(`expected an Ed25519 key, got ${privateKey.type}`)
-  const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, privateKey.raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' })
-  return data => sign(null, data, key)
 }

@@ -1,8 +1,9 @@
 /**
  * The metadata node: one libp2p node per fedlake node holding a signed, replicated policy set.
  * New policies travel by gossip (fast path); anti-entropy exchanges on connect, periodically with
- * a random peer, and when a heartbeat shows a lasting version mismatch repair whatever gossip
- * missed (late joiners, restarts, partitions). Heartbeats on a per-network topic drive liveness.
+ * a random peer, and when a direct peer shows a lasting version mismatch repair whatever gossip
+ * missed (late joiners, restarts, partitions). Liveness frames between direct peers (liveness.ts)
+ * tell every node which others are alive.
  */
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -21,7 +22,7 @@ import { loadOrCreateNodeKey } from './keys.js'
 import { loadNetworkKey } from './network-key.js'
 import { clusterPolicy, nodePolicy, tableClusterPolicy, tablePolicy } from './node-policies.js'
 import type { NodeInfo } from './node-policies.js'
-import { signerFor, verifyBy } from './ed25519.js'
+import { LIVENESS_PROTOCOL, LivenessExchange } from './liveness.js'
 import { createP2PNode, resolveHost, seedToMultiaddr } from './p2p.js'
 import type { P2PNode } from './p2p.js'
 import { PeerDirectory } from './peer-directory.js'
@@ -85,8 +86,9 @@ export interface MetadataCounters {
   syncFailures: number
   /** Records sent to peers by anti-entropy. */
   syncSent: number
-  heartbeatsSent: number
-  heartbeatsReceived: number
+  /** Liveness frames sent to and received from direct peers. */
+  livenessFramesSent: number
+  livenessFramesReceived: number
   /** Records read from the data directory at start. */
   loadedFromDisk: number
 }
@@ -141,24 +143,6 @@ export interface MetadataNode extends Startable {
   syncWith(peerId: string): Promise<void>
 }
 
-/** Signed by its sender: `{ b: JSON of HeartbeatBody, s: base64 Ed25519 signature of b }`. */
-interface HeartbeatEnvelope { b: string, s: string }
-
-interface HeartbeatBody {
-  v: 1
-  peer: string
-  seq: number
-  /** Sender clock (ms); must grow, so an old heartbeat cannot be replayed. */
-  time: number
-  version: string
-  /** Addresses and descriptive fields ride on the first beats and every tenth one. */
-  addrs?: string[]
-  name?: string
-  roles?: string[]
-  rest?: string
-  bye?: boolean
-}
-
 interface Backoff { next: number, delay: number, inFlight: boolean }
 
 interface SeedState extends Backoff { readonly addr: Multiaddr, peerId?: string }
@@ -197,12 +181,11 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
   const store = new PolicyStore({ file: join(init.dataDir, POLICY_STORE_FILE), admins: init.admins, logger: log.child('store') })
   const directory = new PeerDirectory(selfId, init.unreachableAfterMs)
   const policyTopic = `/fedlake/${init.networkName}/policies/1`
-  const heartbeatTopic = `/fedlake/${init.networkName}/heartbeat/1`
   const targetPeers = init.targetPeers ?? 8
   const maxBackoffMs = Math.max(1000, Math.min(init.antiEntropyIntervalMs, 5000))
   const counters: MetadataCounters = {
     published: 0, gossipReceived: 0, syncReceived: 0, accepted: 0, duplicates: 0, rejectedForged: 0, rejectedInvalid: 0,
-    syncRounds: 0, syncFailures: 0, syncSent: 0, heartbeatsSent: 0, heartbeatsReceived: 0, loadedFromDisk: 0
+    syncRounds: 0, syncFailures: 0, syncSent: 0, livenessFramesSent: 0, livenessFramesReceived: 0, loadedFromDisk: 0
   }
   const livenessListeners = new Set<(change: LivenessChange) => void>()
   const seeds: SeedState[] = init.seeds.map(s => ({ addr: seedToMultiaddr(s), next: 0, delay: 0, inFlight: false }))
@@ -267,37 +250,8 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     return result === 'added' || result === 'replaced' ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore
   }
 
-  const lastBeatTime = new Map<string, number>()
-
-  const onHeartbeat = (msg: Message): TopicValidatorResult => {
-    let hb: HeartbeatBody
-    try {
-      const env = JSON.parse(new TextDecoder().decode(msg.data)) as HeartbeatEnvelope
-      if (typeof env.b !== 'string' || typeof env.s !== 'string') return TopicValidatorResult.Reject
-      hb = JSON.parse(env.b) as HeartbeatBody
-      if (hb.v !== 1 || typeof hb.peer !== 'string' || typeof hb.time !== 'number' || typeof hb.version !== 'string') return TopicValidatorResult.Reject
-      if (!verifyBy(hb.peer, Buffer.from(env.b, 'utf8'), Buffer.from(env.s, 'base64'))) return TopicValidatorResult.Reject
-    } catch {
-      return TopicValidatorResult.Reject
-    }
-    const peerId = hb.peer
-    if (peerId === selfId || hb.time <= (lastBeatTime.get(peerId) ?? 0)) return TopicValidatorResult.Ignore
-    lastBeatTime.set(peerId, hb.time)
-    counters.heartbeatsReceived++
-    if (hb.bye === true) { directory.goodbye(peerId); sweepLiveness(); return TopicValidatorResult.Accept }
-    directory.heartbeat(peerId, {
-      ...(typeof hb.name === 'string' ? { name: hb.name } : {}),
-      ...(Array.isArray(hb.roles) ? { roles: hb.roles.filter(r => typeof r === 'string') } : {}),
-      version: hb.version,
-      ...(Array.isArray(hb.addrs) ? { addresses: hb.addrs.filter(a => typeof a === 'string') } : {}),
-      ...(typeof hb.rest === 'string' ? { restAddress: hb.rest } : {})
-    }, Date.now())
-    checkVersion(peerId, hb.version)
-    return TopicValidatorResult.Accept
-  }
-
   /**
-   * Gossip missed something when a peer keeps reporting the same version that differs from ours
+   * Gossip missed something when a direct peer keeps reporting the same version that differs from ours
    * while ours does not change either: both sides are quiet yet apart. Then one repair exchange
    * (at a time) fixes it. Moving versions mean gossip is still delivering; no action.
    */
@@ -325,32 +279,6 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     } catch (err) {
       log.warn('gossip publish failed; anti-entropy will deliver the policy', { id: record.id, err })
     }
-  }
-
-  let beatSeq = 0
-  let lastBeatSent = 0
-  const sign = signerFor(privateKey)
-
-  const heartbeat = (bye = false, full = false): Promise<unknown> => {
-    const seq = beatSeq++
-    const withDetails = full || bye || seq < 5 || seq % 10 === 0
-    lastBeatSent = Math.max(Date.now(), lastBeatSent + 1)
-    const body: HeartbeatBody = {
-      v: 1,
-      peer: selfId,
-      seq,
-      time: lastBeatSent,
-      version: store.version(),
-      ...(withDetails ? { addrs: p2pAddresses() } : {}),
-      ...(withDetails && init.nodeInfo !== undefined ? { name: init.nodeInfo.name, roles: [...init.nodeInfo.roles] } : {}),
-      ...(withDetails && init.nodeInfo?.restAddress !== undefined ? { rest: init.nodeInfo.restAddress } : {}),
-      ...(bye ? { bye: true } : {})
-    }
-    const b = JSON.stringify(body)
-    const envelope: HeartbeatEnvelope = { b, s: Buffer.from(sign(Buffer.from(b, 'utf8'))).toString('base64') }
-    counters.heartbeatsSent++
-    return p2p.services.pubsub.publish(heartbeatTopic, new TextEncoder().encode(JSON.stringify(envelope)))
-      .catch(err => { log.debug('heartbeat publish failed', { err }) })
   }
 
   const p2pAddresses = (): string[] => p2p.getMultiaddrs().map(a => a.toString())
@@ -384,9 +312,16 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     return run
   }
 
+  /**
+   * One exchange with a random connected peer (every connection's first exchange runs on connect).
+   * Only a node with no connection dials a known peer for it: dialing random peers every round grew
+   * every node's connections towards the whole network, and every per-peer cost with them.
+   */
   const antiEntropyTick = (): void => {
-    const candidates = [...new Set([...connectedPeers(), ...directory.peerIds().filter(p => directory.addresses(p).length > 0)])]
-      .filter(p => p !== selfId && !blocked.has(p))
+    const connected = connectedPeers().filter(p => !blocked.has(p))
+    const candidates = connected.length > 0
+      ? connected
+      : directory.peerIds().filter(p => p !== selfId && !blocked.has(p) && directory.addresses(p).length > 0)
     const pick = candidates[Math.floor(Math.random() * candidates.length)]
     if (pick !== undefined) void syncWith(pick).catch(() => undefined)
   }
@@ -441,6 +376,26 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
   }
 
   // ---- liveness -----------------------------------------------------------------------------
+
+  const liveness = new LivenessExchange({
+    selfId,
+    networkName: init.networkName,
+    intervalMs: init.heartbeatIntervalMs,
+    unreachableAfterMs: init.unreachableAfterMs,
+    directory,
+    logger: log,
+    connectedPeers,
+    isBlocked: peerId => blocked.has(peerId),
+    openStream: (peerId, signal) => p2p.dialProtocol(peerIdFromString(peerId), LIVENESS_PROTOCOL, { signal }),
+    ownDetails: () => ({
+      ...(init.nodeInfo !== undefined ? { name: init.nodeInfo.name, roles: [...init.nodeInfo.roles] } : {}),
+      addresses: p2pAddresses(),
+      ...(init.nodeInfo?.restAddress !== undefined ? { restAddress: init.nodeInfo.restAddress } : {})
+    }),
+    version: () => store.version(),
+    onPeerVersion: (peerId, version) => { checkVersion(peerId, version) },
+    onEvidence: () => { sweepLiveness() }
+  })
 
   const sweepLiveness = (): void => {
     for (const change of directory.sweep(Date.now())) {
@@ -584,33 +539,28 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
       advertisedIp = await resolveHost(init.host)
       const pubsub = p2p.services.pubsub
       pubsub.topicValidators.set(policyTopic, onGossipPolicy)
-      pubsub.topicValidators.set(heartbeatTopic, (_from, msg) => onHeartbeat(msg))
       await p2p.handle(SYNC_PROTOCOL, (stream, connection) => {
         const peer = connection.remotePeer.toString()
         serveSync(stream, syncContext, `sync:${peer}`)
           .then(outcome => { counters.syncReceived += outcome.received; counters.syncSent += outcome.sent })
           .catch(err => { stream.abort(err as Error); log.debug('serving anti-entropy failed', { peer, err }) })
       })
+      await p2p.handle(LIVENESS_PROTOCOL, (stream, connection) => {
+        void liveness.serve(stream, connection.remotePeer.toString())
+      })
       p2p.addEventListener('connection:open', evt => {
         const conn = evt.detail
-        if (conn.direction === 'outbound' && running) void syncWith(conn.remotePeer.toString()).catch(() => undefined)
-      })
-      // A peer that just subscribed learns we are alive now rather than at our next beat.
-      let beatSoon: NodeJS.Timeout | undefined
-      pubsub.addEventListener('subscription-change', evt => {
-        if (!running || beatSoon !== undefined) return
-        if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === heartbeatTopic)) return
-        beatSoon = setTimeout(() => { beatSoon = undefined; if (running) void heartbeat(false, true) }, 20)
+        if (!running) return
+        liveness.greet(conn.remotePeer.toString())
+        if (conn.direction === 'outbound') void syncWith(conn.remotePeer.toString()).catch(() => undefined)
       })
       await p2p.start()
       pubsub.subscribe(policyTopic)
-      pubsub.subscribe(heartbeatTopic)
       running = true
       stopping = false
       await publishOwnPolicies()
-      void heartbeat()
+      liveness.start()
       maintainConnections()
-      timers.push(setInterval(() => { void heartbeat() }, init.heartbeatIntervalMs))
       timers.push(setInterval(maintainConnections, Math.min(init.heartbeatIntervalMs, 1000)))
       timers.push(setInterval(antiEntropyTick, init.antiEntropyIntervalMs))
       timers.push(setInterval(sweepLiveness, Math.max(50, Math.min(250, Math.floor(init.heartbeatIntervalMs / 2)))))
@@ -621,7 +571,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
       if (!running) return
       stopping = true
       for (const t of timers.splice(0)) clearInterval(t)
-      await Promise.race([heartbeat(true), new Promise(resolve => setTimeout(resolve, 200))])
+      await liveness.stop()
       running = false
       await Promise.allSettled([...syncsInFlight.values()])
       await store.flush()
@@ -701,7 +651,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
       return () => { livenessListeners.delete(listener) }
     },
 
-    counters: () => ({ ...counters }),
+    counters: () => ({ ...counters, livenessFramesSent: liveness.counters.framesSent, livenessFramesReceived: liveness.counters.framesReceived }),
     ping,
 
     async blockPeers (peerIds) {

@@ -1,14 +1,15 @@
 /**
- * What this node knows about the other nodes of the network: addresses (from seeds, heartbeats
- * and node policies) and when each was last heard. A node is `active` while its last heartbeat is
- * at most `unreachableAfterMs` old, `unreachable` after that or right after it said goodbye.
+ * What this node knows about the other nodes of the network: addresses (from seeds, liveness frames
+ * and node policies) and the freshest evidence that each is alive (its own liveness frames or a
+ * neighbour's report, liveness.ts). A node is `active` while that evidence is at most
+ * `unreachableAfterMs` old, `unreachable` after that or once it said goodbye (until newer evidence).
  */
 export type PeerStatus = 'active' | 'unreachable'
 
-export interface HeartbeatInfo {
+/** What a node tells about itself (and its neighbours pass on). */
+export interface NodeDetails {
   readonly name?: string
   readonly roles?: readonly string[]
-  readonly version?: string
   readonly addresses?: readonly string[]
   readonly restAddress?: string
 }
@@ -17,9 +18,9 @@ export interface PeerLiveness {
   readonly peerId: string
   readonly name?: string
   readonly status: PeerStatus
-  /** Epoch ms of the last heartbeat; absent if never heard. */
+  /** Epoch ms (this node's clock) of the freshest evidence it is alive; absent if never heard of. */
   readonly lastSeenAt?: number
-  /** Metadata version the peer reported in its last heartbeat. */
+  /** Metadata version that came with that evidence. */
   readonly version?: string
   readonly roles: readonly string[]
   readonly addresses: readonly string[]
@@ -34,7 +35,8 @@ interface PeerEntry {
   addresses: string[]
   restAddress?: string
   lastSeenAt?: number
-  saidGoodbye: boolean
+  versionAt?: number
+  goodbyeAt?: number
   reportedStatus: PeerStatus
 }
 
@@ -51,27 +53,58 @@ export class PeerDirectory {
   private entry (peerId: string): PeerEntry {
     let e = this.peers.get(peerId)
     if (e === undefined) {
-      e = { roles: [], addresses: [], saidGoodbye: false, reportedStatus: 'unreachable' }
+      e = { roles: [], addresses: [], reportedStatus: 'unreachable' }
       this.peers.set(peerId, e)
     }
     return e
   }
 
-  heartbeat (peerId: string, info: HeartbeatInfo, at: number): void {
+  /** Evidence that peerId was alive at `at`, with the version it had then (the freshest such version wins). */
+  observe (peerId: string, at: number, version?: string, details?: NodeDetails): void {
     if (peerId === this.selfId) return
     const e = this.entry(peerId)
-    e.lastSeenAt = at
-    e.saidGoodbye = false
-    if (info.name !== undefined) e.name = info.name
-    if (info.roles !== undefined) e.roles = info.roles
-    if (info.version !== undefined) e.version = info.version
-    if (info.restAddress !== undefined) e.restAddress = info.restAddress
-    if (info.addresses !== undefined && info.addresses.length > 0) e.addresses = [...info.addresses]
+    if (version !== undefined && at >= (e.versionAt ?? -Infinity)) {
+      e.version = version
+      e.versionAt = at
+    }
+    if (details !== undefined) this.learnDetails(peerId, details)
+    if (e.lastSeenAt === undefined || at > e.lastSeenAt) e.lastSeenAt = at
   }
 
-  goodbye (peerId: string): void {
+  /** peerId said goodbye at `at`; true when that is news (it was not already known gone since then). */
+  goodbye (peerId: string, at: number): boolean {
     const e = this.peers.get(peerId)
-    if (e !== undefined) e.saidGoodbye = true
+    if (e === undefined || (e.goodbyeAt !== undefined && e.goodbyeAt >= at) || (e.lastSeenAt !== undefined && e.lastSeenAt > at)) return false
+    e.goodbyeAt = at
+    return true
+  }
+
+  learnDetails (peerId: string, details: NodeDetails): void {
+    if (peerId === this.selfId) return
+    const e = this.entry(peerId)
+    if (details.name !== undefined) e.name = details.name
+    if (details.roles !== undefined) e.roles = details.roles
+    if (details.restAddress !== undefined) e.restAddress = details.restAddress
+    if (details.addresses !== undefined && details.addresses.length > 0) e.addresses = [...details.addresses]
+  }
+
+  details (peerId: string): NodeDetails | undefined {
+    const e = this.peers.get(peerId)
+    if (e === undefined) return undefined
+    return {
+      ...(e.name !== undefined ? { name: e.name } : {}),
+      roles: e.roles,
+      addresses: e.addresses,
+      ...(e.restAddress !== undefined ? { restAddress: e.restAddress } : {})
+    }
+  }
+
+  lastSeenAt (peerId: string): number | undefined {
+    return this.peers.get(peerId)?.lastSeenAt
+  }
+
+  goodbyeAt (peerId: string): number | undefined {
+    return this.peers.get(peerId)?.goodbyeAt
   }
 
   learnAddresses (peerId: string, addresses: readonly string[], name?: string): void {
@@ -84,7 +117,7 @@ export class PeerDirectory {
   status (peerId: string, now: number): PeerStatus {
     if (peerId === this.selfId) return 'active'
     const e = this.peers.get(peerId)
-    if (e === undefined || e.lastSeenAt === undefined || e.saidGoodbye) return 'unreachable'
+    if (e === undefined || e.lastSeenAt === undefined || (e.goodbyeAt !== undefined && e.goodbyeAt >= e.lastSeenAt)) return 'unreachable'
     return now - e.lastSeenAt <= this.unreachableAfterMs ? 'active' : 'unreachable'
   }
 

@@ -1,0 +1,106 @@
+/**
+ * Liveness frames between direct peers (src/liveness.ts): evidence travels hop by hop, so nodes that are
+ * never connected still see each other, and a node that dies or leaves is reported everywhere in time.
+ * A chain a — b — c: a and c refuse each other (ban list), so everything a knows of c comes through b.
+ */
+import '@fedlake/core/polyfills'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { silentLogger, waitFor } from '@fedlake/core'
+import { loadOrCreateNodeKey } from '../src/keys.js'
+import { createMetadataNode } from '../src/index.js'
+import type { MetadataNode } from '../src/index.js'
+import { PeerDirectory } from '../src/peer-directory.js'
+
+const HEARTBEAT_MS = 200
+const UNREACHABLE_MS = 1000
+
+describe('liveness through a neighbour (in-process chain a — b — c)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fedlake-md-liveness-'))
+  const nodes: MetadataNode[] = []
+  let aId = ''
+  let cId = ''
+
+  const make = async (name: string, seeds: string[], blocked: string[]): Promise<MetadataNode> => {
+    const node = await createMetadataNode({
+      dataDir: join(root, name), host: '127.0.0.1', p2pPort: 0, seeds, networkName: 'liveness-test', admins: [],
+      heartbeatIntervalMs: HEARTBEAT_MS, unreachableAfterMs: UNREACHABLE_MS, antiEntropyIntervalMs: 1000,
+      logger: silentLogger, blockedPeers: blocked, nodeInfo: { name, roles: ['operator'], cluster: 'c1', restAddress: `127.0.0.1:4${name.charCodeAt(0)}` }
+    })
+    await node.start()
+    nodes.push(node)
+    return node
+  }
+  const seedOf = (n: MetadataNode): string => (n.p2pAddresses()[0] as string).replace(/\/p2p\/.*$/, '')
+
+  before(async () => {
+    aId = peerIdFromPrivateKey(await loadOrCreateNodeKey(join(root, 'a'))).toString()
+    cId = peerIdFromPrivateKey(await loadOrCreateNodeKey(join(root, 'c'))).toString()
+    const b = await make('b', [], [])
+    await make('a', [seedOf(b)], [cId])
+    await make('c', [seedOf(b)], [aId])
+  })
+
+  after(async () => {
+    await Promise.allSettled(nodes.map(n => n.stop()))
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('a sees c active, with its name and version, though they never connect', async () => {
+    const [, a, c] = nodes as [MetadataNode, MetadataNode, MetadataNode]
+    await waitFor(() => a.status(cId) === 'active' && c.status(aId) === 'active', { timeoutMs: 5000, what: 'a and c active to each other' })
+    assert.ok(!a.peers().includes(cId), 'a is not connected to c')
+    await waitFor(() => a.liveness().find(l => l.peerId === cId)?.name === 'c', { timeoutMs: 5000, what: 'c named at a' })
+    await waitFor(() => a.liveness().find(l => l.peerId === cId)?.version === c.version(), { timeoutMs: 5000, what: "c's version at a" })
+    // stays active well past the unreachable threshold: evidence keeps flowing through b
+    const until = Date.now() + 2 * UNREACHABLE_MS
+    await waitFor(() => { assert.equal(a.status(cId), 'active'); return Date.now() >= until }, { timeoutMs: 4 * UNREACHABLE_MS, intervalMs: 50, what: 'c stays active' })
+    const counters = a.counters()
+    assert.ok(counters.livenessFramesReceived > 0 && counters.livenessFramesSent > 0, JSON.stringify(counters))
+  })
+
+  it('c leaves: a learns of the goodbye through b well before the unreachable threshold', async () => {
+    const [, a, c] = nodes as [MetadataNode, MetadataNode, MetadataNode]
+    const started = Date.now()
+    await c.stop()
+    await waitFor(() => a.status(cId) === 'unreachable', { timeoutMs: UNREACHABLE_MS + 2 * HEARTBEAT_MS + 500, intervalMs: 20, what: 'c unreachable at a' })
+    const elapsed = Date.now() - started
+    assert.ok(elapsed < UNREACHABLE_MS, `goodbye took ${elapsed} ms: not propagated, only timed out`)
+  })
+
+  it('b dies without a goodbye: a marks it unreachable within unreachableAfterMs + heartbeat', async () => {
+    const [b, a] = nodes as [MetadataNode, MetadataNode]
+    const bId = b.peerId
+    assert.equal(a.status(bId), 'active')
+    // drop every connection to b at once, as a killed process would: nothing more from b, no goodbye
+    await a.blockPeers([cId, bId])
+    const started = Date.now()
+    await waitFor(() => a.status(bId) === 'unreachable', { timeoutMs: UNREACHABLE_MS + HEARTBEAT_MS + 1000, intervalMs: 20, what: 'b unreachable at a' })
+    const elapsed = Date.now() - started
+    assert.ok(elapsed >= UNREACHABLE_MS - HEARTBEAT_MS - 100, `took only ${elapsed} ms: not evidence-driven?`)
+  })
+})
+
+describe('peer directory evidence rules', () => {
+  it('keeps the freshest evidence; a goodbye holds until newer evidence; the freshest version wins', () => {
+    const d = new PeerDirectory('self', 1000)
+    d.observe('p', 5000, 'v1')
+    d.observe('p', 4000, 'v0')
+    assert.equal(d.lastSeenAt('p'), 5000)
+    assert.equal(d.version('p'), 'v1')
+    assert.equal(d.status('p', 5900), 'active')
+    assert.equal(d.status('p', 6001), 'unreachable')
+    assert.equal(d.goodbye('p', 4500), false, 'a goodbye older than the evidence is not news')
+    assert.equal(d.goodbye('p', 5200), true)
+    assert.equal(d.goodbye('p', 5100), false, 'an older copy of the same goodbye is not news')
+    assert.equal(d.status('p', 5300), 'unreachable')
+    d.observe('p', 5400)
+    assert.equal(d.status('p', 5500), 'active', 'back after a restart')
+    d.observe('self', 9999)
+    assert.equal(d.lastSeenAt('self'), undefined)
+  })
+})
