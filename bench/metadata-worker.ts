@@ -86,6 +86,8 @@ async function handle (req: Request): Promise<unknown> {
     case 'versions': return nodes.map(n => n.version())
     // Open connections per node: what every per-peer cost (liveness frames, gossip) scales with.
     case 'peers': return nodes.map(n => n.peers().length)
+    // CPU time this process has used so far (µs).
+    case 'cpu': { const u = process.cpuUsage(); return u.user + u.system }
     case 'publish': {
       const node = nodes[(req.node as number) - init.firstIndex]
       if (node === undefined) throw new Error(`no node ${String(req.node)} here`)

@@ -46,7 +46,7 @@ const HEARTBEAT_MS = Number(args.heartbeat)
 const TARGET_PEERS = Number(args['target-peers'])
 const SETTINGS = { heartbeatIntervalMs: HEARTBEAT_MS, unreachableAfterMs: 4 * HEARTBEAT_MS, antiEntropyIntervalMs: 5000, networkName: 'bench' }
 
-interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number, peersMean: number, peersMax: number }
+interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number, peersMean: number, peersMax: number, cores: number, idleCores: number }
 interface HasEvent { node: number, id: string, at: number }
 
 /** One bench worker process and its JSON-lines protocol. */
@@ -149,6 +149,14 @@ async function run (procs: number, perProc: number): Promise<Result> {
     await new Promise(resolve => setTimeout(resolve, 3000))
     const setupMs = Date.now() - t0
     await Promise.all(workers.map(w => w.call('lag', { reset: true })))
+    const cpuTotal = async (): Promise<number> => (await Promise.all(workers.map(w => w.call<number>('cpu')))).reduce((a, b) => a + b, 0)
+    // background cost (liveness, gossipsub upkeep, anti-entropy) over a quiet 5 s, then the publishing phase
+    const idleCpu = await cpuTotal()
+    const idleWall = performance.now()
+    await new Promise(resolve => setTimeout(resolve, 5000))
+    const cpuBefore = await cpuTotal()
+    const wallBefore = performance.now()
+    const idleCores = (cpuBefore - idleCpu) / 1000 / (wallBefore - idleWall)
     const samples: number[] = []
     for (let k = 0; k < PUBLISHES; k++) {
       const publisher = Math.floor(Math.random() * size)
@@ -171,9 +179,12 @@ async function run (procs: number, perProc: number): Promise<Result> {
       holders.delete(id)
       await new Promise(resolve => setTimeout(resolve, 20))
     }
+    const cores = (await cpuTotal() - cpuBefore) / 1000 / (performance.now() - wallBefore)
     const lags = await Promise.all(workers.map(w => w.call<{ p99: number, max: number }>('lag')))
     const peers = (await Promise.all(workers.map(w => w.call<number[]>('peers')))).flat()
     return {
+      cores,
+      idleCores,
       peersMean: peers.reduce((a, b) => a + b, 0) / peers.length,
       peersMax: Math.max(...peers),
       label: `${size} nodes = ${procs} proc x ${perProc}`, nodes: size, samples, setupMs,
@@ -192,7 +203,8 @@ function report (r: Result): number {
   const max = sorted[sorted.length - 1] ?? NaN
   console.log(`${r.label.padEnd(36)} publishes=${String(r.samples.length).padStart(3)}  p50=${p50.toFixed(1).padStart(7)} ms  p95=${p95.toFixed(1).padStart(7)} ms  max=${max.toFixed(1).padStart(7)} ms  ` +
     `p95/30s=${(p95 / EDGELAKE_SYNC_MS).toFixed(5)} (1/${Math.round(EDGELAKE_SYNC_MS / p95)})  setup=${(r.setupMs / 1000).toFixed(1)} s  ` +
-    `loop lag p99/max=${r.lagP99.toFixed(0)}/${r.lagMax.toFixed(0)} ms  connections/node mean/max=${r.peersMean.toFixed(1)}/${r.peersMax}`)
+    `loop lag p99/max=${r.lagP99.toFixed(0)}/${r.lagMax.toFixed(0)} ms  connections/node mean/max=${r.peersMean.toFixed(1)}/${r.peersMax}  ` +
+    `CPU of all nodes: ${r.idleCores.toFixed(2)} cores idle, ${r.cores.toFixed(2)} while publishing`)
   return p95
 }
 
