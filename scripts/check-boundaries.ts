@@ -17,7 +17,7 @@ const SEAMS: readonly Seam[] = [
   { pattern: /^(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/)/, allowed: /^packages\/metadata\/src\//, why: 'libp2p lives only in packages/metadata' },
   { pattern: /^@duckdb\//, allowed: /^packages\/operator\/src\/storage\//, why: 'DuckDB lives only in packages/operator/src/storage' },
   { pattern: /^(fastify|@fastify\/)/, allowed: /^packages\/[^/]+\/src\/http\//, why: 'fastify lives only in */src/http' },
-  { pattern: /^@grpc\//, allowed: /^packages\/(kubearmor-sim\/src\/|operator\/src\/connector\/|operator\/src\/transport\/|query\/src\/transport\/)/, why: 'gRPC lives only in the KubeArmor simulator/connector and the node-to-node transport' }
+  { pattern: /^@grpc\//, allowed: /^packages\/(kubearmor-sim\/src\/|operator\/src\/transport\/|query\/src\/transport\/)/, why: 'grpc-js lives only in the KubeArmor simulator and the node-to-node transport (the connector speaks gRPC over node:http2)' }
 ]
 
 function walk (dir: string, out: string[] = []): string[] {

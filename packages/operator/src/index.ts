@@ -18,8 +18,9 @@ export {
 } from './mapping/index.js'
 export type { KubeArmorMappings, MappingPolicy } from './mapping/index.js'
 export {
-  createKubeArmorConnector, createGrpcClientCommands, grpcClientStatusTable, decodeLog, decodeAlert, decodeMessage
+  createKubeArmorConnector, createGrpcClientCommands, grpcClientStatusTable, decodeLog, decodeAlert, decodeMessage,
+  createGrpcChannel, encodeRequestMessage, GRPC_STATUS
 } from './connector/index.js'
-export type { KubeArmorConnector, GrpcClientStatus } from './connector/index.js'
+export type { KubeArmorConnector, GrpcClientStatus, GrpcChannel, GrpcChannelInit, GrpcCallStatus } from './connector/index.js'
 export { STORAGE_ERRORS, SQL_ERRORS, PUT_ERRORS } from './errors-storage.js'
 export { INGEST_ERRORS } from './errors-ingest.js'

@@ -1,6 +1,6 @@
 /**
  * Hand-written decoders for feeder.Log, feeder.Alert and feeder.Message (proto/kubearmor.proto),
- * plugged into grpc-js as deserialize functions. They produce what @grpc/proto-loader gives with
+ * applied to each message the connector's gRPC channel reads. They produce what @grpc/proto-loader gives with
  * KUBEARMOR_LOADER_OPTIONS (`EventData` always an object, `ATags` always an array, int64 as number)
  * except that absent fields are present as own properties with value `undefined` (same JSON, same
  * reads), at 2-2.5x its speed (test/connector-ingest.bench.ts). Verified against protobufjs on
@@ -359,13 +359,13 @@ export class DecodeFailure {
   readonly bytes: Buffer
   readonly reason: string
   constructor (bytes: Uint8Array, reason: string) {
-    // grpc-js may hand out a view into a larger buffer that it reuses: keep a private copy
+    // the bytes may be a view of a larger received chunk: keep a private copy of just the message
     this.bytes = Buffer.from(bytes)
     this.reason = reason
   }
 }
 
-/** Wraps a decoder so it never throws: grpc-js ends the call when a deserialize function throws. */
+/** Wraps a decoder so it never throws: a bad message becomes a value (a reject row), the stream goes on. */
 export function safeDeserializer<T> (decode: (bytes: Uint8Array) => T): (bytes: Buffer) => T | DecodeFailure {
   return (bytes) => {
     try {

@@ -7,5 +7,9 @@ export {
   DecodeFailure, safeDeserializer
 } from './decode.js'
 export { WireFormatError } from './wire-reader.js'
+export { createGrpcChannel, DEFAULT_GRPC_WINDOW_BYTES, DEFAULT_GRPC_MAX_MESSAGE_BYTES } from './grpc-channel.js'
+export type { GrpcChannel, GrpcChannelInit, GrpcStreamHandlers, GrpcServerStream, GrpcCallOptions, GrpcUnaryResult } from './grpc-channel.js'
+export { GRPC_STATUS, grpcStatusName } from './grpc-codes.js'
+export type { GrpcCallStatus } from './grpc-codes.js'
 export { createBackoff } from './backoff.js'
 export type { Backoff } from './backoff.js'

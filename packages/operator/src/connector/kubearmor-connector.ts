@@ -1,14 +1,15 @@
 /**
  * The KubeArmor connector: for every source (daemon or relay, host:port) and stream it keeps a
  * feeder.LogService subscription alive (subscription.ts) and feeds mapped rows to the pipeline.
- * One gRPC channel per source is shared by its streams. The only operator code that imports
- * @grpc/* (with subscription.ts).
+ * One gRPC channel (one HTTP/2 connection, grpc-channel.ts) per source is shared by its streams and
+ * health checks.
  */
-import { Client, credentials } from '@grpc/grpc-js'
 import { FedlakeError, CORE_ERRORS } from '@fedlake/core'
 import type { KubeArmorStream, Logger, Startable } from '@fedlake/core'
 import type { IngestPipeline } from '../ingest/pipeline.js'
 import type { KubeArmorMappings } from '../mapping/kubearmor-mappings.js'
+import { createGrpcChannel, DEFAULT_GRPC_WINDOW_BYTES } from './grpc-channel.js'
+import type { GrpcChannel } from './grpc-channel.js'
 import type { GrpcClientStatus } from './status.js'
 import { createSubscription } from './subscription.js'
 import type { Subscription } from './subscription.js'
@@ -37,7 +38,7 @@ export interface KubeArmorConnectorInit {
   readonly keepaliveMs?: number
   /**
    * HTTP/2 flow-control window (bytes, per stream and for the connection) advertised to the source.
-   * grpc-js keeps HTTP/2's 64 KiB, about a hundred events: the source then waits for a WINDOW_UPDATE while
+   * HTTP/2's default 64 KiB is about a hundred events: the source then waits for a WINDOW_UPDATE while
    * this process is busy with the previous burst, and neither side is ever fully busy. A larger window lets
    * the source keep sending during that time; pausing a stream (pipeline backpressure) still stops it after at
    * most this many bytes. @default 1048576
@@ -45,7 +46,7 @@ export interface KubeArmorConnectorInit {
   readonly flowControlWindowBytes?: number
 }
 
-export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 1 << 20
+export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = DEFAULT_GRPC_WINDOW_BYTES
 
 export interface KubeArmorConnector extends Startable {
   /** One entry per (source, stream), in the order given. */
@@ -64,7 +65,7 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
     if (!HOST_PORT.test(source)) throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `KubeArmor source '${source}' is not host:port`)
   }
 
-  let clients: Client[] = []
+  let channels: GrpcChannel[] = []
   let subscriptions: Subscription[] = []
   let runs: Array<Promise<void>> = []
   let stopDrain: (() => void) | undefined
@@ -76,19 +77,15 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
       started = true
       subscriptions = []
       for (const source of init.sources) {
-        const keepaliveMs = init.keepaliveMs ?? 360_000
-        const client = new Client(source, credentials.createInsecure(), {
-          'grpc.initial_reconnect_backoff_ms': reconnectInitialMs,
-          'grpc.max_reconnect_backoff_ms': reconnectMaxMs,
-          ...(keepaliveMs > 0 ? { 'grpc.keepalive_time_ms': keepaliveMs, 'grpc.keepalive_timeout_ms': 20_000 } : {}),
-          // connectors (and tests) never share connections through the global subchannel pool
-          'grpc.use_local_subchannel_pool': 1,
-          'grpc-node.flow_control_window': init.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES
+        const channel = createGrpcChannel({
+          address: source,
+          flowControlWindowBytes: init.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
+          keepaliveMs: init.keepaliveMs ?? 360_000
         })
-        clients.push(client)
+        channels.push(channel)
         for (const stream of streams) {
           subscriptions.push(createSubscription({
-            client,
+            channel,
             source,
             stream,
             filter,
@@ -101,7 +98,8 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
           }))
         }
       }
-      stopDrain = init.pipeline.onDrain(() => { for (const s of subscriptions) s.resume() })
+      // resumed outside the pipeline's drain notification: a resumed stream pushes its kept messages at once
+      stopDrain = init.pipeline.onDrain(() => { setImmediate(() => { for (const s of subscriptions) s.resume() }) })
       runs = subscriptions.map(s => s.run())
       logger.info('subscribing', { sources: init.sources, streams, filter })
     },
@@ -111,8 +109,8 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
       for (const s of subscriptions) s.stop()
       await Promise.all(runs)
       stopDrain?.()
-      for (const c of clients) c.close()
-      clients = []
+      for (const c of channels) c.close()
+      channels = []
       runs = []
       started = false
       // the subscriptions stay, so their final statuses remain visible after stop

@@ -2,14 +2,12 @@
  * One KubeArmor subscription: (source, stream) -> health check -> Watch* stream -> mapping ->
  * pipeline, re-subscribing forever with backoff until stopped.
  *
- * Ending rules (reference/libraries.md §4): only the `status` event ends an attempt (`end` also
- * fires after `error`). UNAVAILABLE, CANCELLED we did not cause, DEADLINE_EXCEEDED, INTERNAL,
- * an OK end (KubeArmor ends a stream with OK on shutdown or an unknown filter) and anything else
+ * Messages are decoded, mapped and pushed synchronously as the channel reads them (grpc-channel.ts);
+ * the pipeline's backpressure pauses the call. The call's one status ends an attempt. UNAVAILABLE,
+ * CANCELLED we did not cause, DEADLINE_EXCEEDED, INTERNAL, an OK end (KubeArmor ends a stream with OK on shutdown or an unknown filter) and anything else
  * transient are retried; UNIMPLEMENTED, UNAUTHENTICATED, PERMISSION_DENIED and INVALID_ARGUMENT
  * cannot be fixed by retrying and end the subscription as `Terminated (Error)`.
  */
-import { Metadata, status as Status } from '@grpc/grpc-js'
-import type { Client, ClientReadableStream, ServiceError } from '@grpc/grpc-js'
 import { delay } from '@fedlake/core'
 import type { KubeArmorStream, Logger } from '@fedlake/core'
 import { INGEST_ERRORS } from '../errors-ingest.js'
@@ -22,6 +20,9 @@ import {
   DecodeFailure, decodeAlert, decodeLog, decodeMessage, decodeReplyMessage, encodeNonceMessage,
   encodeRequestMessage, safeDeserializer
 } from './decode.js'
+import type { GrpcChannel, GrpcServerStream } from './grpc-channel.js'
+import { GRPC_STATUS, grpcStatusName } from './grpc-codes.js'
+import type { GrpcCallStatus } from './grpc-codes.js'
 import type { GrpcClientState, GrpcClientStatus } from './status.js'
 
 export const LOG_SERVICE_PATH = '/feeder.LogService'
@@ -40,14 +41,15 @@ export const STREAM_SPECS: Readonly<Record<KubeArmorStream, StreamSpec>> = {
 }
 
 const TERMINAL_CODES: ReadonlySet<number> = new Set([
-  Status.UNIMPLEMENTED, Status.UNAUTHENTICATED, Status.PERMISSION_DENIED, Status.INVALID_ARGUMENT
+  GRPC_STATUS.UNIMPLEMENTED, GRPC_STATUS.UNAUTHENTICATED, GRPC_STATUS.PERMISSION_DENIED, GRPC_STATUS.INVALID_ARGUMENT
 ])
 
 /** The sink side of the pipeline a subscription needs. */
 export type SubscriptionPipeline = Pick<IngestPipeline, 'push' | 'reject'>
 
 export interface SubscriptionInit {
-  readonly client: Client
+  /** The source's channel, shared by its subscriptions. */
+  readonly channel: GrpcChannel
   /** host:port */
   readonly source: string
   readonly stream: KubeArmorStream
@@ -70,18 +72,14 @@ export interface Subscription {
   status(): GrpcClientStatus
 }
 
-interface Ending { readonly code: number, readonly details: string }
+type Ending = GrpcCallStatus
 
 function randomNonce (): number {
   return 1 + Math.floor(Math.random() * 0x7ffffffe)
 }
 
-function codeName (code: number): string {
-  return (Status as unknown as Record<number, string>)[code] ?? String(code)
-}
-
 export function createSubscription (init: SubscriptionInit): Subscription {
-  const { client, source, stream, pipeline, mappings } = init
+  const { channel, source, stream, pipeline, mappings } = init
   const spec = STREAM_SPECS[stream]
   const name = `${spec.clientName}@${source}`
   const logger = init.logger.child('subscription', { client: name })
@@ -97,12 +95,13 @@ export function createSubscription (init: SubscriptionInit): Subscription {
   let reconnects = 0
   let lastError: string | null = null
   let lastMessageAt = 0
-  let call: ClientReadableStream<object | DecodeFailure> | undefined
-  let cancelHealthCheck: (() => void) | undefined
+  let call: GrpcServerStream | undefined
+  let healthCheckAbort: AbortController | undefined
   let paused = false
   let warnedNoHealthCheck = false
 
-  const onMessage = (message: object | DecodeFailure): void => {
+  const onMessage = (bytes: Buffer, compressed: boolean): void => {
+    const message = compressed ? new DecodeFailure(bytes, 'compressed message (no compression was negotiated)') : spec.deserialize(bytes)
     if (backoff.attempts > 0) backoff.reset()
     dataMessages++
     lastMessageAt = Date.now()
@@ -131,53 +130,43 @@ export function createSubscription (init: SubscriptionInit): Subscription {
 
   const healthCheck = async (): Promise<Ending | undefined> => {
     const nonce = randomNonce()
-    return await new Promise<Ending | undefined>(resolve => {
-      const unary = client.makeUnaryRequest(
-        `${LOG_SERVICE_PATH}/HealthCheck`, encodeNonceMessage, safeDeserializer(decodeReplyMessage), nonce,
-        new Metadata(), { deadline: Date.now() + init.healthCheckTimeoutMs },
-        (err: ServiceError | null, reply?: { Retval?: number } | DecodeFailure) => {
-          cancelHealthCheck = undefined
-          if (err !== null) {
-            if (err.code === Status.UNIMPLEMENTED) {
-              // HealthCheck is deprecated upstream; a server without it may still stream
-              if (!warnedNoHealthCheck) logger.warn('HealthCheck not implemented by the server; streaming without it')
-              warnedNoHealthCheck = true
-              resolve(undefined)
-              return
-            }
-            resolve({ code: err.code, details: `HealthCheck: ${err.details}` })
-            return
-          }
-          const retval = reply instanceof DecodeFailure ? undefined : (reply?.Retval ?? 0)
-          if (retval !== nonce) {
-            resolve({ code: Status.UNKNOWN, details: `${INGEST_ERRORS.KUBEARMOR_HEALTH_CHECK_FAILED}: nonce ${nonce} answered with ${String(retval)}` })
-            return
-          }
-          resolve(undefined)
-        })
-      cancelHealthCheck = () => { unary.cancel() }
+    healthCheckAbort = new AbortController()
+    const reply = await channel.unary(`${LOG_SERVICE_PATH}/HealthCheck`, encodeNonceMessage(nonce), {
+      timeoutMs: init.healthCheckTimeoutMs, signal: healthCheckAbort.signal
     })
+    healthCheckAbort = undefined
+    if (reply.code === GRPC_STATUS.UNIMPLEMENTED) {
+      // HealthCheck is deprecated upstream; a server without it may still stream
+      if (!warnedNoHealthCheck) logger.warn('HealthCheck not implemented by the server; streaming without it')
+      warnedNoHealthCheck = true
+      return undefined
+    }
+    if (reply.code !== GRPC_STATUS.OK) return { code: reply.code, details: `HealthCheck: ${reply.details}` }
+    const decoded = reply.message === undefined ? undefined : safeDeserializer(decodeReplyMessage)(reply.message)
+    const retval = decoded instanceof DecodeFailure ? undefined : (decoded?.Retval ?? 0)
+    if (retval !== nonce) {
+      return { code: GRPC_STATUS.UNKNOWN, details: `${INGEST_ERRORS.KUBEARMOR_HEALTH_CHECK_FAILED}: nonce ${nonce} answered with ${String(retval)}` }
+    }
+    return undefined
   }
 
   const watch = async (): Promise<Ending> => await new Promise<Ending>(resolve => {
     paused = false
-    const current = client.makeServerStreamRequest(path, (b: Buffer) => b, spec.deserialize, request, new Metadata())
-    call = current
     state = 'Active'
-    current.on('data', onMessage)
-    current.on('error', () => { /* the status event carries the same information */ })
-    current.on('status', (s: { code: number, details: string }) => {
-      // messages still buffered by a paused stream are delivered before the next attempt
-      if (paused) current.resume()
-      if (call === current) call = undefined
-      resolve({ code: s.code, details: s.details })
+    const current = channel.serverStream(path, request, {
+      onMessage,
+      onStatus: (status) => {
+        if (call === current) call = undefined
+        resolve(status)
+      }
     })
+    call = current
   })
 
   const attempt = async (): Promise<Ending> => {
     const failed = await healthCheck()
     if (failed !== undefined) return failed
-    if (stopController.signal.aborted) return { code: Status.CANCELLED, details: 'stopped' }
+    if (stopController.signal.aborted) return { code: GRPC_STATUS.CANCELLED, details: 'stopped' }
     return await watch()
   }
 
@@ -188,11 +177,11 @@ export function createSubscription (init: SubscriptionInit): Subscription {
       while (!stopController.signal.aborted) {
         const ending = await attempt()
         if (stopController.signal.aborted) break
-        if (ending.code === Status.DEADLINE_EXCEEDED) timeouts++
+        if (ending.code === GRPC_STATUS.DEADLINE_EXCEEDED) timeouts++
         const previousError = lastError
-        lastError = ending.code === Status.OK
+        lastError = ending.code === GRPC_STATUS.OK
           ? 'stream ended by the server'
-          : `${codeName(ending.code)}: ${ending.details}`
+          : `${grpcStatusName(ending.code)}: ${ending.details}`
         if (TERMINAL_CODES.has(ending.code)) {
           state = 'Terminated (Error)'
           logger.error('subscription terminated', { code: INGEST_ERRORS.KUBEARMOR_SUBSCRIPTION_FAILED, grpcCode: ending.code, details: ending.details })
@@ -212,7 +201,7 @@ export function createSubscription (init: SubscriptionInit): Subscription {
 
     stop () {
       stopController.abort()
-      cancelHealthCheck?.()
+      healthCheckAbort?.abort()
       call?.cancel()
       if (state !== 'Terminated (Error)') state = 'Stopped'
     },

@@ -2,7 +2,7 @@
  * Minimal protobuf wire-format reader for the hand-written KubeArmor decoders: varints, int64 as JS
  * number (Long.toNumber semantics, like proto-loader with `longs: Number`), length-delimited slices,
  * UTF-8 strings and skipping unknown fields by wire type. Throws WireFormatError on malformed input;
- * the connector turns that into a DecodeFailure (never a thrown error inside grpc-js).
+ * the connector turns that into a DecodeFailure (a reject row; the stream goes on).
  */
 
 export class WireFormatError extends Error {
