@@ -179,7 +179,7 @@ describe('KubeArmor ingestion end to end', { timeout: 240_000 }, () => {
     const dir = tempDir('e2e-flush')
     cleanups.push(() => { dir.remove() })
     const config = join(dir.path, 'config.json')
-    writeFileSync(config, JSON.stringify({ ingest: { flushIntervalMs: 60_000, batchRows: 1_000_000 } }))
+    writeFileSync(config, JSON.stringify({ ingest: { flushIntervalMs: 60_000, idleFlushMs: 0, batchRows: 1_000_000 } }))
     const sim = await startSim({ count: 4000, seed: 9, debug: true, mix: { logs: 0.8, alerts: 0.15, messages: 0.05 } })
     let op = await startOperator(operatorArgs(dir.path, [sim.address], ['--config', config]))
     let url = op.ready.rest ?? ''
@@ -193,7 +193,7 @@ describe('KubeArmor ingestion end to end', { timeout: 240_000 }, () => {
     await waitFor(async () => (await streaming()).received === 4000, { timeoutMs: 30_000, what: 'all 4000 events received' })
     const st = sim.stats().streams
     assert.equal(st.logs.sent + st.alerts.sent + st.messages.sent, 4000)
-    assert.equal((await streaming()).committed, 0, 'rows are still buffered (flush interval 60 s)')
+    assert.equal((await streaming()).committed, 0, 'rows are still buffered (flush interval 60 s, idle flush off)')
     assert.equal(await op.stop('SIGTERM'), 0)
     op = await startOperator(operatorArgs(dir.path, []))
     url = op.ready.rest ?? ''

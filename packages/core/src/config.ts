@@ -19,6 +19,8 @@ export const IngestConfigSchema = z.object({
     .describe('Rows buffered per table before they are appended to DuckDB in one transaction.'),
   flushIntervalMs: z.number().int().min(10).max(60_000).default(1000)
     .describe('A non-empty buffer is flushed at least this often (ms): the most a row waits before it is queryable.'),
+  idleFlushMs: z.number().int().min(0).max(60_000).default(50)
+    .describe('Buffered rows of a table are also flushed once no row has arrived for it for this long (ms), so the end of a burst is queryable at once; batches still grow under load. 0 disables.'),
   mappingFile: z.string().optional()
     .describe('JSON file with mapping policies (one or an array) that replace the built-in KubeArmor ones, per stream.'),
   reconnectInitialMs: z.number().int().min(10).default(250)
@@ -37,9 +39,11 @@ export const MetadataConfigSchema = z.object({
   admins: z.array(z.string()).default([])
     .describe('Peer ids allowed to delete any policy (besides each policy\'s author).'),
   heartbeatIntervalMs: z.number().int().min(100).default(1000)
-    .describe('How often a node announces it is alive (ms).'),
+    .describe('How often a node sends each connected peer a liveness frame (ms); evidence of other nodes travels one hop per interval.'),
   unreachableAfterMs: z.number().int().min(300).default(4000)
-    .describe('A node not heard from for this long (ms) is reported unreachable and not sent queries.'),
+    .describe('A node with no evidence of being alive for this long (ms) is reported unreachable and not sent queries.'),
+  targetPeers: z.number().int().min(1).max(64).default(8)
+    .describe('Connections a node keeps open: it dials known peers until it has this many (more cost more liveness frames and gossip).'),
   antiEntropyIntervalMs: z.number().int().min(200).default(5000)
     .describe('How often a node compares its policy digest with a peer and repairs differences (ms).')
 }).strict()

@@ -80,6 +80,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     heartbeatIntervalMs: config.metadata.heartbeatIntervalMs,
     unreachableAfterMs: config.metadata.unreachableAfterMs,
     antiEntropyIntervalMs: config.metadata.antiEntropyIntervalMs,
+    targetPeers: config.metadata.targetPeers,
     logger: logger.child('metadata'),
     localTables: () => [...localTables.values()],
     // called after the REST server listens, so the node policy carries its real port

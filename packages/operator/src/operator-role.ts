@@ -49,6 +49,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     logger: logger.child('ingest'),
     batchRows: init.ingest.batchRows,
     flushIntervalMs: init.ingest.flushIntervalMs,
+    idleFlushMs: init.ingest.idleFlushMs,
     rejectsTable: mappings.rejects,
     onTableCreated: init.onTableCreated
   })

@@ -46,7 +46,7 @@ const EVENTS: TableSchema = { dbms: 'kubearmor', table: 'events', columns: [{ na
 const OTHER: TableSchema = { dbms: 'kubearmor', table: 'other', columns: [{ name: 'n', type: 'INTEGER' }] }
 
 function pipelineWith (sink: FakeSink, init: Partial<IngestPipelineInit> = {}): ReturnType<typeof createIngestPipeline> {
-  return createIngestPipeline({ sink, logger: silentLogger, batchRows: 10, flushIntervalMs: 60_000, retryInitialMs: 5, retryMaxMs: 20, ...init })
+  return createIngestPipeline({ sink, logger: silentLogger, batchRows: 10, flushIntervalMs: 60_000, idleFlushMs: 0, retryInitialMs: 5, retryMaxMs: 20, ...init })
 }
 
 const settleTicks = async (): Promise<void> => { for (let i = 0; i < 10; i++) await new Promise(resolve => setImmediate(resolve)) }
@@ -84,6 +84,33 @@ describe('ingest pipeline', () => {
     pipeline.push(EVENTS, [3, 'c'])
     await waitFor(() => sink.rows('kubearmor.events').length === 3, { what: 'second time flush' })
     assert.equal(sink.appends.length, 2)
+    await pipeline.stop()
+  })
+
+  it('appends pending rows once no row has arrived for idleFlushMs, as one batch while rows keep coming', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 1000, idleFlushMs: 250 })
+    // 20 rows 5 ms apart: never idle for 250 ms while they come, so they are appended together afterwards
+    for (let n = 0; n < 20; n++) {
+      pipeline.push(EVENTS, [n, 'a'])
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+    const lastPush = Date.now()
+    await waitFor(() => sink.rows('kubearmor.events').length === 20, { what: 'idle flush', timeoutMs: 5000 })
+    const waited = Date.now() - lastPush
+    assert.deepEqual(sink.appends, [{ table: 'kubearmor.events', rows: 20 }])
+    assert.ok(waited >= 200, `appended ${waited} ms after the last row, before the table was idle for 250 ms`)
+    assert.ok(waited < 5000, 'appended long before flushIntervalMs (60 s)')
+    await pipeline.stop()
+  })
+
+  it('idleFlushMs 0 disables the idle flush: rows wait for flushIntervalMs', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 1000, flushIntervalMs: 400, idleFlushMs: 0 })
+    const started = Date.now()
+    pipeline.push(EVENTS, [1, 'a'])
+    await waitFor(() => sink.rows('kubearmor.events').length === 1, { what: 'interval flush' })
+    assert.ok(Date.now() - started >= 390, 'flushed by the interval, not by idleness')
     await pipeline.stop()
   })
 

@@ -24,6 +24,8 @@ export interface IngestPipelineInit {
   readonly batchRows?: number
   /** A non-empty buffer is flushed at least this often (ms). @default 1000 */
   readonly flushIntervalMs?: number
+  /** A table's pending rows are appended once no row has arrived for it for this long (ms); 0 disables. @default 50 */
+  readonly idleFlushMs?: number
   /** Called once per table that ensureTable reports as newly created. */
   readonly onTableCreated?: TableCreatedListener
   /** Hard cap on buffered rows (all tables); rows beyond it are dropped and counted. @default 131072 */
@@ -170,6 +172,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         events,
         ...(init.batchRows !== undefined ? { batchRows: init.batchRows } : {}),
         ...(init.flushIntervalMs !== undefined ? { flushIntervalMs: init.flushIntervalMs } : {}),
+        ...(init.idleFlushMs !== undefined ? { idleFlushMs: init.idleFlushMs } : {}),
         ...(init.retryInitialMs !== undefined ? { retryInitialMs: init.retryInitialMs } : {}),
         ...(init.retryMaxMs !== undefined ? { retryMaxMs: init.retryMaxMs } : {})
       })

@@ -1,12 +1,13 @@
 /**
  * Rows waiting for one table. A single append loop per table keeps rows in arrival order:
  *
- *   add() ──> pending ──(batchRows reached | oldest row flushIntervalMs old | flush())──> append
+ *   add() ──> pending ──(batchRows reached | oldest row flushIntervalMs old | no row for idleFlushMs | flush())──> append
  *                ^                                                                     │ fails
  *                └──────────── batch put back in front, retried with backoff ──────────┘
  *
  * While one append is in flight new rows gather in `pending`, so under load the batches grow
- * to the append latency (group commit) up to maxAppendRows.
+ * to the append latency (group commit) up to maxAppendRows. When rows stop coming (the end of a burst)
+ * what is pending is appended after idleFlushMs instead of waiting out flushIntervalMs.
  *
  * Pending rows are kept as column batches (storage/column-batch.ts), built as rows arrive: a row
  * array is garbage as soon as it is added, instead of surviving until its flush (which made the
@@ -36,6 +37,8 @@ export interface TableBufferInit {
   readonly batchRows?: number
   /** @default 1000 */
   readonly flushIntervalMs?: number
+  /** Pending rows are appended once no row has been added for this long (ms); 0 disables. @default 50 */
+  readonly idleFlushMs?: number
   /** Largest single append. @default 4 * batchRows */
   readonly maxAppendRows?: number
   /** @default 100 */
@@ -60,6 +63,7 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   const { schema, sink, events } = init
   const batchRows = init.batchRows ?? 8192
   const flushIntervalMs = init.flushIntervalMs ?? 1000
+  const idleFlushMs = init.idleFlushMs ?? 50
   const maxAppendRows = Math.max(1, init.maxAppendRows ?? 4 * batchRows)
   const retryInitialMs = init.retryInitialMs ?? 100
   const retryMaxMs = init.retryMaxMs ?? 5000
@@ -72,6 +76,8 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   let pending = 0
   /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
   let pendingSince = 0
+  /** When the newest row arrived. */
+  let lastAddAt = 0
   let inFlight = 0
   let received = 0
   /** Rows committed or dropped, in arrival order: row n is settled when settled > n. */
@@ -95,14 +101,32 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
     }
   }
 
-  const due = (): boolean => pending > 0 && !abandoned && (
-    pending >= batchRows || settled + inFlight < forceUntil || Date.now() - pendingSince >= flushIntervalMs)
+  const idle = (now: number): boolean => idleFlushMs > 0 && now - lastAddAt >= idleFlushMs
 
+  const due = (): boolean => {
+    if (pending === 0 || abandoned) return false
+    if (pending >= batchRows || settled + inFlight < forceUntil) return true
+    const now = Date.now()
+    return now - pendingSince >= flushIntervalMs || idle(now)
+  }
+
+  /** The next time pending rows become due by age or by idleness. */
+  const dueAt = (): number => {
+    const byAge = pendingSince + flushIntervalMs
+    return idleFlushMs > 0 ? Math.min(byAge, lastAddAt + idleFlushMs) : byAge
+  }
+
+  // Armed once per quiet period, not per row: when it fires early (rows kept coming) it re-arms for the new due time.
   const armTimer = (): void => {
-    if (timer !== undefined || pending === 0 || abandoned) return
-    const wait = Math.max(0, pendingSince + flushIntervalMs - Date.now())
-    timer = setTimeout(() => { timer = undefined; kick() }, wait)
+    if (timer !== undefined || pending === 0 || abandoned || running) return
+    timer = setTimeout(onTimer, Math.max(0, dueAt() - Date.now()))
     timer.unref()
+  }
+
+  function onTimer (): void {
+    timer = undefined
+    if (due()) kick()
+    else armTimer()
   }
 
   /** The oldest pending rows as one batch (at most maxAppendRows, unless a failed batch is put back whole). */
@@ -169,7 +193,9 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
     get buffered () { return pending + inFlight },
     get committed () { return committed },
     add (row) {
-      if (pending === 0) pendingSince = Date.now()
+      const now = Date.now()
+      if (pending === 0) pendingSince = now
+      lastAddAt = now
       open.add(row)
       pending++
       received++
