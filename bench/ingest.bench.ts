@@ -1,11 +1,12 @@
 /**
  * npm run bench:ingest — KubeArmor ingest throughput, three figures side by side in one run:
- *  (a) raw receive rate: a gRPC client decoding Log/Alert messages from the simulator, no storage (same
- *      HTTP/2 flow-control window as the connector);
+ *  (a) raw receive rate: the connector's gRPC client (createGrpcChannel, same HTTP/2 flow-control window)
+ *      decoding Log/Alert messages from the simulator, no storage;
  *  (b) raw DuckDB appender rate for the same rows (already mapped), in the pipeline's batch size;
  *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows.
  * The simulator runs as a separate process (`fedlake kubearmor-sim --count N`), as in production.
- * Prints (c) in events/s and the ratios (c)/(a) and (b)/(c). BENCH_EVENTS sets N (default 200000).
+ * Prints (c) in events/s and the ratios (c)/(a) and (b)/(c), and the operator's event-loop delay during (c)
+ * (p99/max: how long a timer, a REST request or a heartbeat could wait). BENCH_EVENTS sets N (default 200000).
  * On Linux it also prints the CPU time each side spent per event during (a) and (c) (from /proc, per thread):
  * on a 2-core machine shared with the simulator, that sum is what bounds (c).
  */
@@ -13,15 +14,17 @@ import '@fedlake/core/polyfills'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { credentials, Client } from '@grpc/grpc-js'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { loadNodeConfig, silentLogger } from '@fedlake/core'
 import type { KubeArmorStream, TableSchema } from '@fedlake/core'
 import { createEventGenerator } from '@fedlake/kubearmor-sim'
-import { createDuckDbStorage, createKubeArmorMappings, createOperatorRole, decodeAlert, decodeLog } from '@fedlake/operator'
+import { createDuckDbStorage, createGrpcChannel, createKubeArmorMappings, createOperatorRole, decodeAlert, decodeLog, encodeRequestMessage } from '@fedlake/operator'
 import type { StorageValue } from '@fedlake/operator'
 import { startFedlake } from '../test/helpers/processes.js'
 
 const N = Number(process.env.BENCH_EVENTS ?? 200_000)
+/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone. @default abc */
+const PARTS = process.env.BENCH_PARTS ?? 'abc'
 const SEED = 11
 const STALL_MS = 10_000
 const MIX = ['--nodes', '4', '--pods', '16', '--seed', String(SEED)]
@@ -58,33 +61,29 @@ function cpuPerEvent (from: CpuWindow, to: CpuWindow, events: number): { main: n
   }
 }
 
-function encodeFilter (filter: string): Buffer {
-  const text = Buffer.from(filter)
-  return Buffer.concat([Buffer.from([0x0a, text.length]), text])
-}
-
 /** (a) decode-only receive rate over all streams the simulator generates. */
 async function rawReceive (): Promise<{ rate: number, cpu: ReturnType<typeof cpuPerEvent> }> {
   const sim = await simulator()
-  // the transport settings of the connector (its flowControlWindowBytes default), so (c)/(a) compares processing only
-  const client = new Client(sim.address, credentials.createInsecure(), { 'grpc-node.flow_control_window': 1 << 20 })
+  // the connector's own client and transport settings (its flowControlWindowBytes default), so (c)/(a) compares processing only
+  const channel = createGrpcChannel({ address: sim.address })
   let received = 0
   let first = 0
   let start = cpuWindow(sim.pid)
   const done = new Promise<number>(resolve => {
-    const onData = (): void => {
-      if (received++ === 0) { first = performance.now(); start = cpuWindow(sim.pid) }
-      if (received === N) resolve(performance.now() - first)
-    }
     for (const [method, decode] of [['WatchLogs', decodeLog], ['WatchAlerts', decodeAlert]] as const) {
-      const call = client.makeServerStreamRequest(`/feeder.LogService/${method}`, encodeFilter, decode, 'all')
-      call.on('data', onData)
-      call.on('error', () => {})
+      channel.serverStream(`/feeder.LogService/${method}`, encodeRequestMessage('all'), {
+        onMessage: (bytes) => {
+          decode(bytes)
+          if (received++ === 0) { first = performance.now(); start = cpuWindow(sim.pid) }
+          if (received === N) resolve(performance.now() - first)
+        },
+        onStatus: () => {}
+      })
     }
   })
   const ms = await done
   const cpu = cpuPerEvent(start, cpuWindow(sim.pid), N)
-  client.close()
+  channel.close()
   await sim.stop()
   return { rate: N / (ms / 1000), cpu }
 }
@@ -123,12 +122,15 @@ async function rawAppend (batchRows: number): Promise<number> {
 }
 
 /** (c) simulator -> operator role -> committed rows, timed from the first received event to the last commit. */
-async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent> }> {
+interface LoopDelay { readonly p99: number, readonly max: number }
+
+async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay }> {
   const sim = await simulator()
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-ingest-'))
   const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir } })
   const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, logger: silentLogger })
   await role.start()
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 })
   try {
     let first = 0
     let start = cpuWindow(sim.pid)
@@ -136,7 +138,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
     let progressAt = performance.now()
     for (;;) {
       const s = role.ingestStats()
-      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid) }
+      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid); loopDelay.enable() }
       const settled = s.rowsCommitted + s.rowsDropped
       const now = performance.now()
       if (settled > progress) { progress = settled; progressAt = now }
@@ -144,8 +146,10 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
       const stalled = now - progressAt > STALL_MS && s.rowsBuffered === 0
       if (settled >= N || stalled) {
         const cpu = cpuPerEvent(start, cpuWindow(sim.pid), settled)
+        loopDelay.disable()
+        const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }
         const ms = (stalled ? progressAt : now) - first
-        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu }
+        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop }
       }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
@@ -160,16 +164,21 @@ const batchRows = loadNodeConfig({ overrides: { name: 'bench' } }).ingest.batchR
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process`)
 const us = (n: number): string => n.toFixed(1)
-const a = await rawReceive()
-console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
-const b = await rawAppend(batchRows)
-console.log(`(b) raw DuckDB appender, same rows        : ${fmt(b)} rows/s (batches of ${batchRows})`)
-const c = await fullIngest()
-const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
-console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
-console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
-if (a.cpu.main > 0) {
+const a = PARTS.includes('a') ? await rawReceive() : undefined
+if (a !== undefined) console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
+const b = PARTS.includes('b') ? await rawAppend(batchRows) : undefined
+if (b !== undefined) console.log(`(b) raw DuckDB appender, same rows        : ${fmt(b)} rows/s (batches of ${batchRows})`)
+const c = PARTS.includes('c') ? await fullIngest() : undefined
+if (c !== undefined) {
+  const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
+  console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
+  console.log(`operator event-loop delay during (c): p99 ${c.loop.p99.toFixed(1)} ms, max ${c.loop.max.toFixed(1)} ms`)
+}
+if (a !== undefined && b !== undefined && c !== undefined) console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
+if (a !== undefined && a.cpu.main > 0) {
   console.log(`CPU µs per event (a): receiver main thread ${us(a.cpu.main)}, its other threads ${us(a.cpu.others)}; simulator ${us(a.cpu.sim)}`)
+}
+if (c !== undefined && c.cpu.main > 0) {
   console.log(`CPU µs per event (c): operator main thread ${us(c.cpu.main)}, its other threads (storage worker, DuckDB, GC/JIT) ${us(c.cpu.others)}; ` +
     `simulator ${us(c.cpu.sim)}; total ${us(c.cpu.main + c.cpu.others + c.cpu.sim)}`)
 }
