@@ -9,6 +9,10 @@
  * replaces cost N² deliveries × gossip degree and N² Ed25519 checks per interval, which kept two cores
  * saturated at 50 nodes.
  *
+ * A connection that has carried no frame for `2 × unreachableAfterMs` is closed (its peer is gone without
+ * a FIN, or does not speak this protocol), so the node dials a working one instead; this replaces libp2p's
+ * connection monitor, whose ping streams cost as much as the liveness frames themselves.
+ *
  * Trust: a report is authenticated hop by hop (noise, and the network key when set), not end to end: a
  * member of the network could claim that a dead node is alive. Liveness only ranks operators for queries
  * (which time out and fail over); the policies that say what data lives where stay signed end to end.
@@ -60,6 +64,8 @@ export interface LivenessExchangeInit {
   readonly connectedPeers: () => string[]
   readonly isBlocked: (peerId: string) => boolean
   readonly openStream: (peerId: string, signal: AbortSignal) => Promise<Stream>
+  /** Closes every connection to a peer that has been silent too long. */
+  readonly hangUp: (peerId: string) => Promise<void>
   readonly ownDetails: () => NodeDetails
   readonly version: () => string
   /** A direct peer reported its metadata version. */
@@ -110,6 +116,8 @@ export class LivenessExchange {
   private readonly outbound = new Map<string, Outbound>()
   private readonly opening = new Set<string>()
   private readonly inbound = new Set<Stream>()
+  /** When each connected peer last sent a frame, or when we first saw it connected. */
+  private readonly heardAt = new Map<string, number>()
   private readonly log: Logger
   private timer: NodeJS.Timeout | undefined
   private running = false
@@ -147,8 +155,19 @@ export class LivenessExchange {
     for (const [peerId, out] of this.outbound) {
       if (!connected.has(peerId) || this.init.isBlocked(peerId)) this.drop(peerId, out)
     }
+    const now = Date.now()
+    for (const peerId of this.heardAt.keys()) if (!connected.has(peerId)) this.heardAt.delete(peerId)
     for (const peerId of connected) {
       if (this.init.isBlocked(peerId)) continue
+      const heard = this.heardAt.get(peerId)
+      if (heard === undefined) {
+        this.heardAt.set(peerId, now)
+      } else if (now - heard > 2 * this.init.unreachableAfterMs) {
+        this.log.info('closing a silent connection', { peer: peerId, silentMs: now - heard })
+        this.heardAt.delete(peerId)
+        void this.init.hangUp(peerId).catch(() => undefined)
+        continue
+      }
       const out = this.outbound.get(peerId)
       if (out !== undefined) this.send(peerId, out)
       else this.open(peerId)
@@ -179,7 +198,9 @@ export class LivenessExchange {
           return
         }
         this.counters.framesReceived++
-        this.apply(from, frame, names, Date.now())
+        const now = Date.now()
+        this.heardAt.set(from, now)
+        this.apply(from, frame, names, now)
       }
     } catch (err) {
       if (this.running) this.log.debug('liveness stream ended', { peer: from, err })

@@ -387,6 +387,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     connectedPeers,
     isBlocked: peerId => blocked.has(peerId),
     openStream: (peerId, signal) => p2p.dialProtocol(peerIdFromString(peerId), LIVENESS_PROTOCOL, { signal }),
+    hangUp: peerId => p2p.hangUp(peerIdFromString(peerId)),
     ownDetails: () => ({
       ...(init.nodeInfo !== undefined ? { name: init.nodeInfo.name, roles: [...init.nodeInfo.roles] } : {}),
       addresses: p2pAddresses(),

@@ -79,6 +79,9 @@ export async function createP2PNode (init: P2PInit): Promise<P2PNode> {
       inboundConnectionThreshold: 100,
       maxIncomingPendingConnections: 64
     },
+    // Liveness frames (liveness.ts) already show whether a connection carries anything and close silent
+    // ones; the monitor's ping stream per connection every 10 s cost as much CPU as the frames at 50 nodes.
+    connectionMonitor: { enabled: false },
     connectionGater: {
       denyDialPeer: blocked,
       denyInboundEncryptedConnection: blocked,

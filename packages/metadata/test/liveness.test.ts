@@ -9,11 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { silentLogger, waitFor } from '@fedlake/core'
 import { loadOrCreateNodeKey } from '../src/keys.js'
 import { createMetadataNode } from '../src/index.js'
 import type { MetadataNode } from '../src/index.js'
+import { createP2PNode } from '../src/p2p.js'
 import { PeerDirectory } from '../src/peer-directory.js'
 
 const HEARTBEAT_MS = 200
@@ -70,6 +74,24 @@ describe('liveness through a neighbour (in-process chain a — b — c)', () => 
     await waitFor(() => a.status(cId) === 'unreachable', { timeoutMs: UNREACHABLE_MS + 2 * HEARTBEAT_MS + 500, intervalMs: 20, what: 'c unreachable at a' })
     const elapsed = Date.now() - started
     assert.ok(elapsed < UNREACHABLE_MS, `goodbye took ${elapsed} ms: not propagated, only timed out`)
+  })
+
+  it('a connection that carries no liveness frames is closed after 2 × unreachableAfterMs', async () => {
+    const [b] = nodes as [MetadataNode]
+    // a bare libp2p node: it connects but never speaks the liveness protocol (a hung or foreign peer)
+    const mute = await createP2PNode({ privateKey: await generateKeyPair('Ed25519'), host: '127.0.0.1', port: 0, isBlocked: () => false })
+    await mute.start()
+    try {
+      const muteId = mute.peerId.toString()
+      await mute.dial(b.p2pAddresses().map(a => multiaddr(a))[0] as Multiaddr)
+      await waitFor(() => b.peers().includes(muteId), { timeoutMs: 5000, what: 'b connected to the mute peer' })
+      const started = Date.now()
+      await waitFor(() => !b.peers().includes(muteId), { timeoutMs: 2 * UNREACHABLE_MS + 3 * HEARTBEAT_MS + 2000, intervalMs: 50, what: 'mute connection closed' })
+      const elapsed = Date.now() - started
+      assert.ok(elapsed >= 2 * UNREACHABLE_MS - 2 * HEARTBEAT_MS, `closed after only ${elapsed} ms`)
+    } finally {
+      await mute.stop()
+    }
   })
 
   it('b dies without a goodbye: a marks it unreachable within unreachableAfterMs + heartbeat', async () => {
