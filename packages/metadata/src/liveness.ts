@@ -92,6 +92,9 @@ interface Outbound {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isAge = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+/** A libp2p peer id as text (base58btc multihash, or a CID in base32); anything else is not a node. */
+const PEER_ID = /^(?:[1-9A-HJ-NP-Za-km-z]{40,100}|b[a-z2-7]{50,120})$/
+const MAX_PEER_INDEX = 100_000
 
 function readDetails (value: unknown): NodeDetails | undefined {
   if (!isObject(value)) return undefined
@@ -294,7 +297,8 @@ export class LivenessExchange {
     }
     let evidence = isNew || frame.bye === true
     for (const entry of Array.isArray(frame.ids) ? frame.ids : []) {
-      if (Array.isArray(entry) && Number.isSafeInteger(entry[0]) && entry[0] >= 0 && entry[0] < 1_000_000 && typeof entry[1] === 'string') names[entry[0]] = entry[1]
+      if (Array.isArray(entry) && Number.isSafeInteger(entry[0]) && entry[0] >= 0 && entry[0] < MAX_PEER_INDEX &&
+        typeof entry[1] === 'string' && PEER_ID.test(entry[1])) names[entry[0]] = entry[1]
     }
     for (const entry of frame.seen) {
       if (!Array.isArray(entry)) continue
@@ -308,13 +312,13 @@ export class LivenessExchange {
     for (const entry of frame.gone ?? []) {
       if (!Array.isArray(entry)) continue
       const [peerId, age] = entry
-      if (typeof peerId !== 'string' || !isAge(age) || peerId === selfId) continue
+      if (typeof peerId !== 'string' || !PEER_ID.test(peerId) || !isAge(age) || peerId === selfId) continue
       if (directory.goodbye(peerId, now - age)) evidence = true
     }
     if (isObject(frame.details)) {
       for (const [peerId, value] of Object.entries(frame.details)) {
         const details = readDetails(value)
-        if (peerId !== selfId && details !== undefined) directory.learnDetails(peerId, details)
+        if (peerId !== selfId && details !== undefined && PEER_ID.test(peerId)) directory.learnDetails(peerId, details)
       }
     }
     if (evidence) this.init.onEvidence()

@@ -89,6 +89,8 @@ export interface MetadataCounters {
   /** Liveness frames sent to and received from direct peers. */
   livenessFramesSent: number
   livenessFramesReceived: number
+  /** Liveness frames that were malformed or named another network (their stream is dropped). */
+  livenessFramesRejected: number
   /** Records read from the data directory at start. */
   loadedFromDisk: number
 }
@@ -185,7 +187,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
   const maxBackoffMs = Math.max(1000, Math.min(init.antiEntropyIntervalMs, 5000))
   const counters: MetadataCounters = {
     published: 0, gossipReceived: 0, syncReceived: 0, accepted: 0, duplicates: 0, rejectedForged: 0, rejectedInvalid: 0,
-    syncRounds: 0, syncFailures: 0, syncSent: 0, livenessFramesSent: 0, livenessFramesReceived: 0, loadedFromDisk: 0
+    syncRounds: 0, syncFailures: 0, syncSent: 0, livenessFramesSent: 0, livenessFramesReceived: 0, livenessFramesRejected: 0, loadedFromDisk: 0
   }
   const livenessListeners = new Set<(change: LivenessChange) => void>()
   const seeds: SeedState[] = init.seeds.map(s => ({ addr: seedToMultiaddr(s), next: 0, delay: 0, inFlight: false }))
@@ -652,7 +654,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
       return () => { livenessListeners.delete(listener) }
     },
 
-    counters: () => ({ ...counters, livenessFramesSent: liveness.counters.framesSent, livenessFramesReceived: liveness.counters.framesReceived }),
+    counters: () => ({ ...counters, livenessFramesSent: liveness.counters.framesSent, livenessFramesReceived: liveness.counters.framesReceived, livenessFramesRejected: liveness.counters.framesInvalid }),
     ping,
 
     async blockPeers (peerIds) {

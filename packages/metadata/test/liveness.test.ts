@@ -17,6 +17,8 @@ import { silentLogger, waitFor } from '@fedlake/core'
 import { loadOrCreateNodeKey } from '../src/keys.js'
 import { createMetadataNode } from '../src/index.js'
 import type { MetadataNode } from '../src/index.js'
+import { FrameStream } from '../src/framing.js'
+import { LIVENESS_PROTOCOL } from '../src/liveness.js'
 import { createP2PNode } from '../src/p2p.js'
 import { PeerDirectory } from '../src/peer-directory.js'
 
@@ -91,6 +93,32 @@ describe('liveness through a neighbour (in-process chain a — b — c)', () => 
       assert.ok(elapsed >= 2 * UNREACHABLE_MS - 2 * HEARTBEAT_MS, `closed after only ${elapsed} ms`)
     } finally {
       await mute.stop()
+    }
+  })
+
+  it('frames from another network or malformed are rejected and teach nothing; bad peer ids are ignored', async () => {
+    const [b] = nodes as [MetadataNode]
+    const intruder = await createP2PNode({ privateKey: await generateKeyPair('Ed25519'), host: '127.0.0.1', port: 0, isBlocked: () => false })
+    await intruder.start()
+    try {
+      const target = multiaddr(b.p2pAddresses()[0] as string)
+      const before = b.counters().livenessFramesRejected
+      const send = async (frame: unknown): Promise<void> => {
+        const frames = new FrameStream(await intruder.dialProtocol(target, LIVENESS_PROTOCOL))
+        await frames.write(frame)
+        await frames.close()
+      }
+      const fake = '12D3KooWFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake'
+      await send({ v: 1, net: 'another-network', version: 'x', ids: [[0, fake]], seen: [[0, 0]] })
+      await send({ v: 2, garbage: true })
+      await waitFor(() => b.counters().livenessFramesRejected >= before + 2, { timeoutMs: 5000, what: 'two frames rejected' })
+      // a well-formed frame whose ids are not peer ids: accepted, but teaches nothing about them
+      await send({ v: 1, net: 'liveness-test', version: 'x', ids: [[0, 'not a peer id'], [1, '../../etc']], seen: [[0, 0], [1, 0]], gone: [['nope', 0]] })
+      await waitFor(() => b.liveness().some(l => l.peerId === intruder.peerId.toString()), { timeoutMs: 5000, what: 'the sender itself is seen' })
+      const known = b.liveness().map(l => l.peerId)
+      assert.ok(!known.includes(fake) && !known.includes('not a peer id') && !known.includes('../../etc'), known.join(', '))
+    } finally {
+      await intruder.stop()
     }
   })
 
