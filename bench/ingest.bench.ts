@@ -12,7 +12,7 @@
  */
 import '@fedlake/core/polyfills'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { loadNodeConfig, silentLogger } from '@fedlake/core'
@@ -175,11 +175,19 @@ if (c !== undefined) {
   console.log(`operator event-loop delay during (c): p99 ${c.loop.p99.toFixed(1)} ms, max ${c.loop.max.toFixed(1)} ms`)
 }
 if (a !== undefined && b !== undefined && c !== undefined) console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
+/** Cores in use during a part: events/s × CPU µs per event. */
+const cores = (rate: number, cpu: { main: number, others: number, sim: number }): string => (rate * (cpu.main + cpu.others + cpu.sim) / 1e6).toFixed(2)
 if (a !== undefined && a.cpu.main > 0) {
-  console.log(`CPU µs per event (a): receiver main thread ${us(a.cpu.main)}, its other threads ${us(a.cpu.others)}; simulator ${us(a.cpu.sim)}`)
+  console.log(`CPU µs per event (a): receiver main thread ${us(a.cpu.main)}, its other threads ${us(a.cpu.others)}; simulator ${us(a.cpu.sim)} ` +
+    `(the simulator's thread is ${Math.round(a.rate * a.cpu.sim / 1e4)} % busy); ${cores(a.rate, a.cpu)} cores in use`)
 }
 if (c !== undefined && c.cpu.main > 0) {
   console.log(`CPU µs per event (c): operator main thread ${us(c.cpu.main)}, its other threads (storage worker, DuckDB, GC/JIT) ${us(c.cpu.others)}; ` +
-    `simulator ${us(c.cpu.sim)}; total ${us(c.cpu.main + c.cpu.others + c.cpu.sim)}`)
+    `simulator ${us(c.cpu.sim)}; total ${us(c.cpu.main + c.cpu.others + c.cpu.sim)}; ${cores(c.rate, c.cpu)} of ${availableParallelism()} cores in use`)
+}
+if (a !== undefined && c !== undefined && a.cpu.main > 0 && c.cpu.main > 0) {
+  // (a) is bounded by the simulator's one thread, (c) by all cores: (c)/(a) <= cores × S(a) / total(c)
+  const bound = availableParallelism() * a.cpu.sim / (c.cpu.main + c.cpu.others + c.cpu.sim)
+  console.log(`ceiling of (c)/(a) on this machine with these CPU costs: ${bound.toFixed(2)} (cores × simulator µs in (a) / total µs in (c))`)
 }
 process.exit(0)
