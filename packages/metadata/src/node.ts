@@ -185,9 +185,10 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
   const policyTopic = `/fedlake/${init.networkName}/policies/1`
   const targetPeers = init.targetPeers ?? 8
   const maxBackoffMs = Math.max(1000, Math.min(init.antiEntropyIntervalMs, 5000))
-  const counters: MetadataCounters = {
+  // the liveness counters live in the liveness exchange
+  const counters: Omit<MetadataCounters, 'livenessFramesSent' | 'livenessFramesReceived' | 'livenessFramesRejected'> = {
     published: 0, gossipReceived: 0, syncReceived: 0, accepted: 0, duplicates: 0, rejectedForged: 0, rejectedInvalid: 0,
-    syncRounds: 0, syncFailures: 0, syncSent: 0, livenessFramesSent: 0, livenessFramesReceived: 0, livenessFramesRejected: 0, loadedFromDisk: 0
+    syncRounds: 0, syncFailures: 0, syncSent: 0, loadedFromDisk: 0
   }
   const livenessListeners = new Set<(change: LivenessChange) => void>()
   const seeds: SeedState[] = init.seeds.map(s => ({ addr: seedToMultiaddr(s), next: 0, delay: 0, inFlight: false }))
