@@ -37,6 +37,8 @@ interface PeerEntry {
   lastSeenAt?: number
   versionAt?: number
   goodbyeAt?: number
+  /** Named by a node policy: kept while the policy is, however long the node stays silent. */
+  fromPolicy: boolean
   reportedStatus: PeerStatus
 }
 
@@ -48,12 +50,21 @@ export interface LivenessChange {
 export class PeerDirectory {
   private readonly peers = new Map<string, PeerEntry>()
 
-  constructor (private readonly selfId: string, private readonly unreachableAfterMs: number) {}
+  /**
+   * @param forgetAfterMs a node known only from liveness evidence (no node policy) is dropped from the
+   * directory after this long without evidence, so nodes that left for good (or ids a misbehaving member
+   * made up) do not stay listed as unreachable forever
+   */
+  constructor (
+    private readonly selfId: string,
+    private readonly unreachableAfterMs: number,
+    private readonly forgetAfterMs = Math.max(600_000, 10 * unreachableAfterMs)
+  ) {}
 
   private entry (peerId: string): PeerEntry {
     let e = this.peers.get(peerId)
     if (e === undefined) {
-      e = { roles: [], addresses: [], reportedStatus: 'unreachable' }
+      e = { roles: [], addresses: [], fromPolicy: false, reportedStatus: 'unreachable' }
       this.peers.set(peerId, e)
     }
     return e
@@ -110,6 +121,7 @@ export class PeerDirectory {
   learnAddresses (peerId: string, addresses: readonly string[], name?: string): void {
     if (peerId === this.selfId || addresses.length === 0) return
     const e = this.entry(peerId)
+    e.fromPolicy = true
     if (e.lastSeenAt === undefined || e.addresses.length === 0) e.addresses = [...new Set([...e.addresses, ...addresses])]
     if (name !== undefined) e.name ??= name
   }
@@ -151,6 +163,10 @@ export class PeerDirectory {
   sweep (now: number): LivenessChange[] {
     const changes: LivenessChange[] = []
     for (const [peerId, e] of this.peers) {
+      if (!e.fromPolicy && now - Math.max(e.lastSeenAt ?? 0, e.goodbyeAt ?? 0) > this.forgetAfterMs) {
+        this.peers.delete(peerId)
+        continue
+      }
       const status = this.status(peerId, now)
       if (status !== e.reportedStatus) {
         e.reportedStatus = status

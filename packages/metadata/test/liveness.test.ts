@@ -153,4 +153,17 @@ describe('peer directory evidence rules', () => {
     d.observe('self', 9999)
     assert.equal(d.lastSeenAt('self'), undefined)
   })
+
+  it('forgets nodes known only from evidence after forgetAfterMs of silence, never those named by a node policy', () => {
+    const d = new PeerDirectory('self', 1000, 60_000)
+    d.observe('gone-for-good', 1000)
+    d.observe('made-up', 1000)
+    d.learnAddresses('operator-with-policy', ['/ip4/127.0.0.1/tcp/1'], 'op')
+    d.observe('operator-with-policy', 1000)
+    d.observe('alive', 1000)
+    d.observe('alive', 60_000)
+    d.sweep(61_001)
+    assert.deepEqual(d.peerIds().sort(), ['alive', 'operator-with-policy'])
+    assert.equal(d.status('operator-with-policy', 61_001), 'unreachable')
+  })
 })
