@@ -9,10 +9,11 @@
 import '@fedlake/core/polyfills'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createInterface } from 'node:readline'
 import { silentLogger } from '@fedlake/core'
 import { createMetadataNode } from '@fedlake/metadata'
 import type { MetadataNode } from '@fedlake/metadata'
+import { hostPort, sendLine, serveJsonLines } from '../test/helpers/json-lines.js'
+import type { JsonLinesRequest } from '../test/helpers/json-lines.js'
 
 export interface WorkerInit {
   /** Global index of this worker's first node (names, data dirs). */
@@ -31,15 +32,7 @@ export interface WorkerInit {
 export interface WorkerNodeInfo { index: number, peerId: string, address: string }
 
 const init = JSON.parse(process.argv[2] ?? '{}') as WorkerInit
-const out = (obj: unknown): void => { process.stdout.write(JSON.stringify(obj) + '\n') }
 const now = (): number => performance.timeOrigin + performance.now()
-
-/** `/ip4/h/tcp/p/p2p/id` → `h:p` (a seed without peer id). */
-function hostPort (multiaddr: string): string {
-  const m = /^\/ip4\/([^/]+)\/tcp\/(\d+)/.exec(multiaddr)
-  if (m === null) throw new Error(`not an ip4/tcp multiaddr: ${multiaddr}`)
-  return `${m[1] as string}:${m[2] as string}`
-}
 
 const nodes: MetadataNode[] = []
 const known = [...init.seeds]
@@ -56,7 +49,7 @@ for (let j = 0; j < init.count; j++) {
     ...(init.targetPeers !== undefined ? { targetPeers: init.targetPeers } : {})
   })
   node.onPolicyChange(c => {
-    if (c.type === 'benchmark' && c.kind === 'added') out({ event: 'has', node: index, id: c.id, at: now() })
+    if (c.type === 'benchmark' && c.kind === 'added') sendLine({ event: 'has', node: index, id: c.id, at: now() })
   })
   await node.start()
   nodes.push(node)
@@ -66,7 +59,7 @@ for (let j = 0; j < init.count; j++) {
 }
 const lag = monitorEventLoopDelay({ resolution: 10 })
 lag.enable()
-out({ event: 'ready', nodes: infos })
+sendLine({ event: 'ready', nodes: infos })
 
 let stopping = false
 async function shutdown (): Promise<never> {
@@ -79,9 +72,7 @@ async function shutdown (): Promise<never> {
 process.on('SIGTERM', () => { void shutdown() })
 process.on('SIGINT', () => { void shutdown() })
 
-type Request = { id: number, cmd: string } & Record<string, unknown>
-
-async function handle (req: Request): Promise<unknown> {
+async function handle (req: JsonLinesRequest): Promise<unknown> {
   switch (req.cmd) {
     case 'versions': return nodes.map(n => n.version())
     // Open connections per node: what every per-peer cost (liveness frames, gossip) scales with.
@@ -105,13 +96,4 @@ async function handle (req: Request): Promise<unknown> {
   }
 }
 
-const rl = createInterface({ input: process.stdin })
-rl.on('line', line => {
-  if (line.trim() === '') return
-  const req = JSON.parse(line) as Request
-  handle(req).then(
-    result => { out({ id: req.id, ok: true, result: result ?? null }) },
-    (err: unknown) => { out({ id: req.id, ok: false, error: { message: (err as Error).message } }) }
-  )
-})
-rl.on('close', () => { void shutdown() })
+serveJsonLines(handle, () => { void shutdown() })

@@ -9,15 +9,13 @@
  *   npm run bench:metadata                                   # 5x1, 4x5, 5x10 (processes x nodes)
  *   npm run bench:metadata -- --layouts 5x1,10x5 --publishes 20
  */
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { waitFor } from '@fedlake/core'
+import { JsonLinesChild } from '../test/helpers/json-lines.js'
 import type { WorkerInit, WorkerNodeInfo } from './metadata-worker.js'
 
 const EDGELAKE_SYNC_MS = 30_000
@@ -49,60 +47,20 @@ const SETTINGS = { heartbeatIntervalMs: HEARTBEAT_MS, unreachableAfterMs: 4 * HE
 interface Result { label: string, nodes: number, samples: number[], setupMs: number, lagP99: number, lagMax: number, peersMean: number, peersMax: number, cores: number, idleCores: number }
 interface HasEvent { node: number, id: string, at: number }
 
-/** One bench worker process and its JSON-lines protocol. */
-class WorkerProcess {
-  readonly ready: Promise<WorkerNodeInfo[]>
-  readonly exited: Promise<void>
-  private readonly child: ChildProcess
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
-  private nextId = 1
-  private stderr = ''
+type Worker = JsonLinesChild<{ nodes: WorkerNodeInfo[] }>
 
-  constructor (readonly label: string, init: WorkerInit, onHas: (e: HasEvent) => void) {
-    this.child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', WORKER, JSON.stringify(init)], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
-    this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000) })
-    this.exited = new Promise(resolve => {
-      this.child.on('exit', code => {
-        for (const p of this.pending.values()) p.reject(new Error(`${label} exited (${String(code)})`))
-        this.pending.clear()
-        resolve()
-      })
-    })
-    this.ready = new Promise((resolve, reject) => {
-      createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', line => {
-        const msg = JSON.parse(line) as Record<string, unknown>
-        if (msg.event === 'has') { onHas(msg as unknown as HasEvent); return }
-        if (msg.event === 'ready') { resolve(msg.nodes as WorkerNodeInfo[]); return }
-        const p = this.pending.get(msg.id as number)
-        if (p === undefined) return
-        this.pending.delete(msg.id as number)
-        if (msg.ok === true) p.resolve(msg.result)
-        else p.reject(new Error(`${label}: ${(msg.error as { message: string }).message}`))
-      })
-      void this.exited.then(() => { reject(new Error(`${label} exited before ready: ${this.stderr.slice(-2000)}`)) })
-    })
-  }
-
-  call<T> (cmd: string, params: Record<string, unknown> = {}, timeoutMs = 30_000): Promise<T> {
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => { this.pending.delete(id); reject(new Error(`${this.label}: '${cmd}' timed out`)) }, timeoutMs)
-      this.pending.set(id, {
-        resolve: v => { clearTimeout(timer); resolve(v as T) },
-        reject: e => { clearTimeout(timer); reject(e) }
-      })
-      this.child.stdin?.write(JSON.stringify({ id, cmd, ...params }) + '\n')
-    })
-  }
-
-  /** Graceful stop (stdin closes); SIGKILL after 5 s. */
-  async stop (): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    this.child.stdin?.end()
-    const timer = setTimeout(() => { this.child.kill('SIGKILL') }, 5000)
-    await this.exited
-    clearTimeout(timer)
-  }
+/** One bench worker process (bench/metadata-worker.ts); `has` events go to onHas. */
+function startWorker (label: string, init: WorkerInit, onHas: (e: HasEvent) => void): Worker {
+  return new JsonLinesChild({
+    label,
+    script: WORKER,
+    args: [JSON.stringify(init)],
+    cwd: REPO_ROOT,
+    nodeArgs: WORKER_NODE_ARGS,
+    // a worker hosting ten busy libp2p stacks can take seconds to answer
+    callTimeoutMs: 30_000,
+    onEvent: msg => { if (msg.event === 'has') onHas(msg as unknown as HasEvent) }
+  })
 }
 
 function percentile (sorted: readonly number[], p: number): number {
@@ -122,18 +80,18 @@ async function run (procs: number, perProc: number): Promise<Result> {
     m.set(e.node, e.at)
     for (const w of waiters) w()
   }
-  const workers: WorkerProcess[] = []
+  const workers: Worker[] = []
   const t0 = Date.now()
   try {
     const init = (w: number, seeds: string[]): WorkerInit => ({
       firstIndex: w * perProc, count: perProc, root, seeds, ...SETTINGS, targetPeers: TARGET_PEERS
     })
     // The first worker's nodes seed the rest; the others start together.
-    workers.push(new WorkerProcess('w0', init(0, []), onHas))
-    const seeds = (await (workers[0] as WorkerProcess).ready).map(n => n.address)
-    for (let w = 1; w < procs; w++) workers.push(new WorkerProcess(`w${w}`, init(w, seeds), onHas))
-    const nodeOwner: WorkerProcess[] = []
-    for (const [w, worker] of workers.entries()) for (const _n of await worker.ready) nodeOwner.push(workers[w] as WorkerProcess)
+    workers.push(startWorker('w0', init(0, []), onHas))
+    const seeds = (await (workers[0] as Worker).ready).nodes.map(n => n.address)
+    for (let w = 1; w < procs; w++) workers.push(startWorker(`w${w}`, init(w, seeds), onHas))
+    const nodeOwner: Worker[] = []
+    for (const [w, worker] of workers.entries()) for (const _n of (await worker.ready).nodes) nodeOwner.push(workers[w] as Worker)
     let lastNote = Date.now()
     await waitFor(async () => {
       const versions = (await Promise.all(workers.map(w => w.call<string[]>('versions')))).flat()
@@ -160,7 +118,7 @@ async function run (procs: number, perProc: number): Promise<Result> {
     const samples: number[] = []
     for (let k = 0; k < PUBLISHES; k++) {
       const publisher = Math.floor(Math.random() * size)
-      const id = await (nodeOwner[publisher] as WorkerProcess).call<string>('publish', { node: publisher, policy: { benchmark: { run: t0, seq: k, size } } })
+      const id = await (nodeOwner[publisher] as Worker).call<string>('publish', { node: publisher, policy: { benchmark: { run: t0, seq: k, size } } })
       let timer: NodeJS.Timeout | undefined
       let check!: () => void
       try {
