@@ -21,40 +21,12 @@ import { createKubeArmorConnector, decodeLog } from '../src/connector/index.js'
 import { createIngestPipeline } from '../src/ingest/index.js'
 import { createKubeArmorMappings } from '../src/mapping/index.js'
 import { createDuckDbStorage } from '../src/storage/index.js'
-
-const SAMPLE_LOG = {
-  Timestamp: 1767001240,
-  UpdatedTime: '2025-12-29T09:40:40.104233Z',
-  ClusterName: 'default',
-  HostName: 'worker-1',
-  NamespaceName: 'default',
-  Owner: { Ref: 'Deployment', Name: 'nginx', Namespace: 'default' },
-  PodName: 'nginx-779797d5bd-wlrsn',
-  Labels: 'app=nginx',
-  ContainerID: 'c830ee7121da37bde4021a90d51728d05bf2e71ac5a31b6461a39b7cf77cffb1',
-  ContainerName: 'nginx',
-  ContainerImage: 'docker.io/library/nginx:latest@sha256:553f64aecdc31b5bf944521731cd70e35da4faed96b2b7548a3d8e2598c52a42',
-  ParentProcessName: '/usr/bin/containerd-shim-runc-v2',
-  ProcessName: '/usr/sbin/nginx',
-  HostPPID: 247074,
-  HostPID: 247101,
-  PID: 1,
-  Type: 'ContainerLog',
-  Source: '/usr/sbin/nginx -g daemon off;',
-  Operation: 'File',
-  Resource: '/etc/nginx/conf.d/default.conf',
-  Data: 'syscall=SYS_OPENAT fd=-100 flags=O_RDONLY|O_CLOEXEC',
-  EventData: { Syscall: 'SYS_OPENAT', Fd: '-100', Flags: 'O_RDONLY|O_CLOEXEC' },
-  Result: 'Passed',
-  Cwd: '/',
-  ExecEvent: { ExecID: '1078688820740011', ExecutableName: 'nginx' },
-  NodeID: '9d3b7e2a1c4f4b0e8a6d2c5f7e1b3a90'
-}
+import { CONTAINER_FILE_LOG } from './fixtures/kubearmor-log.js'
 
 const definition = protoLoader.loadSync(KUBEARMOR_PROTO_PATH, { ...KUBEARMOR_LOADER_OPTIONS })
 const service = definition['feeder.LogService'] as grpc.ServiceDefinition
 const watchLogs = service.WatchLogs as grpc.MethodDefinition<unknown, unknown>
-const encoded = watchLogs.responseSerialize(SAMPLE_LOG)
+const encoded = watchLogs.responseSerialize(CONTAINER_FILE_LOG)
 
 async function serve (count: number): Promise<void> {
   const raw = Object.fromEntries(Object.entries(service).map(([k, m]) => [k, { ...m, responseSerialize: (v: unknown) => Buffer.isBuffer(v) ? v : m.responseSerialize(v) }]))

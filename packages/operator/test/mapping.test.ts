@@ -10,6 +10,7 @@ import {
   parseIsoMicros, parseMappingPolicies, parseMappingPolicy, rejectsTableSchema
 } from '../src/mapping/index.js'
 import type { CompiledMapping } from '../src/mapping/index.js'
+import { CONTAINER_FILE_LOG as LOG } from './fixtures/kubearmor-log.js'
 import type { IngestValue } from '../src/ingest/index.js'
 
 // Example events of reference/kubearmor.md §2.7 (Go-JSON shape, as the relay prints them).
@@ -51,37 +52,6 @@ const ALERT: KubeArmorAlert = {
   ExecEvent: { ExecID: '1078688820741427', ExecutableName: 'apt' },
   KubeArmorVersion: 'v1.6.3',
   NodeID: '4f2a9c1e0b7d4e6a8c3f5b2d1e0a9c7b'
-}
-
-const LOG: KubeArmorLog = {
-  Timestamp: 1767001240,
-  UpdatedTime: '2025-12-29T09:40:40.104233Z',
-  ClusterName: 'default',
-  HostName: 'worker-1',
-  NamespaceName: 'default',
-  Owner: { Ref: 'Deployment', Name: 'nginx', Namespace: 'default' },
-  PodName: 'nginx-779797d5bd-wlrsn',
-  Labels: 'app=nginx',
-  ContainerID: 'c830ee7121da37bde4021a90d51728d05bf2e71ac5a31b6461a39b7cf77cffb1',
-  ContainerName: 'nginx',
-  ContainerImage: 'docker.io/library/nginx:latest@sha256:553f64aecdc31b5bf944521731cd70e35da4faed96b2b7548a3d8e2598c52a42',
-  ParentProcessName: '/usr/bin/containerd-shim-runc-v2',
-  ProcessName: '/usr/sbin/nginx',
-  HostPPID: 247074,
-  HostPID: 247101,
-  PPID: 0,
-  PID: 1,
-  UID: 0,
-  Type: 'ContainerLog',
-  Source: '/usr/sbin/nginx -g daemon off;',
-  Operation: 'File',
-  Resource: '/etc/nginx/conf.d/default.conf',
-  Data: 'syscall=SYS_OPENAT fd=-100 flags=O_RDONLY|O_CLOEXEC',
-  EventData: { Syscall: 'SYS_OPENAT', Fd: '-100', Flags: 'O_RDONLY|O_CLOEXEC' },
-  Result: 'Passed',
-  Cwd: '/',
-  ExecEvent: { ExecID: '1078688820740011', ExecutableName: 'nginx' },
-  NodeID: '9d3b7e2a1c4f4b0e8a6d2c5f7e1b3a90'
 }
 
 /** A host log after relay enrichment: no namespace/pod/owner, but UserName. */
