@@ -9,6 +9,9 @@ import { columnBatchFromRows, columnBatchRows, createColumnBatchBuilder, createD
 import type { DuckDbStorageInit, OperatorStorage, StorageValue } from '../src/storage/index.js'
 import { GroupCommitter } from '../src/storage/group-commit.js'
 import { KeyedQueue } from '../src/storage/keyed-queue.js'
+import { lockedDownOptions } from '../src/storage/security.js'
+import { runTransactionStatement } from '../src/storage/transaction-statement.js'
+import { DuckDBInstance } from '@duckdb/node-api'
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5) * 1000 + 123456 // epoch micros with a microsecond part
 
@@ -352,5 +355,35 @@ describe('group commit', () => {
     const schema: TableSchema = { dbms: 'd', table: 't', columns: [{ name: 'a', type: 'BIGINT' }] }
     await Promise.all([4, 4, 4, 20, 1].map(n => committer.submit('d.t', { schema, batch: columnBatchFromRows(['BIGINT'], Array.from({ length: n }, () => [1])) })))
     assert.deepEqual(groups, [[4, 4], [4], [20], [1]])
+  })
+})
+
+describe('transaction statements without a spinning thread', () => {
+  it('commits (also when the commit checkpoints), rolls back, and rejects with DuckDB\'s error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedlake-txn-'))
+    // a tiny WAL threshold: every COMMIT below also checkpoints, which DuckDB's own thread may run
+    const instance = await DuckDBInstance.create(join(dir, 't.duckdb'), lockedDownOptions({ checkpointThreshold: '1KB' }))
+    const writer = await instance.connect()
+    const reader = await instance.connect()
+    const count = async (): Promise<unknown> => (await reader.runAndReadAll('SELECT count(*)::INTEGER FROM t')).getRows()[0]?.[0]
+    try {
+      await writer.run('CREATE TABLE t (a VARCHAR)')
+      for (let i = 0; i < 20; i++) {
+        await runTransactionStatement(writer, 'BEGIN TRANSACTION')
+        await writer.run(`INSERT INTO t SELECT 'row ' || range FROM range(${500})`)
+        await runTransactionStatement(writer, 'COMMIT')
+      }
+      assert.equal(await count(), 10_000)
+      await runTransactionStatement(writer, 'BEGIN TRANSACTION')
+      await writer.run("INSERT INTO t VALUES ('rolled back')")
+      await runTransactionStatement(writer, 'ROLLBACK')
+      assert.equal(await count(), 10_000)
+      await assert.rejects(runTransactionStatement(writer, 'COMMIT'), /no transaction is active/i)
+    } finally {
+      writer.closeSync()
+      reader.closeSync()
+      instance.closeSync()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -32,6 +32,7 @@ import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
 import { columnTypeOf, columnTypeOfName, converterFor } from './result-values.js'
 import { lockedDownOptions } from './security.js'
+import { runTransactionStatement } from './transaction-statement.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
@@ -287,7 +288,7 @@ class DuckDbStorage implements ColumnarStorage {
     const parts = group.map(request => ({ sources: columnSources(request.schema, table), batch: request.batch }))
     const connection = await this.writer(db, table.name)
     let appender: DuckDBAppender | undefined
-    await connection.run('BEGIN TRANSACTION')
+    await runTransactionStatement(connection, 'BEGIN TRANSACTION')
     try {
       appender = await connection.createAppender(table.name)
       for (const { sources, batch } of parts) {
@@ -303,10 +304,10 @@ class DuckDbStorage implements ColumnarStorage {
       }
       appender.closeSync()
       appender = undefined
-      await connection.run('COMMIT')
+      await runTransactionStatement(connection, 'COMMIT')
     } catch (err) {
       if (appender !== undefined) discardAppender(appender)
-      await connection.run('ROLLBACK').catch(() => undefined)
+      await runTransactionStatement(connection, 'ROLLBACK').catch(() => undefined)
       if (isFedlakeError(err)) throw err
       throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `append to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
     }
