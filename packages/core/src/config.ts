@@ -21,6 +21,8 @@ export const IngestConfigSchema = z.object({
     .describe('A non-empty buffer is flushed at least this often (ms): the most a row waits before it is queryable.'),
   idleFlushMs: z.number().int().min(0).max(60_000).default(50)
     .describe('Buffered rows of a table are also flushed once no row has arrived for it for this long (ms), so the end of a burst is queryable at once; batches still grow under load. 0 disables.'),
+  maxBufferedRows: z.number().int().min(1024).max(100_000_000).default(262_144)
+    .describe('Most rows held in memory waiting for DuckDB, over all tables (~160 bytes each for KubeArmor logs: ~42 MB at the default). From half of this the KubeArmor streams are paused; beyond it rows are dropped and counted. Sized to ride out a DuckDB checkpoint (~1-2 s at a 128 MB WAL) at 60-80k events/s without pausing the sources, whose own queues are small (KubeArmor: 1,000 events per subscriber).'),
   mappingFile: z.string().optional()
     .describe('JSON file with mapping policies (one or an array) that replace the built-in KubeArmor ones, per stream.'),
   reconnectInitialMs: z.number().int().min(10).default(250)

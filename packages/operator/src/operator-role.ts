@@ -50,6 +50,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     batchRows: init.ingest.batchRows,
     flushIntervalMs: init.ingest.flushIntervalMs,
     idleFlushMs: init.ingest.idleFlushMs,
+    maxBufferedRows: init.ingest.maxBufferedRows,
     rejectsTable: mappings.rejects,
     onTableCreated: init.onTableCreated
   })

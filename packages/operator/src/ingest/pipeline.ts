@@ -28,7 +28,7 @@ export interface IngestPipelineInit {
   readonly idleFlushMs?: number
   /** Called once per table that ensureTable reports as newly created. */
   readonly onTableCreated?: TableCreatedListener
-  /** Hard cap on buffered rows (all tables); rows beyond it are dropped and counted. @default 131072 */
+  /** Hard cap on buffered rows (all tables); rows beyond it are dropped and counted. @default 262144 (config ingest.maxBufferedRows) */
   readonly maxBufferedRows?: number
   /** push() returns false at or above this many buffered rows. @default maxBufferedRows / 2 */
   readonly highWaterRows?: number
@@ -85,7 +85,7 @@ const FAILURE_LOG_INTERVAL_MS = 10_000
 
 export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline {
   const logger = init.logger
-  const maxBufferedRows = init.maxBufferedRows ?? 131_072
+  const maxBufferedRows = init.maxBufferedRows ?? 262_144
   const highWaterRows = Math.min(init.highWaterRows ?? Math.floor(maxBufferedRows / 2), maxBufferedRows)
   const lowWaterRows = Math.floor(highWaterRows / 2)
   const rejectsTable = init.rejectsTable ?? rejectsTableSchema('kubearmor')
