@@ -3,9 +3,10 @@
  *  (a) raw receive rate: the connector's gRPC client (createGrpcChannel, same HTTP/2 flow-control window)
  *      decoding Log/Alert messages from the simulator, no storage;
  *  (b) raw DuckDB appender rate for the same rows (already mapped), in the pipeline's batch size;
- *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows.
+ *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows;
+ *  (d) DuckDB alone inserting the rows (b) stored, INSERT … SELECT with no JavaScript per row (duckdb-alone.ts).
  * The simulator runs as a separate process (`fedlake kubearmor-sim --count N`), as in production.
- * Prints (c) in events/s and the ratios (c)/(a), (b)/(c) and (b)/(a), and the operator's event-loop delay during
+ * Prints (c) in events/s and the ratios (c)/(a), (b)/(c), (b)/(a) and (d)/(a), and the operator's event-loop delay during
  * (c) (p99/max: how long a timer, a REST request or a heartbeat could wait). BENCH_EVENTS sets N (default 1000000).
  * On Linux it also prints the CPU time each side spent per event during (a) and (c) (from /proc, per thread):
  * on a 2-core machine shared with the simulator, that sum is what bounds (c).
@@ -18,9 +19,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { loadNodeConfig, silentLogger } from '@fedlake/core'
 import type { KubeArmorStream, TableSchema } from '@fedlake/core'
 import { createEventGenerator } from '@fedlake/kubearmor-sim'
-import { createDuckDbStorage, createGrpcChannel, createKubeArmorMappings, createOperatorRole, decodeAlert, decodeLog, encodeRequestMessage } from '@fedlake/operator'
+import { createDuckDbStorage, createGrpcChannel, DEFAULT_CHECKPOINT_THRESHOLD, createKubeArmorMappings, createOperatorRole, decodeAlert, decodeLog, encodeRequestMessage } from '@fedlake/operator'
 import type { StorageValue } from '@fedlake/operator'
 import { startFedlake } from '../test/helpers/processes.js'
+import { duckDbAlone } from './duckdb-alone.js'
+import type { DuckDbAlone } from './duckdb-alone.js'
 
 /**
  * Events per part. A million by default: DuckDB checkpoints automatically every 128 MB of WAL (~250k events
@@ -28,8 +31,8 @@ import { startFedlake } from '../test/helpers/processes.js'
  * (a 200k run can contain none). It also lets the JIT warm up on both sides.
  */
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
-/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone. @default abc */
-const PARTS = process.env.BENCH_PARTS ?? 'abc'
+/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdc */
+const PARTS = process.env.BENCH_PARTS ?? 'abdc'
 const SEED = 11
 const STALL_MS = 10_000
 const MIX = ['--nodes', '4', '--pods', '16', '--seed', String(SEED)]
@@ -93,8 +96,11 @@ async function rawReceive (): Promise<{ rate: number, cpu: ReturnType<typeof cpu
   return { rate: N / (ms / 1000), cpu }
 }
 
-/** (b) DuckDB appender rate for the same rows, mapped beforehand, in batches of the pipeline's size. */
-async function rawAppend (batchRows: number): Promise<number> {
+/**
+ * (b) DuckDB appender rate for the same rows, mapped beforehand, in batches of the pipeline's size; then, when
+ * asked, (d) DuckDB alone inserting the rows (b) stored (duckdb-alone.ts).
+ */
+async function rawAppend (batchRows: number, withDuckDbAlone: boolean): Promise<{ rate: number, alone: DuckDbAlone | undefined }> {
   const generator = createEventGenerator({ seed: SEED, nodes: 4, pods: 16 })
   const mappings = createKubeArmorMappings()
   const batches = new Map<string, { schema: TableSchema, rows: StorageValue[][] }>()
@@ -109,19 +115,27 @@ async function rawAppend (batchRows: number): Promise<number> {
     batches.set(mapping.schema.table, entry)
   }
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-append-'))
-  const storage = createDuckDbStorage({ dataDir: dir, logger: silentLogger })
-  await storage.start()
   try {
-    let rows = 0
-    for (const { schema } of batches.values()) await storage.ensureTable(schema)
-    const t0 = performance.now()
-    for (const { schema, rows: all } of batches.values()) {
-      for (let i = 0; i < all.length; i += batchRows) await storage.appendRows(schema, all.slice(i, i + batchRows))
-      rows += all.length
+    const storage = createDuckDbStorage({ dataDir: dir, logger: silentLogger })
+    await storage.start()
+    let rate: number
+    try {
+      let rows = 0
+      for (const { schema } of batches.values()) await storage.ensureTable(schema)
+      const t0 = performance.now()
+      for (const { schema, rows: all } of batches.values()) {
+        for (let i = 0; i < all.length; i += batchRows) await storage.appendRows(schema, all.slice(i, i + batchRows))
+        rows += all.length
+      }
+      rate = rows / ((performance.now() - t0) / 1000)
+    } finally {
+      await storage.stop()
     }
-    return rows / ((performance.now() - t0) / 1000)
+    const tables = [...batches.keys()]
+    batches.clear()
+    const alone = withDuckDbAlone ? await duckDbAlone(join(dir, 'kubearmor.duckdb'), tables, batchRows, DEFAULT_CHECKPOINT_THRESHOLD) : undefined
+    return { rate, alone }
   } finally {
-    await storage.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -171,8 +185,11 @@ console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy m
 const us = (n: number): string => n.toFixed(1)
 const a = PARTS.includes('a') ? await rawReceive() : undefined
 if (a !== undefined) console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
-const b = PARTS.includes('b') ? await rawAppend(batchRows) : undefined
+const appended = PARTS.includes('b') ? await rawAppend(batchRows, PARTS.includes('d')) : undefined
+const b = appended?.rate
 if (b !== undefined) console.log(`(b) raw DuckDB appender, same rows        : ${fmt(b)} rows/s (batches of ${batchRows})`)
+const d = appended?.alone
+if (d !== undefined) console.log(`(d) DuckDB alone, INSERT … SELECT         : ${fmt(d.rowsPerSecond)} rows/s (same rows and batches, no JavaScript per row; ${us(d.cpuMicrosPerRow)} µs of CPU per row)`)
 const c = PARTS.includes('c') ? await fullIngest() : undefined
 if (c !== undefined) {
   const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
@@ -185,6 +202,7 @@ if (a !== undefined && b !== undefined && c !== undefined) {
   // group commits reach 65,536 rows, a little cheaper per row), so (b)/(a) is about the most (c)/(a) can be
   console.log(`(b)/(a) = ${(b / a.rate).toFixed(2)}: storage alone vs receive alone, about the ceiling DuckDB's appends put on (c)/(a)`)
 }
+if (a !== undefined && d !== undefined) console.log(`(d)/(a) = ${(d.rowsPerSecond / a.rate).toFixed(2)}: DuckDB's own insert vs receive alone, each measured on its own`)
 /** Cores in use during a part: events/s × CPU µs per event. */
 const cores = (rate: number, cpu: { main: number, others: number, sim: number }): string => (rate * (cpu.main + cpu.others + cpu.sim) / 1e6).toFixed(2)
 if (a !== undefined && a.cpu.main > 0) {
@@ -199,5 +217,13 @@ if (a !== undefined && c !== undefined && a.cpu.main > 0 && c.cpu.main > 0) {
   // (a) is bounded by the simulator's one thread, (c) by all cores: (c)/(a) <= cores × S(a) / total(c)
   const bound = availableParallelism() * a.cpu.sim / (c.cpu.main + c.cpu.others + c.cpu.sim)
   console.log(`ceiling of (c)/(a) on this machine with these CPU costs: ${bound.toFixed(2)} (cores × simulator µs in (a) / total µs in (c))`)
+}
+if (a !== undefined && d !== undefined && a.cpu.main > 0) {
+  // Even an operator that cost nothing beyond (a)'s receive and DuckDB's own insert shares the cores with the
+  // simulator: (c) <= cores / (simulator + receiver + DuckDB alone), in µs of CPU per event.
+  const floor = a.cpu.sim + a.cpu.main + a.cpu.others + d.cpuMicrosPerRow
+  const most = availableParallelism() * 1e6 / floor
+  console.log(`with only (a)'s receive and DuckDB's own insert, (c) could reach at most ${fmt(most)} events/s = ${(most / a.rate).toFixed(2)} × (a) ` +
+    `(${availableParallelism()} cores / ${us(floor)} µs per event)`)
 }
 process.exit(0)

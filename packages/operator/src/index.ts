@@ -5,7 +5,7 @@
  */
 export { createOperatorRole } from './operator-role.js'
 export type { OperatorRole, OperatorRoleInit } from './operator-role.js'
-export { createDuckDbStorage } from './storage/index.js'
+export { createDuckDbStorage, DEFAULT_CHECKPOINT_THRESHOLD, runStatementWithoutSpinning } from './storage/index.js'
 export type { OperatorStorage, StorageValue, StorageQueryOptions, DuckDbStorageInit } from './storage/index.js'
 export { parseSqlCommand, formatSqlReply, validateSelect, SQL_FORMATS, SQL_OPTION_KEYS } from './sql/index.js'
 export type { SqlCommand, SqlFormat, SqlReplyOptions, NodeCount } from './sql/index.js'

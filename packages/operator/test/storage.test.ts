@@ -10,7 +10,7 @@ import type { DuckDbStorageInit, OperatorStorage, StorageValue } from '../src/st
 import { GroupCommitter } from '../src/storage/group-commit.js'
 import { KeyedQueue } from '../src/storage/keyed-queue.js'
 import { lockedDownOptions } from '../src/storage/security.js'
-import { runTransactionStatement } from '../src/storage/transaction-statement.js'
+import { runStatementWithoutSpinning } from '../src/storage/run-statement.js'
 import { DuckDBInstance } from '@duckdb/node-api'
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5) * 1000 + 123456 // epoch micros with a microsecond part
@@ -369,16 +369,16 @@ describe('transaction statements without a spinning thread', () => {
     try {
       await writer.run('CREATE TABLE t (a VARCHAR)')
       for (let i = 0; i < 20; i++) {
-        await runTransactionStatement(writer, 'BEGIN TRANSACTION')
+        await runStatementWithoutSpinning(writer, 'BEGIN TRANSACTION')
         await writer.run(`INSERT INTO t SELECT 'row ' || range FROM range(${500})`)
-        await runTransactionStatement(writer, 'COMMIT')
+        await runStatementWithoutSpinning(writer, 'COMMIT')
       }
       assert.equal(await count(), 10_000)
-      await runTransactionStatement(writer, 'BEGIN TRANSACTION')
+      await runStatementWithoutSpinning(writer, 'BEGIN TRANSACTION')
       await writer.run("INSERT INTO t VALUES ('rolled back')")
-      await runTransactionStatement(writer, 'ROLLBACK')
+      await runStatementWithoutSpinning(writer, 'ROLLBACK')
       assert.equal(await count(), 10_000)
-      await assert.rejects(runTransactionStatement(writer, 'COMMIT'), /no transaction is active/i)
+      await assert.rejects(runStatementWithoutSpinning(writer, 'COMMIT'), /no transaction is active/i)
     } finally {
       writer.closeSync()
       reader.closeSync()

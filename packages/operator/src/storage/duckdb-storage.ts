@@ -32,13 +32,13 @@ import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
 import { columnTypeOf, columnTypeOfName, converterFor } from './result-values.js'
 import { lockedDownOptions } from './security.js'
-import { runTransactionStatement } from './transaction-statement.js'
+import { runStatementWithoutSpinning } from './run-statement.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
 const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
 const MAX_IDLE_QUERY_CONNECTIONS = 4
-const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
+export const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
 const MAX_GROUP_ROWS = 65_536
 
 interface TableEntry {
@@ -288,7 +288,7 @@ class DuckDbStorage implements ColumnarStorage {
     const parts = group.map(request => ({ sources: columnSources(request.schema, table), batch: request.batch }))
     const connection = await this.writer(db, table.name)
     let appender: DuckDBAppender | undefined
-    await runTransactionStatement(connection, 'BEGIN TRANSACTION')
+    await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
     try {
       appender = await connection.createAppender(table.name)
       for (const { sources, batch } of parts) {
@@ -304,10 +304,10 @@ class DuckDbStorage implements ColumnarStorage {
       }
       appender.closeSync()
       appender = undefined
-      await runTransactionStatement(connection, 'COMMIT')
+      await runStatementWithoutSpinning(connection, 'COMMIT')
     } catch (err) {
       if (appender !== undefined) discardAppender(appender)
-      await runTransactionStatement(connection, 'ROLLBACK').catch(() => undefined)
+      await runStatementWithoutSpinning(connection, 'ROLLBACK').catch(() => undefined)
       if (isFedlakeError(err)) throw err
       throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `append to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
     }
