@@ -298,6 +298,48 @@ describe('gRPC channel (node:http2)', () => {
     await ended(call)
   })
 
+  it('ends the call UNAVAILABLE when a PING goes unanswered for keepaliveTimeoutMs (a frozen server)', async () => {
+    // the server runs in another process, stopped with SIGSTOP: its socket stays open but nothing answers
+    const script = `
+      const http2 = require('node:http2')
+      const server = http2.createServer()
+      server.on('stream', (stream) => {
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' })
+        process.stdout.write('stream\\n')
+      })
+      server.listen(0, '127.0.0.1', () => { process.stdout.write(server.address().port + '\\n') })`
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    cleanups.push(() => { child.kill('SIGKILL') })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => { output += d.toString() })
+    await waitFor(() => output.includes('\n'), { what: 'server port', timeoutMs: 10_000 })
+    const port = output.split('\n')[0] ?? ''
+    const channel = createGrpcChannel({ address: `127.0.0.1:${port}`, keepaliveMs: 100, keepaliveTimeoutMs: 400 })
+    cleanups.push(() => { channel.close() })
+    const call: { status?: GrpcCallStatus } = {}
+    channel.serverStream('/feeder.LogService/WatchLogs', Buffer.alloc(0), {
+      onMessage: () => {},
+      onStatus: (s) => { call.status = s }
+    })
+    await waitFor(() => output.includes('stream'), { what: 'the call at the server', timeoutMs: 5000 })
+    // answered pings keep the call open
+    await new Promise(resolve => setTimeout(resolve, 600))
+    assert.equal(call.status, undefined)
+    const frozenAt = performance.now()
+    child.kill('SIGSTOP')
+    try {
+      await waitFor(() => call.status !== undefined, { what: 'keepalive timeout', timeoutMs: 10_000 })
+    } finally {
+      child.kill('SIGCONT')
+    }
+    const ended = call.status as GrpcCallStatus | undefined
+    assert.equal(ended?.code, GRPC_STATUS.UNAVAILABLE)
+    assert.match(ended?.details ?? '', /Keepalive ping timed out/)
+    // next ping within 100 ms, then 400 ms without its answer
+    const took = performance.now() - frozenAt
+    assert.ok(took >= 400 && took < 3000, `the call ended ${Math.round(took)} ms after the server froze`)
+  })
+
   it('pause() stops delivery until resume(), losing nothing; messages arrive in order', async () => {
     const count = 3000
     const { channel } = await setup((stream) => {
