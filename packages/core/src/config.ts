@@ -33,6 +33,19 @@ export const IngestConfigSchema = z.object({
     .describe('Largest accepted REST request body (PUT ingestion), in bytes.')
 }).strict()
 
+export const KubeArmorTlsConfigSchema = z.object({
+  enabled: z.boolean().default(false)
+    .describe('Connect to every KubeArmor endpoint over TLS (KubeArmor and the relay with tlsEnabled). Off: plaintext, KubeArmor\'s default.'),
+  caFile: z.string().min(1).optional()
+    .describe('PEM file of the CA(s) that sign KubeArmor\'s certificate (e.g. the ca.crt under /var/lib/kubearmor/tls). Default: Node\'s bundled root CAs.'),
+  certFile: z.string().min(1).optional()
+    .describe('PEM client certificate, for KubeArmor with mTLS; needs keyFile.'),
+  keyFile: z.string().min(1).optional()
+    .describe('PEM private key of certFile.'),
+  serverName: z.string().min(1).optional()
+    .describe('Name KubeArmor\'s certificate must carry. Default: the host of each endpoint.')
+}).strict()
+
 export const MetadataConfigSchema = z.object({
   networkName: name.default('fedlake')
     .describe('Nodes with another network name ignore each other (separate gossip topics).'),
@@ -67,6 +80,7 @@ export const NodeConfigSchema = z.object({
     .describe('p2p addresses (host:port or multiaddr) of nodes to join.'),
   kubearmor: z.array(hostPort).default([])
     .describe('KubeArmor LogService endpoints (daemon or relay, host:port) this operator pulls.'),
+  kubearmorTls: KubeArmorTlsConfigSchema.default(KubeArmorTlsConfigSchema.parse({})),
   dbms: identifier.default('kubearmor')
     .describe('Database the KubeArmor tables (logs, alert, message, rejects) go to.'),
   cluster: name.optional()
@@ -90,6 +104,11 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEDLAKE_DATA_DIR: 'dataDir',
   FEDLAKE_SEEDS: 'seeds',
   FEDLAKE_KUBEARMOR: 'kubearmor',
+  FEDLAKE_KUBEARMOR_TLS: 'kubearmorTls.enabled',
+  FEDLAKE_KUBEARMOR_CA_FILE: 'kubearmorTls.caFile',
+  FEDLAKE_KUBEARMOR_CERT_FILE: 'kubearmorTls.certFile',
+  FEDLAKE_KUBEARMOR_KEY_FILE: 'kubearmorTls.keyFile',
+  FEDLAKE_KUBEARMOR_SERVER_NAME: 'kubearmorTls.serverName',
   FEDLAKE_DBMS: 'dbms',
   FEDLAKE_CLUSTER: 'cluster',
   FEDLAKE_LOG_LEVEL: 'logLevel',
@@ -100,6 +119,9 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
 
 const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins'])
 const NUMBER_KEYS = new Set(['restPort', 'p2pPort'])
+/** true/1/yes or false/0/no; anything else is passed on for the schema to refuse. */
+const BOOLEAN_KEYS = new Set(['kubearmorTls.enabled'])
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, 1: true, yes: true, false: false, 0: false, no: false }
 
 function defaultNodeName (): string {
   return `fedlake-${hostname().replace(/[^a-zA-Z0-9_.-]/g, '-')}`.slice(0, 64)
@@ -124,6 +146,7 @@ export function configFromStrings (values: Readonly<Record<string, string | unde
     let value: unknown = raw
     if (LIST_KEYS.has(key)) value = raw.split(',').map(s => s.trim()).filter(s => s.length > 0)
     else if (NUMBER_KEYS.has(key)) value = Number(raw)
+    else if (BOOLEAN_KEYS.has(key)) value = BOOLEAN_WORDS[raw.trim().toLowerCase()] ?? raw
     setPath(out, key, value)
   }
   return out
@@ -161,6 +184,15 @@ export interface LoadConfigOptions {
   overrides?: Record<string, unknown>
 }
 
+/** Checks across keys that the schema's per-key rules cannot express. */
+function kubeArmorTlsProblems (tls: z.infer<typeof KubeArmorTlsConfigSchema>): string[] {
+  const problems: string[] = []
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) problems.push('kubearmorTls: certFile and keyFile go together (mTLS needs both)')
+  const set = (['caFile', 'certFile', 'keyFile', 'serverName'] as const).filter(k => tls[k] !== undefined)
+  if (!tls.enabled && set.length > 0) problems.push(`kubearmorTls: ${set.join(', ')} given but enabled is false (set kubearmorTls.enabled, --kubearmor-tls or FEDLAKE_KUBEARMOR_TLS=true)`)
+  return problems
+}
+
 /** Validates once and freezes. Throws CONFIG_INVALID naming every bad key. */
 export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
   let input: Record<string, unknown> = {}
@@ -174,8 +206,10 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
   input = deepMerge(input, configFromEnv(options.env ?? {}))
   input = deepMerge(input, options.overrides ?? {})
   const parsed = NodeConfigSchema.safeParse(input)
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+  const problems = parsed.success
+    ? kubeArmorTlsProblems(parsed.data.kubearmorTls)
+    : parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+  if (!parsed.success || problems.length > 0) {
     throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`, { problems })
   }
   const nodeName = parsed.data.name ?? defaultNodeName()
@@ -185,3 +219,4 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
 
 export type IngestConfig = z.infer<typeof IngestConfigSchema>
 export type MetadataConfig = z.infer<typeof MetadataConfigSchema>
+export type KubeArmorTlsConfig = z.infer<typeof KubeArmorTlsConfigSchema>

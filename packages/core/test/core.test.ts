@@ -18,6 +18,7 @@ describe('config', () => {
       dataDir: '.fedlake/data',
       seeds: [],
       kubearmor: [],
+      kubearmorTls: { enabled: false },
       dbms: 'kubearmor',
       cluster: 'n1-cluster',
       logLevel: 'info',
@@ -46,6 +47,25 @@ describe('config', () => {
       assert.match(err.message, /bogus/)
       return true
     })
+  })
+})
+
+describe('config: KubeArmor TLS', () => {
+  it('takes the switch and files from the environment (true/false words)', () => {
+    const config = loadNodeConfig({
+      overrides: { name: 'n1' },
+      env: { FEDLAKE_KUBEARMOR_TLS: 'yes', FEDLAKE_KUBEARMOR_CA_FILE: '/etc/ka/ca.crt', FEDLAKE_KUBEARMOR_CERT_FILE: '/etc/ka/c.crt', FEDLAKE_KUBEARMOR_KEY_FILE: '/etc/ka/c.key' }
+    })
+    assert.deepEqual(config.kubearmorTls, { enabled: true, caFile: '/etc/ka/ca.crt', certFile: '/etc/ka/c.crt', keyFile: '/etc/ka/c.key' })
+    assert.equal(loadNodeConfig({ overrides: { name: 'n1' }, env: { FEDLAKE_KUBEARMOR_TLS: 'false' } }).kubearmorTls.enabled, false)
+    assert.throws(() => loadNodeConfig({ overrides: { name: 'n1' }, env: { FEDLAKE_KUBEARMOR_TLS: 'maybe' } }), /kubearmorTls\.enabled/)
+  })
+
+  it('refuses a certificate without its key, and files given while TLS is off', () => {
+    assert.throws(() => loadNodeConfig({ overrides: { name: 'n1', kubearmorTls: { enabled: true, certFile: '/c.crt' } } }),
+      (err: unknown) => isFedlakeError(err) && err.code === 'CONFIG_INVALID' && /certFile and keyFile go together/.test(err.message))
+    assert.throws(() => loadNodeConfig({ overrides: { name: 'n1', kubearmorTls: { caFile: '/ca.crt' } } }),
+      (err: unknown) => isFedlakeError(err) && err.code === 'CONFIG_INVALID' && /caFile given but enabled is false/.test(err.message))
   })
 })
 

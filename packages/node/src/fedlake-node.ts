@@ -55,6 +55,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       dataDir: config.dataDir,
       dbms: config.dbms,
       kubearmor: config.kubearmor,
+      kubearmorTls: config.kubearmorTls,
       ingest: config.ingest,
       logger: logger.child('operator'),
       onTableCreated: announce

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path'
 import { silentLogger } from '@fedlake/core'
-import type { CommandHandler, IngestConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
-import { createGrpcClientCommands, createKubeArmorConnector } from './connector/index.js'
+import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
 import { createIngestPipeline } from './ingest/index.js'
 import type { IngestPipeline, IngestStats } from './ingest/index.js'
@@ -23,6 +23,8 @@ export interface OperatorRoleInit {
   readonly dbms: string
   /** KubeArmor LogService endpoints (host:port). */
   readonly kubearmor: readonly string[]
+  /** TLS to the KubeArmor endpoints; plaintext when absent or disabled. */
+  readonly kubearmorTls?: KubeArmorTlsConfig
   readonly ingest: IngestConfig
   readonly logger?: Logger
   /** Called once for every table this operator creates (the metadata layer announces it). */
@@ -41,6 +43,8 @@ export interface OperatorRole extends Startable {
 
 export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   const logger = init.logger ?? silentLogger
+  // read and checked before anything starts: a bad certificate file stops the node with CONFIG_INVALID
+  const kubearmorTls = init.kubearmor.length > 0 && init.kubearmorTls !== undefined ? loadKubeArmorTls(init.kubearmorTls) : undefined
   // DuckDB runs in a worker thread: appends use the second core while this thread receives and maps events
   const storage = createThreadedDuckDbStorage({ dataDir: join(init.dataDir, 'duckdb'), logger: logger.child('storage') })
   const mappings = createKubeArmorMappings({ dbms: init.dbms, policies: loadMappingPolicies(init.ingest.mappingFile, { dbms: init.dbms }) })
@@ -62,7 +66,8 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
       mappings,
       logger: logger.child('connector'),
       reconnectInitialMs: init.ingest.reconnectInitialMs,
-      reconnectMaxMs: init.ingest.reconnectMaxMs
+      reconnectMaxMs: init.ingest.reconnectMaxMs,
+      ...(kubearmorTls !== undefined ? { tls: kubearmorTls } : {})
     })
   const putIngestor = createPutIngestor({ storage, logger: logger.child('put'), onTableCreated: init.onTableCreated })
   const grpcClients = (): GrpcClientStatus[] => connector?.status() ?? []

@@ -2,13 +2,18 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createServer as createNetServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { constants as h2, createServer } from 'node:http2'
-import type { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { constants as h2, createSecureServer, createServer } from 'node:http2'
+import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, SecureServerOptions, ServerHttp2Session, ServerHttp2Stream } from 'node:http2'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { waitFor } from '@fedlake/core'
+import { CORE_ERRORS, isFedlakeError, waitFor } from '@fedlake/core'
 import { GRPC_STATUS, createGrpcChannel } from '../src/connector/index.js'
 import type { GrpcCallStatus, GrpcChannel } from '../src/connector/index.js'
 import { GrpcMessageReader } from '../src/connector/grpc-message-reader.js'
+import { loadKubeArmorTls } from '../src/connector/tls-files.js'
+import { createTestPki } from '../../../test/helpers/tls.js'
 
 function frame (message: Buffer, compressed = false): Buffer {
   const header = Buffer.alloc(5)
@@ -23,15 +28,18 @@ interface Request { readonly headers: IncomingHttpHeaders, readonly body: Buffer
 
 interface TestServer {
   readonly address: string
-  readonly server: Http2Server
+  readonly server: Http2Server | Http2SecureServer
   readonly sessions: Set<ServerHttp2Session>
   readonly requests: Request[]
   close(): Promise<void>
 }
 
-/** A raw HTTP/2 server: `respond` gets each request once its body has arrived, and answers it byte by byte. */
-async function startServer (respond: (stream: ServerHttp2Stream, request: Request) => void): Promise<TestServer> {
-  const server = createServer()
+/**
+ * A raw HTTP/2 server (TLS with `secure`): `respond` gets each request once its body has arrived, and answers it
+ * byte by byte.
+ */
+async function startServer (respond: (stream: ServerHttp2Stream, request: Request) => void, secure?: SecureServerOptions): Promise<TestServer> {
+  const server = secure === undefined ? createServer() : createSecureServer(secure)
   const sessions = new Set<ServerHttp2Session>()
   const requests: Request[] = []
   server.on('session', (session: ServerHttp2Session) => {
@@ -418,5 +426,72 @@ describe('gRPC channel (node:http2)', () => {
     // promise/nextTick delivery chains never yield, ran no timer for 1.8 s during the ingest benchmark
     assert.ok(during.length >= 10, `only ${during.length} timer ticks in ${Math.round(last - first)} ms of receiving`)
     assert.ok(longestWait < 100, `timers waited up to ${Math.round(longestWait)} ms`)
+  })
+})
+
+describe('gRPC channel over TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fedlake-grpc-tls-'))
+  const pki = createTestPki(dir)
+  const servers: TestServer[] = []
+  const channels: GrpcChannel[] = []
+  after(async () => {
+    for (const c of channels) c.close()
+    for (const s of servers) await s.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const answer = (stream: ServerHttp2Stream): void => {
+    stream.respond(OK_HEADERS, { waitForTrailers: true })
+    stream.on('wantTrailers', () => { stream.sendTrailers({ 'grpc-status': '0' }) })
+    stream.end(frame(Buffer.from('over tls')))
+  }
+  async function call (secure: SecureServerOptions, tls: Parameters<typeof createGrpcChannel>[0]['tls']): Promise<Collected> {
+    const server = await startServer(answer, { ...secure, allowHTTP1: false })
+    servers.push(server)
+    const channel = createGrpcChannel({ address: server.address, ...(tls !== undefined ? { tls } : {}) })
+    channels.push(channel)
+    const c = collect(channel)
+    await ended(c)
+    return c
+  }
+  const tlsServer: SecureServerOptions = { cert: pki.serverCert, key: pki.serverKey }
+  const mtlsServer: SecureServerOptions = { ...tlsServer, ca: pki.caCert, requestCert: true, rejectUnauthorized: true }
+
+  it('calls a TLS server whose certificate the given CA signed', async () => {
+    const c = await call(tlsServer, { ca: pki.caCert })
+    assert.deepEqual(c.status, { code: GRPC_STATUS.OK, details: '' })
+    assert.deepEqual(c.messages.map(String), ['over tls'])
+  })
+
+  it('refuses a server certificate signed by another CA, or not carrying the expected name (UNAVAILABLE)', async () => {
+    const wrongCa = await call(tlsServer, { ca: pki.otherCaCert })
+    assert.equal(wrongCa.status?.code, GRPC_STATUS.UNAVAILABLE)
+    assert.match(wrongCa.status?.details ?? '', /certificate/i)
+    assert.equal(wrongCa.messages.length, 0)
+    const wrongName = await call(tlsServer, { ca: pki.caCert, serverName: 'kubearmor.example' })
+    assert.equal(wrongName.status?.code, GRPC_STATUS.UNAVAILABLE)
+    assert.match(wrongName.status?.details ?? '', /kubearmor\.example|altnames|Hostname/i)
+  })
+
+  it('mTLS: presents the client certificate; without one the server refuses the call', async () => {
+    const withCert = await call(mtlsServer, { ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey })
+    assert.deepEqual(withCert.messages.map(String), ['over tls'])
+    const without = await call(mtlsServer, { ca: pki.caCert })
+    assert.equal(without.status?.code, GRPC_STATUS.UNAVAILABLE)
+    assert.equal(without.messages.length, 0)
+  })
+
+  it('a plaintext channel cannot talk to a TLS server', async () => {
+    const plain = await call(tlsServer, undefined)
+    assert.equal(plain.status?.code, GRPC_STATUS.UNAVAILABLE)
+  })
+
+  it('loads the settings\' files once, refusing an unreadable file or a key that is not the certificate\'s (CONFIG_INVALID)', () => {
+    assert.equal(loadKubeArmorTls({ enabled: false }), undefined)
+    const loaded = loadKubeArmorTls({ enabled: true, caFile: pki.caCertFile, certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, serverName: 'localhost' })
+    assert.deepEqual(loaded, { ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, serverName: 'localhost' })
+    assert.throws(() => loadKubeArmorTls({ enabled: true, caFile: join(dir, 'missing.crt') }),
+      (err: unknown) => isFedlakeError(err, CORE_ERRORS.CONFIG_INVALID) && err.message.includes('missing.crt'))
+    assert.throws(() => loadKubeArmorTls({ enabled: true, certFile: pki.clientCertFile, keyFile: pki.serverKeyFile }),
+      (err: unknown) => isFedlakeError(err, CORE_ERRORS.CONFIG_INVALID) && /key/i.test(err.message))
   })
 })

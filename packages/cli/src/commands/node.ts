@@ -21,6 +21,12 @@ Options:
   --data-dir D            DuckDB files, keys and metadata (FEDLAKE_DATA_DIR; default .fedlake/data)
   --seeds LIST            host:port of nodes to join (FEDLAKE_SEEDS)
   --kubearmor LIST        KubeArmor endpoints host:port to pull (FEDLAKE_KUBEARMOR)
+  --kubearmor-tls         connect to them over TLS (FEDLAKE_KUBEARMOR_TLS=true; default plaintext)
+  --kubearmor-ca-file F   PEM CA of KubeArmor's certificate (FEDLAKE_KUBEARMOR_CA_FILE; default Node's roots)
+  --kubearmor-cert-file F PEM client certificate for mTLS (FEDLAKE_KUBEARMOR_CERT_FILE; needs the key)
+  --kubearmor-key-file F  PEM key of the client certificate (FEDLAKE_KUBEARMOR_KEY_FILE)
+  --kubearmor-server-name N  name KubeArmor's certificate must carry (FEDLAKE_KUBEARMOR_SERVER_NAME;
+                          default the endpoint's host)
   --dbms NAME             database for the KubeArmor tables (FEDLAKE_DBMS; default kubearmor)
   --cluster NAME          cluster of this operator (FEDLAKE_CLUSTER; default <name>-cluster)
   --network-name NAME     network name (FEDLAKE_NETWORK_NAME; default fedlake)
@@ -39,6 +45,11 @@ const FLAG_TO_KEY: Record<string, string> = {
   'data-dir': 'dataDir',
   seeds: 'seeds',
   kubearmor: 'kubearmor',
+  'kubearmor-tls': 'kubearmorTls.enabled',
+  'kubearmor-ca-file': 'kubearmorTls.caFile',
+  'kubearmor-cert-file': 'kubearmorTls.certFile',
+  'kubearmor-key-file': 'kubearmorTls.keyFile',
+  'kubearmor-server-name': 'kubearmorTls.serverName',
   dbms: 'dbms',
   cluster: 'cluster',
   'network-name': 'metadata.networkName',
@@ -47,15 +58,19 @@ const FLAG_TO_KEY: Record<string, string> = {
   'log-level': 'logLevel'
 }
 
+/** Flags that take no value. */
+const BOOLEAN_FLAGS = new Set(['kubearmor-tls'])
+
 export const nodeCommand: CliCommand = {
   name: 'node',
   summary: 'run one fedlake node (operator and/or query role)',
   help: HELP,
   async run (argv) {
-    const options = Object.fromEntries([...Object.keys(FLAG_TO_KEY), 'config'].map(k => [k, { type: 'string' as const }]))
+    const options = Object.fromEntries([...Object.keys(FLAG_TO_KEY), 'config'].map(k => [k, { type: BOOLEAN_FLAGS.has(k) ? 'boolean' as const : 'string' as const }]))
     let values: Record<string, string | undefined>
     try {
-      values = parseArgs({ args: argv, options, allowPositionals: false }).values as Record<string, string | undefined>
+      const parsed = parseArgs({ args: argv, options, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+      values = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]))
     } catch (err) { throw new UsageError((err as Error).message) }
     const flat: Record<string, string | undefined> = {}
     for (const [flag, key] of Object.entries(FLAG_TO_KEY)) flat[key] = values[flag]

@@ -13,9 +13,12 @@
  *
  * Flow control: the session advertises `flowControlWindowBytes` for every stream and for the connection;
  * pausing a call stops reading its HTTP/2 stream, so the server stops after at most that window.
+ *
+ * Transport security: plaintext (h2c, KubeArmor's default) or TLS with ALPN h2, optionally with a client
+ * certificate (mTLS, as KubeArmor's `tlsEnabled` sets it up). The server's certificate is always verified.
  */
 import { connect, constants as h2 } from 'node:http2'
-import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2'
+import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, SecureClientSessionOptions } from 'node:http2'
 import { GRPC_STATUS, statusFromHeaders, statusFromHttp, statusFromRstCode } from './grpc-codes.js'
 import type { GrpcCallStatus } from './grpc-codes.js'
 import { GRPC_FRAME_HEADER_BYTES, GrpcMessageReader } from './grpc-message-reader.js'
@@ -41,6 +44,19 @@ export interface GrpcChannelInit {
   readonly keepaliveTimeoutMs?: number
   /** Larger response messages end the call with RESOURCE_EXHAUSTED. @default 4 MiB */
   readonly maxMessageBytes?: number
+  /** TLS instead of plaintext HTTP/2. */
+  readonly tls?: GrpcTlsOptions
+}
+
+/** PEM contents. The server certificate is verified against `ca` (or the system's roots) and `serverName`. */
+export interface GrpcTlsOptions {
+  /** CAs that may sign the server's certificate. @default Node's bundled root CAs */
+  readonly ca?: Buffer
+  /** Client certificate and key, for servers that require one (mTLS). */
+  readonly cert?: Buffer
+  readonly key?: Buffer
+  /** Name the server's certificate must carry (and the TLS SNI). @default the address's host */
+  readonly serverName?: string
 }
 
 export interface GrpcStreamHandlers {
@@ -250,6 +266,16 @@ class Call {
   }
 }
 
+function tlsConnectOptions (tls: GrpcTlsOptions): SecureClientSessionOptions {
+  return {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...(tls.serverName !== undefined ? { servername: tls.serverName } : {}),
+    rejectUnauthorized: true
+  }
+}
+
 export function createGrpcChannel (init: GrpcChannelInit): GrpcChannel {
   const address = init.address
   const windowBytes = init.flowControlWindowBytes ?? DEFAULT_GRPC_WINDOW_BYTES
@@ -261,7 +287,9 @@ export function createGrpcChannel (init: GrpcChannelInit): GrpcChannel {
   let closed = false
 
   const openSession = (): SessionRef => {
-    const session = connect(`http://${address}`, {
+    const tls = init.tls
+    const session = connect(`${tls === undefined ? 'http' : 'https'}://${address}`, {
+      ...(tls === undefined ? {} : tlsConnectOptions(tls)),
       settings: { initialWindowSize: windowBytes, enablePush: false },
       // node's default (10 MB) makes it refuse streams under load; three paused 1 MiB streams stay far below this
       maxSessionMemory: 64

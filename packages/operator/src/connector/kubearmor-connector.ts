@@ -9,7 +9,7 @@ import type { KubeArmorStream, Logger, Startable } from '@fedlake/core'
 import type { IngestPipeline } from '../ingest/pipeline.js'
 import type { KubeArmorMappings } from '../mapping/kubearmor-mappings.js'
 import { createGrpcChannel, DEFAULT_GRPC_WINDOW_BYTES } from './grpc-channel.js'
-import type { GrpcChannel } from './grpc-channel.js'
+import type { GrpcChannel, GrpcTlsOptions } from './grpc-channel.js'
 import type { GrpcClientStatus } from './status.js'
 import { createSubscription } from './subscription.js'
 import type { Subscription } from './subscription.js'
@@ -44,9 +44,16 @@ export interface KubeArmorConnectorInit {
    * most this many bytes. @default 1048576
    */
   readonly flowControlWindowBytes?: number
+  /** TLS (and mTLS) to every source; plaintext when absent, as KubeArmor serves by default. */
+  readonly tls?: GrpcTlsOptions
 }
 
 export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = DEFAULT_GRPC_WINDOW_BYTES
+
+function transportName (tls: GrpcTlsOptions | undefined): 'plaintext' | 'tls' | 'mtls' {
+  if (tls === undefined) return 'plaintext'
+  return tls.cert !== undefined ? 'mtls' : 'tls'
+}
 
 export interface KubeArmorConnector extends Startable {
   /** One entry per (source, stream), in the order given. */
@@ -80,13 +87,15 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
         const channel = createGrpcChannel({
           address: source,
           flowControlWindowBytes: init.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
-          keepaliveMs: init.keepaliveMs ?? 360_000
+          keepaliveMs: init.keepaliveMs ?? 360_000,
+          ...(init.tls !== undefined ? { tls: init.tls } : {})
         })
         channels.push(channel)
         for (const stream of streams) {
           subscriptions.push(createSubscription({
             channel,
             source,
+            transport: transportName(init.tls),
             stream,
             filter,
             mappings: init.mappings.byStream[stream],
@@ -101,7 +110,7 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
       // resumed outside the pipeline's drain notification: a resumed stream pushes its kept messages at once
       stopDrain = init.pipeline.onDrain(() => { setImmediate(() => { for (const s of subscriptions) s.resume() }) })
       runs = subscriptions.map(s => s.run())
-      logger.info('subscribing', { sources: init.sources, streams, filter })
+      logger.info('subscribing', { sources: init.sources, streams, filter, transport: transportName(init.tls) })
     },
 
     async stop () {

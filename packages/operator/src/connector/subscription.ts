@@ -52,6 +52,8 @@ export interface SubscriptionInit {
   readonly channel: GrpcChannel
   /** host:port */
   readonly source: string
+  /** How the channel reaches the source: plaintext, tls or mtls (shown in the status). @default plaintext */
+  readonly transport?: string
   readonly stream: KubeArmorStream
   readonly filter: string
   readonly mappings: readonly CompiledMapping[]
@@ -216,7 +218,7 @@ export function createSubscription (init: SubscriptionInit): Subscription {
       return {
         name,
         status: state,
-        connection: source,
+        connection: init.transport === undefined || init.transport === 'plaintext' ? source : `${source} (${init.transport})`,
         proto: 'kubearmor',
         request: `${spec.method} (Filter = ${init.filter})`,
         policy: mappings.map(m => m.id).join(','),
