@@ -6,9 +6,10 @@
  */
 export { createKubeArmorSimulator } from './simulator.js'
 export type {
-  AbortCode, KubeArmorSimulator, SimulatedEvent, SimulatedEventListener, SimulatorInit, SimulatorProfile, SimulatorStats, StreamStats
+  AbortCode, HealthMode, KubeArmorSimulator, SimulatedEvent, SimulatedEventListener, SimulatorInit, SimulatorProfile, SimulatorStats, StreamStats
 } from './simulator.js'
 export type { SubscriberStats } from './fanout.js'
+export type { SimulatorTls, TlsMode } from './tls.js'
 export { createEventGenerator } from './generator.js'
 export type { EventGenerator, EventGeneratorInit, GeneratedEvent, StreamMix } from './generator.js'
 export type { SimNode, SimPod, SimProcess, Topology } from './topology.js'

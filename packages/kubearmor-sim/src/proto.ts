@@ -14,15 +14,17 @@ export const WATCH_METHOD: Readonly<Record<KubeArmorStream, 'WatchLogs' | 'Watch
   messages: 'WatchMessages'
 }
 
-let cached: ServiceDefinition | undefined
+let cachedPackage: protoLoader.PackageDefinition | undefined
+
+/** proto/kubearmor.proto as proto-loader loads it (message and service entries, with file descriptors). */
+export function kubearmorPackageDefinition (): protoLoader.PackageDefinition {
+  cachedPackage ??= protoLoader.loadSync(KUBEARMOR_PROTO_PATH, { ...KUBEARMOR_LOADER_OPTIONS })
+  return cachedPackage
+}
 
 /** The LogService definition as proto-loader builds it (protobufjs serializers). */
 export function logServiceDefinition (): ServiceDefinition {
-  if (cached === undefined) {
-    const definition = protoLoader.loadSync(KUBEARMOR_PROTO_PATH, { ...KUBEARMOR_LOADER_OPTIONS })
-    cached = definition['feeder.LogService'] as unknown as ServiceDefinition
-  }
-  return cached
+  return kubearmorPackageDefinition()['feeder.LogService'] as unknown as ServiceDefinition
 }
 
 const passThrough = (value: Buffer): Buffer => value

@@ -19,13 +19,21 @@ import { createEventGenerator } from './generator.js'
 import type { EventGenerator, EventGeneratorInit } from './generator.js'
 import { HEALTH_SERVICE, healthHandlers } from './health.js'
 import { serverServiceDefinition } from './proto.js'
+import { addReflection } from './reflection.js'
 import type { Seed } from './random.js'
 import { createEventSource } from './source.js'
 import type { EventSource } from './source.js'
+import { checkTls, serverCredentials, tlsMode } from './tls.js'
+import type { SimulatorTls, TlsMode } from './tls.js'
 import { encodeEvent } from './wire.js'
 
 export type SimulatorProfile = 'daemon' | 'relay'
 export type AbortCode = 'UNAVAILABLE' | 'CANCELLED' | 'INTERNAL'
+/**
+ * Where grpc.health.v1.Health is served: on the LogService port (KubeArmor before 2026-06), on a
+ * separate plaintext port (KubeArmor since 2026-06, `gRPCHealthPort` 32766), or not at all.
+ */
+export type HealthMode = 'same-port' | 'separate-port' | 'off'
 
 export interface SimulatorInit {
   /** @default '127.0.0.1' */
@@ -72,8 +80,27 @@ export interface SimulatorInit {
   record?: boolean
   /** Write every sent event as Go-style JSON NDJSON; `{stream}` in the path = one file per stream. */
   dump?: string
-  /** Serve grpc.health.v1.Health on the same port. @default true */
+  /**
+   * Serve grpc.health.v1.Health (`""` and feeder.LogService are SERVING); false = no health service
+   * at all. Where: see `healthPort`. @default true
+   */
   healthService?: boolean
+  /**
+   * Serve grpc.health.v1.Health only on this separate plaintext port (never TLS), as KubeArmor does
+   * since 2026-06 (port 32766); the LogService port then has no health service. 0 picks a free
+   * port. Absent: health on the LogService port.
+   */
+  healthPort?: number
+  /**
+   * TLS on the LogService port (PEM contents); with `clientCa`, mTLS (client certificates required
+   * and verified). Absent: insecure, KubeArmor's default.
+   */
+  tls?: SimulatorTls
+  /**
+   * Register gRPC server reflection (grpc.reflection.v1 and v1alpha) on the LogService port, as the
+   * KubeArmor daemon does (the relay does not). @default false
+   */
+  reflection?: boolean
   /** In unthrottled mode, a subscriber whose full queue has not moved for this long stops holding generation back. @default 1000 */
   stalledSubscriberMs?: number
   /** Epoch-microsecond clock for event times. @default the wall clock */
@@ -125,6 +152,11 @@ export interface SimulatorStats {
   readonly running: boolean
   readonly address: string
   readonly port: number
+  readonly tls: TlsMode
+  readonly health: HealthMode
+  /** The separate health port, or null when health is not on a separate port. */
+  readonly healthPort: number | null
+  readonly reflection: boolean
   readonly profile: SimulatorProfile
   readonly cluster: string
   /** Rate limit in events/s, or null when unthrottled. */
@@ -150,6 +182,13 @@ export interface KubeArmorSimulator extends Startable {
   readonly port: number
   /** `host:port`. */
   readonly address: string
+  /** The bound separate health port (`healthPort` init); 0 before start or when health is not on a separate port. */
+  readonly healthPort: number
+  /** How the LogService port is secured: off, on (TLS) or mtls. */
+  readonly tls: TlsMode
+  readonly health: HealthMode
+  /** True when server reflection is registered on the LogService port. */
+  readonly reflection: boolean
   readonly generator: EventGenerator
   stats(): SimulatorStats
   /** Called for every published event (generated or injected); returns an unsubscribe function. */
@@ -160,9 +199,9 @@ export interface KubeArmorSimulator extends Startable {
   whenCountReached(): Promise<void>
   /** Ends every live Watch* call with this status; returns how many. */
   abortStreams(code: AbortCode, details?: string): number
-  /** Drops every connection (clients see CANCELLED or UNAVAILABLE) and listens again on the same port. */
+  /** Drops every connection (clients see CANCELLED or UNAVAILABLE) and listens again on the same port (and health port). */
   restart(): Promise<void>
-  /** Closes the port for `ms` (new calls fail with UNAVAILABLE), then listens again on the same port. */
+  /** Closes the port (and health port) for `ms` (new calls fail with UNAVAILABLE), then listens again on the same ports. */
   refuseConnections(ms: number): Promise<void>
   /** Stops writing to every call for `ms` while generation goes on: queues fill, then drop. */
   stall(ms: number): Promise<void>
@@ -197,6 +236,11 @@ function checkInit (init: SimulatorInit): void {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw invalid(`${name} must be a non-negative integer`, { [name]: value })
   }
   nonNegativeInt('port', init.port)
+  nonNegativeInt('healthPort', init.healthPort)
+  if (init.healthPort !== undefined && init.healthPort > 65535) throw invalid('healthPort must be <= 65535', { healthPort: init.healthPort })
+  if (init.healthPort !== undefined && init.healthService === false) throw invalid('healthPort needs the health service (healthService: false disables it)')
+  if (init.healthPort !== undefined && init.healthPort !== 0 && init.healthPort === (init.port ?? 32767)) throw invalid('healthPort must differ from port', { port: init.port, healthPort: init.healthPort })
+  checkTls(init.tls)
   nonNegativeInt('count', init.count)
   nonNegativeInt('recycleAfter', init.recycleAfter)
   if (init.port !== undefined && init.port > 65535) throw invalid('port must be <= 65535', { port: init.port })
@@ -211,6 +255,29 @@ function checkInit (init: SimulatorInit): void {
 
 function bindAddress (host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+function bindServer (server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials, what: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(bindAddress(host, port), credentials, (err, bound) => {
+      if (err !== null) {
+        server.forceShutdown()
+        reject(new FedlakeError(SIM_ERRORS.SIM_BIND_FAILED, `cannot listen${what} on ${bindAddress(host, port)}: ${err.message}`, { host, port }, { cause: err }))
+      } else resolve(bound)
+    })
+  })
+}
+
+/** Stops a server: graceful waits up to SHUTDOWN_GRACE_MS for calls to finish, then drops connections. */
+async function shutdownServer (server: grpc.Server, graceful: boolean): Promise<void> {
+  if (!graceful) {
+    server.forceShutdown()
+    return
+  }
+  await new Promise<void>(resolve => {
+    const timer = setTimeout(() => { server.forceShutdown(); resolve() }, SHUTDOWN_GRACE_MS)
+    server.tryShutdown(() => { clearTimeout(timer); resolve() })
+  })
 }
 
 class SimulatedEventRecord implements SimulatedEvent {
@@ -231,6 +298,10 @@ class Simulator implements KubeArmorSimulator {
   readonly generator: EventGenerator
   private readonly host: string
   private readonly requestedPort: number
+  private readonly requestedHealthPort: number | undefined
+  readonly tls: TlsMode
+  readonly health: HealthMode
+  readonly reflection: boolean
   private readonly profile: SimulatorProfile
   private readonly rate: number
   private readonly count: number | undefined
@@ -249,7 +320,9 @@ class Simulator implements KubeArmorSimulator {
   private resolveCountReached: () => void = () => {}
   private dump: DumpWriter | undefined
   private server: grpc.Server | undefined
+  private healthServer: grpc.Server | undefined
   private boundPort = 0
+  private boundHealthPort = 0
   private running = false
   private generating = false
   private generationStartedAt = 0
@@ -265,6 +338,10 @@ class Simulator implements KubeArmorSimulator {
     checkInit(init)
     this.host = init.host ?? '127.0.0.1'
     this.requestedPort = init.port ?? 32767
+    this.requestedHealthPort = init.healthPort
+    this.tls = tlsMode(init.tls)
+    this.health = init.healthService === false ? 'off' : init.healthPort !== undefined ? 'separate-port' : 'same-port'
+    this.reflection = init.reflection ?? false
     this.profile = init.profile ?? 'relay'
     this.rate = init.rate ?? 0
     this.count = init.count
@@ -299,19 +376,23 @@ class Simulator implements KubeArmorSimulator {
 
   get port (): number { return this.boundPort }
   get address (): string { return bindAddress(this.host, this.boundPort) }
+  get healthPort (): number { return this.boundHealthPort }
 
   async start (): Promise<void> {
     if (this.running) return
     if (this.init.dump !== undefined) this.dump = createDumpWriter(this.init.dump)
     try {
-      await this.listen(this.requestedPort)
+      await this.listen(this.requestedPort, this.requestedHealthPort)
     } catch (err) {
       await this.dump?.close()
       this.dump = undefined
       throw err
     }
     this.running = true
-    this.logger.info('kubearmor simulator listening', { address: this.address, profile: this.profile, rate: this.rate, count: this.count ?? null })
+    this.logger.info('kubearmor simulator listening', {
+      address: this.address, profile: this.profile, rate: this.rate, count: this.count ?? null,
+      tls: this.tls, health: this.health, healthPort: this.boundHealthPort || null, reflection: this.reflection
+    })
     this.loop = this.runGeneration().catch(err => {
       this.logger.error('generation stopped', { err })
     })
@@ -337,7 +418,8 @@ class Simulator implements KubeArmorSimulator {
       : { 'grpc.keepalive_time_ms': 5000, 'grpc.keepalive_timeout_ms': 20_000, 'grpc.keepalive_permit_without_calls': 1 }
   }
 
-  private async listen (port: number): Promise<void> {
+  /** Binds the LogService port and, in separate-port mode, the health port; on failure nothing stays bound. */
+  private async listen (port: number, healthPort: number | undefined): Promise<void> {
     const server = new grpc.Server(this.serverOptions())
     server.addService(serverServiceDefinition(), {
       HealthCheck: (call: ServerUnaryCall<{ nonce?: number }, { Retval: number }>, callback: sendUnaryData<{ Retval: number }>) => {
@@ -347,46 +429,50 @@ class Simulator implements KubeArmorSimulator {
       WatchAlerts: (call: WatchCall) => { this.watch('alerts', call) },
       WatchMessages: (call: WatchCall) => { this.watch('messages', call) }
     })
-    if (this.init.healthService ?? true) {
-      const health = healthHandlers()
-      server.addService(HEALTH_SERVICE, {
-        ...health,
-        Watch: (call: ServerWritableStream<unknown, unknown>) => {
-          this.healthWatches.add(call)
-          call.on('cancelled', () => this.healthWatches.delete(call))
-          ;(health.Watch as (c: ServerWritableStream<unknown, unknown>) => void)(call)
-        }
-      })
-    }
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(bindAddress(this.host, port), grpc.ServerCredentials.createInsecure(), (err, bound) => {
-        if (err !== null) {
-          server.forceShutdown()
-          reject(new FedlakeError(SIM_ERRORS.SIM_BIND_FAILED, `cannot listen on ${bindAddress(this.host, port)}: ${err.message}`, { host: this.host, port }, { cause: err }))
-        } else resolve(bound)
-      })
-    })
+    if (this.health === 'same-port') server.addService(HEALTH_SERVICE, this.healthImplementation())
+    if (this.reflection) addReflection(server, { health: this.health === 'same-port' })
+    this.boundPort = await bindServer(server, this.host, port, serverCredentials(this.init.tls), '')
     this.server = server
+    if (this.health !== 'separate-port' || healthPort === undefined) return
+    // KubeArmor's health server is plaintext whatever tlsEnabled says, with default server options.
+    const health = new grpc.Server()
+    health.addService(HEALTH_SERVICE, this.healthImplementation())
+    try {
+      this.boundHealthPort = await bindServer(health, this.host, healthPort, grpc.ServerCredentials.createInsecure(), ' (health)')
+    } catch (err) {
+      this.server = undefined
+      this.boundPort = 0
+      server.forceShutdown()
+      throw err
+    }
+    this.healthServer = health
+  }
+
+  private healthImplementation (): grpc.UntypedServiceImplementation {
+    const health = healthHandlers()
+    return {
+      ...health,
+      Watch: (call: ServerWritableStream<unknown, unknown>) => {
+        this.healthWatches.add(call)
+        call.on('cancelled', () => this.healthWatches.delete(call))
+        ;(health.Watch as (c: ServerWritableStream<unknown, unknown>) => void)(call)
+      }
+    }
   }
 
   /** Ends all calls; graceful = status OK then a short grace before dropping connections. */
   private async shutdown (graceful: boolean): Promise<void> {
-    const server = this.server
+    const servers = [this.server, this.healthServer].filter((s): s is grpc.Server => s !== undefined)
     this.server = undefined
+    this.healthServer = undefined
     const subscribers = this.fanout.all()
     for (const subscriber of subscribers) this.fanout.remove(subscriber)
-    if (server === undefined) return
-    if (!graceful) {
-      server.forceShutdown()
-      return
+    if (graceful) {
+      for (const subscriber of subscribers) subscriber.call.end()
+      for (const call of this.healthWatches) call.end()
     }
-    for (const subscriber of subscribers) subscriber.call.end()
-    for (const call of this.healthWatches) call.end()
     this.healthWatches.clear()
-    await new Promise<void>(resolve => {
-      const timer = setTimeout(() => { server.forceShutdown(); resolve() }, SHUTDOWN_GRACE_MS)
-      server.tryShutdown(() => { clearTimeout(timer); resolve() })
-    })
+    await Promise.all(servers.map(server => shutdownServer(server, graceful)))
   }
 
   private watch (stream: KubeArmorStream, call: WatchCall): void {
@@ -544,6 +630,10 @@ class Simulator implements KubeArmorSimulator {
       running: this.running,
       address: this.address,
       port: this.boundPort,
+      tls: this.tls,
+      health: this.health,
+      healthPort: this.health === 'separate-port' && this.boundHealthPort !== 0 ? this.boundHealthPort : null,
+      reflection: this.reflection,
       profile: this.profile,
       cluster: this.generator.topology.cluster,
       rate: this.rate > 0 ? this.rate : null,
@@ -593,18 +683,20 @@ class Simulator implements KubeArmorSimulator {
   async restart (): Promise<void> {
     this.requireRunning('restart')
     const port = this.boundPort
+    const healthPort = this.healthServer === undefined ? undefined : this.boundHealthPort
     await this.shutdown(false)
-    await this.listen(port)
-    this.logger.info('restarted', { port })
+    await this.listen(port, healthPort)
+    this.logger.info('restarted', { port, healthPort: healthPort ?? null })
   }
 
   async refuseConnections (ms: number): Promise<void> {
     this.requireRunning('refuseConnections')
     const port = this.boundPort
+    const healthPort = this.healthServer === undefined ? undefined : this.boundHealthPort
     await this.shutdown(false)
     this.logger.info('refusing connections', { ms })
     await new Promise(resolve => setTimeout(resolve, ms))
-    if (this.running) await this.listen(port)
+    if (this.running) await this.listen(port, healthPort)
   }
 
   stall (ms: number): Promise<void> {

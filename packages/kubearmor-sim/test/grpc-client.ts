@@ -64,14 +64,14 @@ function collect (call: ClientReadableStream<unknown>, paused: boolean): Collect
   }
 }
 
-export function createClient (address: string, options: { raw?: boolean } = {}): LogServiceClient {
+export function createClient (address: string, options: { raw?: boolean, credentials?: grpc.ChannelCredentials } = {}): LogServiceClient {
   let Ctor = feeder.LogService
   if (options.raw === true) {
     const service: Record<string, unknown> = { ...feeder.LogService.service }
     for (const m of Object.values(METHOD)) service[m] = { ...(feeder.LogService.service[m] as object), responseDeserialize: (b: Buffer) => b }
     Ctor = grpc.makeGenericClientConstructor(service as grpc.ServiceDefinition, 'LogService')
   }
-  const client = new Ctor(address, grpc.credentials.createInsecure())
+  const client = new Ctor(address, options.credentials ?? grpc.credentials.createInsecure())
   const methods = client as unknown as Record<string, Method>
   return {
     raw: client,

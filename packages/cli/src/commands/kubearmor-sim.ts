@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createLogger } from '@fedlake/core'
 import type { KubeArmorStream, LogLevel } from '@fedlake/core'
@@ -31,11 +32,21 @@ Options:
   --max-alerts-per-sec N   throttling threshold per container (default 10; implies --throttle)
   --throttle-sec N     seconds a container's alerts stay suppressed (default 30; implies --throttle)
   --dump FILE          write every sent event as Go-style JSON lines; {stream} in FILE = one file per stream
+  --tls-cert FILE      serve the LogService port over TLS with this PEM certificate (chain); needs --tls-key
+  --tls-key FILE       PEM private key of --tls-cert
+  --tls-client-ca FILE require client certificates signed by this PEM CA (mTLS); needs --tls-cert/--tls-key
+                       (default: insecure, as KubeArmor's tlsEnabled=false)
+  --health-port N      serve grpc.health.v1 only on this separate plaintext port (KubeArmor since 2026-06
+                       uses 32766); 0 picks a free one (default: health on the LogService port)
+  --no-health          no grpc.health.v1 service at all
+  --reflection         register gRPC server reflection (v1 and v1alpha) on the LogService port
+  --no-reflection      do not; default: on with --profile daemon (the daemon registers it), off with relay
   --log-level L        debug|info|warn|error|silent for the JSON log on stderr (default warn)
   -h, --help           show this help
 
-Prints 'ready kubearmor-sim port=<p> ...' on stdout when listening; on SIGINT/SIGTERM it stops and
-prints its final statistics as one JSON line.
+Prints 'ready kubearmor-sim port=<p> ... tls=off|on|mtls health=same-port|separate-port|off
+[health_port=<p>] reflection=on|off' on stdout when listening; on SIGINT/SIGTERM it stops and prints
+its final statistics as one JSON line.
 `
 
 const STREAM_NAMES: readonly KubeArmorStream[] = ['logs', 'alerts', 'messages']
@@ -57,6 +68,31 @@ function streamList (value: string | undefined): KubeArmorStream[] | undefined {
     if (!STREAM_NAMES.includes(stream as KubeArmorStream)) throw new UsageError(`--wait-for: unknown stream '${stream}' (logs, alerts, messages)`)
   }
   return streams as KubeArmorStream[]
+}
+
+function readPem (flag: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined
+  if (file.trim() === '') throw new UsageError(`--${flag} must name a file`)
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new UsageError(`--${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+function tlsOptions (v: { 'tls-cert'?: string, 'tls-key'?: string, 'tls-client-ca'?: string }): SimulatorInit['tls'] {
+  const certFile = v['tls-cert']
+  const keyFile = v['tls-key']
+  if (certFile === undefined && keyFile === undefined) {
+    if (v['tls-client-ca'] !== undefined) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key')
+    return undefined
+  }
+  if (certFile === undefined) throw new UsageError('--tls-key needs --tls-cert (give both or neither)')
+  if (keyFile === undefined) throw new UsageError('--tls-cert needs --tls-key (give both or neither)')
+  const cert = readPem('tls-cert', certFile) as Buffer
+  const key = readPem('tls-key', keyFile) as Buffer
+  const clientCa = readPem('tls-client-ca', v['tls-client-ca'])
+  return clientCa === undefined ? { cert, key } : { cert, key, clientCa }
 }
 
 export function parseKubearmorSimArgs (argv: string[]): { init: SimulatorInit, logLevel: LogLevel } {
@@ -84,6 +120,13 @@ export function parseKubearmorSimArgs (argv: string[]): { init: SimulatorInit, l
         throttle: { type: 'boolean' },
         'max-alerts-per-sec': { type: 'string' },
         'throttle-sec': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' },
+        'health-port': { type: 'string' },
+        'no-health': { type: 'boolean' },
+        reflection: { type: 'boolean' },
+        'no-reflection': { type: 'boolean' },
         'log-level': { type: 'string' }
       }
     })
@@ -102,10 +145,16 @@ export function parseKubearmorSimArgs (argv: string[]): { init: SimulatorInit, l
   const throttle = v.throttle === true || maxAlertsPerSec !== undefined || throttleSec !== undefined
     ? { ...(maxAlertsPerSec === undefined ? {} : { maxAlertsPerSec }), ...(throttleSec === undefined ? {} : { throttleSec }) }
     : undefined
+  if (v.reflection === true && v['no-reflection'] === true) throw new UsageError('--reflection and --no-reflection exclude each other')
+  if (v['no-health'] === true && v['health-port'] !== undefined) throw new UsageError('--health-port and --no-health exclude each other')
+  const port = integer('port', v.port, 0, 65535)
+  const healthPort = integer('health-port', v['health-port'], 0, 65535)
+  if (healthPort !== undefined && healthPort !== 0 && healthPort === (port ?? 32767)) throw new UsageError('--health-port must differ from --port')
+  const reflection = v.reflection === true ? true : v['no-reflection'] === true ? false : v.profile === 'daemon'
   const seed = v.seed === undefined ? undefined : /^\d+$/.test(v.seed) ? Number(v.seed) : v.seed
   const init: SimulatorInit = {
     host: v.host,
-    port: integer('port', v.port, 0, 65535),
+    port,
     rate: v.rate === undefined ? undefined : Number(v.rate),
     count: integer('count', v.count, 0),
     seed,
@@ -118,7 +167,11 @@ export function parseKubearmorSimArgs (argv: string[]): { init: SimulatorInit, l
     waitForSubscribers: streamList(v['wait-for']),
     recycleAfter: integer('recycle-after', v['recycle-after'], 0),
     dump: v.dump,
-    throttle
+    throttle,
+    tls: tlsOptions(v),
+    healthService: v['no-health'] !== true,
+    healthPort,
+    reflection
   }
   return { init, logLevel }
 }
@@ -135,7 +188,8 @@ export const kubearmorSimCommand: CliCommand = {
     const s = simulator.stats()
     process.stdout.write(`ready kubearmor-sim port=${simulator.port} address=${simulator.address} profile=${s.profile} cluster=${s.cluster} ` +
       `nodes=${simulator.generator.topology.nodes.length} pods=${simulator.generator.topology.pods.length} ` +
-      `rate=${s.rate ?? 'unthrottled'} count=${s.count ?? 'unlimited'} debug=${init.debug === true}\n`)
+      `rate=${s.rate ?? 'unthrottled'} count=${s.count ?? 'unlimited'} debug=${init.debug === true} ` +
+      `tls=${s.tls} health=${s.health}${s.healthPort === null ? '' : ` health_port=${s.healthPort}`} reflection=${s.reflection ? 'on' : 'off'}\n`)
 
     await new Promise<void>(resolve => {
       const onSignal = (): void => {
