@@ -477,6 +477,7 @@ describe('gRPC channel over TLS', () => {
     assert.deepEqual(withCert.messages.map(String), ['over tls'])
     const without = await call(mtlsServer, { ca: pki.caCert })
     assert.equal(without.status?.code, GRPC_STATUS.UNAVAILABLE)
+    assert.match(without.status?.details ?? '', /^TLS: .*certificate required$/)
     assert.equal(without.messages.length, 0)
   })
 

@@ -239,14 +239,24 @@ class Call {
 
   private closed (ref: SessionRef, rstCode: number | undefined): void {
     this.init.onClosed()
+    this.settle(ref, rstCode, false)
+  }
+
+  private settle (ref: SessionRef, rstCode: number | undefined, waited: boolean): void {
     if (this.localEnd !== undefined) { this.report(this.localEnd); return }
     const final = this.received ?? (this.httpStatus !== 0 && this.httpStatus !== 200 ? statusFromHttp(this.httpStatus) : undefined)
     if (final !== undefined) { this.report(final); return }
     if (ref.failure !== undefined || ref.session.destroyed) {
-      // a stream waiting for the connection is closed before the session reports why: the cause is on the stream's error
-      const cause = this.streamError?.cause
+      // a stream waiting for the connection is closed before the session reports why: the cause is on the stream's
+      // error, wrapped (connection refused) or as is (a TLS alert, e.g. the server requires a client certificate)
+      const cause = this.streamError?.cause ?? (isSocketError(this.streamError) ? this.streamError : undefined)
+      // or on the session's 'error', emitted after the streams close
+      if (ref.failure === undefined && !(cause instanceof Error) && !waited) {
+        setImmediate(() => { this.settle(ref, rstCode, true) })
+        return
+      }
       const details = ref.failure ?? (cause instanceof Error
-        ? `${ref.connected ? '' : 'No connection established. Last error: '}${cause.message}`
+        ? `${ref.connected ? '' : 'No connection established. Last error: '}${errorText(cause)}`
         : 'Connection dropped')
       this.report({ code: GRPC_STATUS.UNAVAILABLE, details })
       return
@@ -264,6 +274,18 @@ class Call {
     if (this.deadline !== undefined) clearTimeout(this.deadline)
     this.init.onStatus(status)
   }
+}
+
+/** OpenSSL's messages carry their reason between file and code positions: `TLS: <reason>` reads better. */
+function errorText (err: Error): string {
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(err.message)?.[1]
+  return reason === undefined ? err.message : `TLS: ${reason}`
+}
+
+/** An error of the connection itself (TLS, socket), not one of node's generic HTTP/2 stream errors. */
+function isSocketError (err: Error | undefined): err is Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return err !== undefined && typeof code === 'string' && !code.startsWith('ERR_HTTP2_')
 }
 
 function tlsConnectOptions (tls: GrpcTlsOptions): SecureClientSessionOptions {
@@ -315,7 +337,7 @@ export function createGrpcChannel (init: GrpcChannelInit): GrpcChannel {
       }
     })
     session.on('error', (err: Error) => {
-      ref.failure ??= ref.connected ? err.message : `No connection established. Last error: ${err.message}`
+      ref.failure ??= ref.connected ? errorText(err) : `No connection established. Last error: ${errorText(err)}`
     })
     session.on('goaway', (errorCode: number) => {
       // calls already running may finish; new calls go to a new session
