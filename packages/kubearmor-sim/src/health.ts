@@ -5,6 +5,7 @@
 import { status } from '@grpc/grpc-js'
 import type { ServerUnaryCall, ServerWritableStream, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js'
 import { KUBEARMOR_SERVICE } from '@fedlake/core'
+import { protobufFields } from './protobuf-fields.js'
 
 export const HEALTH_SERVING = 1
 
@@ -12,32 +13,8 @@ interface HealthCheckRequest { service: string }
 
 /** HealthCheckRequest { string service = 1 }; unknown fields skipped. */
 function decodeRequest (bytes: Buffer): HealthCheckRequest {
-  let pos = 0
-  let service = ''
-  const varint = (): number => {
-    let result = 0
-    let shift = 0
-    for (;;) {
-      const byte = bytes[pos++]
-      if (byte === undefined) throw new RangeError('truncated varint')
-      result += (byte & 0x7f) * 2 ** shift
-      if (byte < 0x80) return result
-      shift += 7
-    }
-  }
-  while (pos < bytes.length) {
-    const tag = varint()
-    const wireType = tag & 7
-    if (wireType === 2) {
-      const length = varint()
-      if (tag >>> 3 === 1) service = bytes.toString('utf8', pos, pos + length)
-      pos += length
-    } else if (wireType === 0) varint()
-    else if (wireType === 1) pos += 8
-    else if (wireType === 5) pos += 4
-    else throw new RangeError(`unsupported wire type ${wireType}`)
-  }
-  return { service }
+  const service = protobufFields(bytes).findLast(f => f.field === 1 && f.bytes !== undefined)?.bytes
+  return { service: service?.toString('utf8') ?? '' }
 }
 
 function encodeResponse (servingStatus: number): Buffer {

@@ -9,6 +9,7 @@ import type grpc from '@grpc/grpc-js'
 import protoLoader from '@grpc/proto-loader'
 import { ReflectionService } from '@grpc/reflection'
 import { kubearmorPackageDefinition } from './proto.js'
+import { protobufFields } from './protobuf-fields.js'
 
 export const KUBEARMOR_PROTO_FILE = 'kubearmor.proto'
 export const HEALTH_PROTO_FILE = 'grpc/health/v1/health.proto'
@@ -51,33 +52,8 @@ function varint (value: number): number[] {
 
 /** Sets FileDescriptorProto.name (field 1, a string), keeping every other top-level field as is. */
 export function renameFileDescriptor (bytes: Uint8Array, name: string): Buffer {
-  const kept: Buffer[] = []
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  let pos = 0
-  const readVarint = (): number => {
-    let result = 0
-    let shift = 0
-    for (;;) {
-      const byte = input[pos++]
-      if (byte === undefined) throw new RangeError('truncated varint in file descriptor')
-      result += (byte & 0x7f) * 2 ** shift
-      if (byte < 0x80) return result
-      shift += 7
-    }
-  }
-  while (pos < input.length) {
-    const start = pos
-    const tag = readVarint()
-    const wireType = tag & 7
-    if (wireType === 0) readVarint()
-    else if (wireType === 1) pos += 8
-    else if (wireType === 2) {
-      const length = readVarint()
-      pos += length
-    } else if (wireType === 5) pos += 4
-    else throw new RangeError(`unsupported wire type ${wireType} in file descriptor`)
-    if (tag >>> 3 !== 1) kept.push(input.subarray(start, pos))
-  }
+  const kept = protobufFields(input).filter(f => f.field !== 1).map(f => input.subarray(f.start, f.end))
   const encodedName = Buffer.from(name, 'utf8')
   return Buffer.concat([Buffer.from([0x0a, ...varint(encodedName.length)]), encodedName, ...kept])
 }

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test'
 import { waitFor } from '@fedlake/core'
 import { decodeEvent } from '@fedlake/kubearmor-sim'
 import grpc from '@grpc/grpc-js'
-import { createTestBed, wireView } from './grpc-client.js'
+import { createHealthClient, createTestBed, wireView } from './grpc-client.js'
 
 const bed = createTestBed()
 const simulator = bed.simulator
@@ -24,24 +24,12 @@ describe('LogService wire semantics', () => {
 
   it('serves grpc.health.v1 SERVING for feeder.LogService on the same port', async () => {
     const sim = await simulator({ rate: 10 })
-    const Health = grpc.makeGenericClientConstructor({
-      Check: {
-        path: '/grpc.health.v1.Health/Check',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
-        requestDeserialize: (b: Buffer) => b,
-        responseSerialize: (b: Buffer) => b,
-        responseDeserialize: (b: Buffer) => b
-      }
-    } as unknown as grpc.ServiceDefinition, 'Health')
-    const health = new Health(sim.address, grpc.credentials.createInsecure())
-    const check = (service: string): Promise<Buffer> => new Promise((resolve, reject) => {
-      (health as unknown as Record<string, (r: string, cb: (e: grpc.ServiceError | null, v?: Buffer) => void) => void>)
-        .Check!(service, (err, value) => { if (err) reject(err); else resolve(value as Buffer) })
+    const health = createHealthClient(sim.address)
+    const check = (service: string): Promise<number> => new Promise((resolve, reject) => {
+      health.Check(service, { deadline: Date.now() + 5000 }, (err, status) => { if (err !== null) reject(err); else resolve(status ?? 0) })
     })
     try {
-      assert.deepEqual([...await check('feeder.LogService')], [0x08, 0x01])
+      assert.equal(await check('feeder.LogService'), 1, 'SERVING')
       await assert.rejects(check('nope.Service'), (err: grpc.ServiceError) => err.code === grpc.status.NOT_FOUND)
     } finally {
       health.close()

@@ -23,8 +23,9 @@ import type { TestPki } from '../../../test/helpers/tls.js'
 import { startFedlake } from '../../../test/helpers/processes.js'
 import type { Child } from '../../../test/helpers/processes.js'
 import { parseKubearmorSimArgs } from '../../cli/src/commands/kubearmor-sim.js'
-import { createClient } from './grpc-client.js'
-import type { LogServiceClient } from './grpc-client.js'
+import { protobufFields } from '../src/protobuf-fields.js'
+import { createClient, createHealthClient } from './grpc-client.js'
+import type { HealthStub, LogServiceClient } from './grpc-client.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 const SERVING = 1
@@ -78,38 +79,10 @@ const rejectsWith = async (promise: Promise<unknown>, code: grpc.status, what: s
   })
 }
 
-// ---- grpc.health.v1 client (hand-coded messages, as in health.ts) --------------------------------
-
-const HealthClient = grpc.makeGenericClientConstructor({
-  Check: {
-    path: '/grpc.health.v1.Health/Check',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0)
-  },
-  Watch: {
-    path: '/grpc.health.v1.Health/Watch',
-    requestStream: false,
-    responseStream: true,
-    requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0)
-  }
-} as unknown as grpc.ServiceDefinition, 'Health')
-
-interface HealthStub {
-  Check(service: string, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, status?: number) => void): void
-  Watch(service: string): grpc.ClientReadableStream<number>
-}
-
 function healthClient (address: string, credentials = grpc.credentials.createInsecure()): HealthStub & grpc.Client {
-  const c = new HealthClient(address, credentials)
+  const c = createHealthClient(address, credentials)
   closers.push(c)
-  return c as unknown as HealthStub & grpc.Client
+  return c
 }
 
 function healthCheck (address: string, service: string, credentials?: grpc.ChannelCredentials): Promise<number> {
@@ -158,39 +131,12 @@ function reflect (address: string, version: ReflectionVersion, requests: Array<R
 
 /** The few FileDescriptorProto fields the tests look at: name (1), package (2), service[].name (6.1). */
 function decodeFileDescriptor (bytes: Buffer): { name: string, package: string, services: string[], messages: number } {
-  const fields = (buf: Buffer): Array<{ field: number, value: Buffer | number }> => {
-    const out: Array<{ field: number, value: Buffer | number }> = []
-    let pos = 0
-    const varint = (): number => {
-      let result = 0
-      let shift = 0
-      for (;;) {
-        const byte = buf[pos++] as number
-        result += (byte & 0x7f) * 2 ** shift
-        if (byte < 0x80) return result
-        shift += 7
-      }
-    }
-    while (pos < buf.length) {
-      const tag = varint()
-      const type = tag & 7
-      if (type === 0) out.push({ field: tag >>> 3, value: varint() })
-      else if (type === 2) {
-        const length = varint()
-        out.push({ field: tag >>> 3, value: buf.subarray(pos, pos + length) })
-        pos += length
-      } else if (type === 1) pos += 8
-      else if (type === 5) pos += 4
-      else throw new Error(`wire type ${type}`)
-    }
-    return out
-  }
-  const top = fields(bytes)
-  const text = (n: number, list = top): string => (list.find(f => f.field === n)?.value as Buffer | undefined)?.toString('utf8') ?? ''
+  const top = protobufFields(bytes)
+  const text = (n: number, list = top): string => list.find(f => f.field === n)?.bytes?.toString('utf8') ?? ''
   return {
     name: text(1),
     package: text(2),
-    services: top.filter(f => f.field === 6).map(f => text(1, fields(f.value as Buffer))),
+    services: top.filter(f => f.field === 6).map(f => text(1, protobufFields(f.bytes ?? Buffer.alloc(0)))),
     messages: top.filter(f => f.field === 4).length
   }
 }
