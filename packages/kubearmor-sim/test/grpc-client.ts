@@ -163,27 +163,19 @@ export function createTestBed (): TestBed {
   }
 }
 
-/** A grpc.health.v1.Health client (messages coded by hand, as in health.ts): Check/Watch give the status number. */
-const HealthClient = grpc.makeGenericClientConstructor({
-  Check: {
-    path: '/grpc.health.v1.Health/Check',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0)
-  },
-  Watch: {
-    path: '/grpc.health.v1.Health/Watch',
-    requestStream: false,
-    responseStream: true,
-    requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
-    requestDeserialize: (b: Buffer) => b,
-    responseSerialize: (b: Buffer) => b,
-    responseDeserialize: (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0)
-  }
-} as unknown as grpc.ServiceDefinition, 'Health')
+/** One grpc.health.v1.Health method, messages coded by hand as in health.ts: the response is the status number. */
+const healthMethod = (name: string, responseStream: boolean): Record<string, unknown> => ({
+  path: `/grpc.health.v1.Health/${name}`,
+  requestStream: false,
+  responseStream,
+  requestSerialize: (service: string) => Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]),
+  requestDeserialize: (b: Buffer) => b,
+  responseSerialize: (b: Buffer) => b,
+  responseDeserialize: (b: Buffer) => (b.length >= 2 && b[0] === 0x08 ? b[1] : 0)
+})
+
+/** A grpc.health.v1.Health client: Check and Watch give the serving status number (1 = SERVING). */
+const HealthClient = grpc.makeGenericClientConstructor({ Check: healthMethod('Check', false), Watch: healthMethod('Watch', true) } as unknown as grpc.ServiceDefinition, 'Health')
 
 export interface HealthStub {
   Check(service: string, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, status?: number) => void): void
