@@ -239,10 +239,6 @@ class Call {
 
   private closed (ref: SessionRef, rstCode: number | undefined): void {
     this.init.onClosed()
-    this.settle(ref, rstCode, false)
-  }
-
-  private settle (ref: SessionRef, rstCode: number | undefined, waited: boolean): void {
     if (this.localEnd !== undefined) { this.report(this.localEnd); return }
     const final = this.received ?? (this.httpStatus !== 0 && this.httpStatus !== 200 ? statusFromHttp(this.httpStatus) : undefined)
     if (final !== undefined) { this.report(final); return }
@@ -250,11 +246,6 @@ class Call {
       // a stream waiting for the connection is closed before the session reports why: the cause is on the stream's
       // error, wrapped (connection refused) or as is (a TLS alert, e.g. the server requires a client certificate)
       const cause = this.streamError?.cause ?? (isSocketError(this.streamError) ? this.streamError : undefined)
-      // or on the session's 'error', emitted after the streams close
-      if (ref.failure === undefined && !(cause instanceof Error) && !waited) {
-        setImmediate(() => { this.settle(ref, rstCode, true) })
-        return
-      }
       const details = ref.failure ?? (cause instanceof Error
         ? `${ref.connected ? '' : 'No connection established. Last error: '}${errorText(cause)}`
         : 'Connection dropped')
