@@ -12,7 +12,7 @@ import { createGrpcChannel, DEFAULT_GRPC_WINDOW_BYTES } from './grpc-channel.js'
 import type { GrpcChannel, GrpcTlsOptions } from './grpc-channel.js'
 import type { GrpcClientStatus } from './status.js'
 import { createSubscription } from './subscription.js'
-import type { Subscription } from './subscription.js'
+import type { SourceTransport, Subscription } from './subscription.js'
 
 export interface KubeArmorConnectorInit {
   /** KubeArmor LogService endpoints, host:port. */
@@ -50,7 +50,7 @@ export interface KubeArmorConnectorInit {
 
 export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = DEFAULT_GRPC_WINDOW_BYTES
 
-function transportName (tls: GrpcTlsOptions | undefined): 'plaintext' | 'tls' | 'mtls' {
+function transportName (tls: GrpcTlsOptions | undefined): SourceTransport {
   if (tls === undefined) return 'plaintext'
   return tls.cert !== undefined ? 'mtls' : 'tls'
 }

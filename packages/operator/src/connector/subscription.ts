@@ -47,13 +47,15 @@ const TERMINAL_CODES: ReadonlySet<number> = new Set([
 /** The sink side of the pipeline a subscription needs. */
 export type SubscriptionPipeline = Pick<IngestPipeline, 'push' | 'reject'>
 
+export type SourceTransport = 'plaintext' | 'tls' | 'mtls'
+
 export interface SubscriptionInit {
   /** The source's channel, shared by its subscriptions. */
   readonly channel: GrpcChannel
   /** host:port */
   readonly source: string
-  /** How the channel reaches the source: plaintext, tls or mtls (shown in the status). @default plaintext */
-  readonly transport?: string
+  /** How the channel reaches the source (shown in the status). @default plaintext */
+  readonly transport?: SourceTransport
   readonly stream: KubeArmorStream
   readonly filter: string
   readonly mappings: readonly CompiledMapping[]
