@@ -6,7 +6,7 @@
  * string statistics, WAL, checkpoints with compression): the floor under (b) and (c).
  */
 import { DuckDBInstance } from '@duckdb/node-api'
-import { runStatementWithoutSpinning } from '@fedlake/operator'
+import { runStatementWithoutSpinning } from '@fedlake/duckdb'
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`
 

@@ -15,7 +15,7 @@ const packagesDir = join(root, 'packages')
 interface Seam { readonly pattern: RegExp, readonly allowed: RegExp, readonly why: string }
 const SEAMS: readonly Seam[] = [
   { pattern: /^(libp2p|@libp2p\/|@chainsafe\/|@multiformats\/)/, allowed: /^packages\/metadata\/src\//, why: 'libp2p lives only in packages/metadata' },
-  { pattern: /^@duckdb\//, allowed: /^packages\/operator\/src\/storage\//, why: 'DuckDB lives only in packages/operator/src/storage' },
+  { pattern: /^@duckdb\//, allowed: /^packages\/(duckdb\/src\/|operator\/src\/storage\/)/, why: 'DuckDB lives only in packages/duckdb and packages/operator/src/storage' },
   { pattern: /^(fastify|@fastify\/)/, allowed: /^packages\/[^/]+\/src\/http\//, why: 'fastify lives only in */src/http' },
   { pattern: /^@grpc\//, allowed: /^packages\/(kubearmor-sim\/src\/|operator\/src\/transport\/|query\/src\/transport\/)/, why: 'grpc-js lives only in the KubeArmor simulator and the node-to-node transport (the connector speaks gRPC over node:http2)' }
 ]

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { ENV_KEYS, NodeConfigSchema, registeredErrors } from '@fedlake/core'
 // Importing every package registers its error codes.
+import '@fedlake/sql'
 import '@fedlake/operator'
 import '@fedlake/metadata'
 import '@fedlake/node'

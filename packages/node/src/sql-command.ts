@@ -5,7 +5,7 @@
  */
 import { FedlakeError } from '@fedlake/core'
 import type { CommandHandler } from '@fedlake/core'
-import { formatSqlReply, parseSqlCommand } from '@fedlake/operator'
+import { formatSqlReply, parseSqlCommand } from '@fedlake/query'
 import type { OperatorRole } from '@fedlake/operator'
 import { NODE_ERRORS } from './errors.js'
 

@@ -5,10 +5,8 @@
  */
 export { createOperatorRole } from './operator-role.js'
 export type { OperatorRole, OperatorRoleInit } from './operator-role.js'
-export { createDuckDbStorage, DEFAULT_CHECKPOINT_THRESHOLD, runStatementWithoutSpinning } from './storage/index.js'
+export { createDuckDbStorage, DEFAULT_CHECKPOINT_THRESHOLD } from './storage/index.js'
 export type { OperatorStorage, StorageValue, StorageQueryOptions, DuckDbStorageInit } from './storage/index.js'
-export { parseSqlCommand, formatSqlReply, validateSelect, SQL_FORMATS, SQL_OPTION_KEYS } from './sql/index.js'
-export type { SqlCommand, SqlFormat, SqlReplyOptions, NodeCount } from './sql/index.js'
 export { createPutIngestor, parsePutBody, inferSchema } from './put/index.js'
 export type { PutIngestor, PutRequest as PutIngestRequest, PutResult as PutIngestResult } from './put/index.js'
 export { createIngestPipeline } from './ingest/index.js'
@@ -22,5 +20,5 @@ export {
   createGrpcChannel, encodeRequestMessage, GRPC_STATUS
 } from './connector/index.js'
 export type { KubeArmorConnector, GrpcClientStatus, GrpcChannel, GrpcChannelInit, GrpcCallStatus } from './connector/index.js'
-export { STORAGE_ERRORS, SQL_ERRORS, PUT_ERRORS } from './errors-storage.js'
+export { STORAGE_ERRORS, PUT_ERRORS } from './errors-storage.js'
 export { INGEST_ERRORS } from './errors-ingest.js'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { isFedlakeError } from '@fedlake/core'
 import { createDuckDbStorage } from '../src/storage/index.js'
 import type { OperatorStorage } from '../src/storage/index.js'
-import { isForbiddenFunction, validateSelect } from '../src/sql/index.js'
+import { isForbiddenFunction, validateSelect } from '@fedlake/sql'
 
 const ctx = { dbms: 'kubearmor', tables: new Set(['logs', 'alert']) }
 

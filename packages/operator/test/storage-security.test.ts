@@ -13,7 +13,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { isFedlakeError } from '@fedlake/core'
 import { createDuckDbStorage } from '../src/storage/index.js'
 import type { OperatorStorage } from '../src/storage/index.js'
-import { lockedDownOptions } from '../src/storage/security.js'
+import { lockedDownOptions } from '@fedlake/duckdb'
 
 describe('DuckDB lock-down (engine level)', () => {
   let dir: string

@@ -9,8 +9,7 @@ import { columnBatchFromRows, columnBatchRows, createColumnBatchBuilder, createD
 import type { DuckDbStorageInit, OperatorStorage, StorageValue } from '../src/storage/index.js'
 import { GroupCommitter } from '../src/storage/group-commit.js'
 import { KeyedQueue } from '../src/storage/keyed-queue.js'
-import { lockedDownOptions } from '../src/storage/security.js'
-import { runStatementWithoutSpinning } from '../src/storage/run-statement.js'
+import { lockedDownOptions, runStatementWithoutSpinning } from '@fedlake/duckdb'
 import { DuckDBInstance } from '@duckdb/node-api'
 
 const T0 = Date.UTC(2025, 0, 2, 3, 4, 5) * 1000 + 123456 // epoch micros with a microsecond part

@@ -17,8 +17,8 @@ import type { DuckDBType, DuckDBValue } from '@duckdb/node-api'
 import { STORAGE_ERRORS } from '../errors-storage.js'
 import { columnValue } from './column-batch.js'
 import type { BatchColumn, ColumnBatch, NumberColumn, StringColumn } from './column-batch.js'
-import { assignString, rawVector, readVectorData, writeVectorData, writeVectorValidity } from './duckdb-vectors.js'
-import type { RawVector } from './duckdb-vectors.js'
+import { assignString, rawVector, readVectorData, writeVectorData, writeVectorValidity } from '@fedlake/duckdb'
+import type { RawVector } from '@fedlake/duckdb'
 import type { StorageValue } from './types.js'
 
 export const CHUNK_ROWS = 2048

@@ -15,24 +15,21 @@ import type { ColumnSchema, ColumnType, JsonValue, Logger, QueryResult, TableSch
 import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
-import { SQL_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
-import type { ParsedSql } from '../sql/ast.js'
-import { parsedSqlFromJson } from '../sql/ast.js'
-import { parseFailure, validateSelect } from '../sql/validate.js'
+import { parseFailure, SQL_ERRORS, validateSelect } from '@fedlake/sql'
+import type { ParsedSql } from '@fedlake/sql'
+import { columnTypeOf, columnTypeOfName, converterFor, createSqlParser, lockedDownOptions, runStatementWithoutSpinning, sqlErrorFromDuckDb } from '@fedlake/duckdb'
+import type { SqlParser } from '@fedlake/duckdb'
+import { STORAGE_ERRORS } from '../errors-storage.js'
 import { buildChunk, CHUNK_ROWS, duckTypesOf } from './chunk-writer.js'
 import type { ColumnSource } from './chunk-writer.js'
 import { columnBatchFromRows, isColumnBatch } from './column-batch.js'
 import type { ColumnBatch } from './column-batch.js'
-import { sqlErrorFromDuckDb } from './duckdb-errors.js'
 import { assertDbmsName, assertIdentifier, isValidDbmsName, quoteIdent } from './identifiers.js'
 import { GroupCommitter } from './group-commit.js'
 import type { AppendRequest } from './group-commit.js'
 import { KeyedQueue } from './keyed-queue.js'
 import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
-import { columnTypeOf, columnTypeOfName, converterFor } from './result-values.js'
-import { lockedDownOptions } from './security.js'
-import { runStatementWithoutSpinning } from './run-statement.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
@@ -76,12 +73,11 @@ class DuckDbStorage implements ColumnarStorage {
   private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new'
   private readonly databases = new Map<string, Promise<DatabaseHandle>>()
   private readonly writes = new KeyedQueue()
-  private readonly parses = new KeyedQueue()
   private readonly appends = new GroupCommitter(this.writes, async group => { await this.commitGroup(group) }, MAX_GROUP_ROWS, writeKeyOfTable)
   private readonly running = new Map<DuckDBConnection, Promise<unknown>>()
   /** Every query() in progress, from validation to result. */
   private readonly queries = new Set<Promise<unknown>>()
-  private parser: { instance: DuckDBInstance, connection: DuckDBConnection } | undefined
+  private readonly parser: SqlParser = createSqlParser()
 
   constructor (init: DuckDbStorageInit, private readonly guard: PathGuard) {
     this.init = init
@@ -92,8 +88,7 @@ class DuckDbStorage implements ColumnarStorage {
   async start (): Promise<void> {
     if (this.state === 'started') return
     await mkdir(this.dataDir, { recursive: true })
-    const instance = await DuckDBInstance.create(':memory:', lockedDownOptions({ threads: 1 }))
-    this.parser = { instance, connection: await instance.connect() }
+    await this.parser.start()
     this.state = 'started'
     this.log.info('storage started', { dataDir: this.dataDir })
   }
@@ -110,11 +105,7 @@ class DuckDbStorage implements ColumnarStorage {
       if (settled.status === 'fulfilled') closeDatabase(settled.value, this.guard)
     }
     this.databases.clear()
-    if (this.parser !== undefined) {
-      this.parser.connection.closeSync()
-      this.parser.instance.closeSync()
-      this.parser = undefined
-    }
+    await this.parser.stop()
     this.state = 'stopped'
     this.log.info('storage stopped')
   }
@@ -205,15 +196,7 @@ class DuckDbStorage implements ColumnarStorage {
 
   async parseSql (sql: string): Promise<ParsedSql> {
     this.assertStarted()
-    const connection = (this.parser as { connection: DuckDBConnection }).connection
-    return await this.parses.run('parse', async () => {
-      try {
-        const reader = await connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql])
-        return parsedSqlFromJson(String(reader.getRows()[0]?.[0] ?? '{"error":true,"error_type":"parser","error_message":"no parse result"}'))
-      } catch (err) {
-        return { error: true, error_type: 'parser', error_message: err instanceof Error ? err.message : String(err) }
-      }
-    })
+    return await this.parser.parse(sql)
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Logger, QueryResult, Startable, TableSchema } from '@fedlake/core'
-import type { ParsedSql } from '../sql/ast.js'
+import type { ParsedSql } from '@fedlake/sql'
 import type { ColumnBatch } from './column-batch.js'
 
 /**

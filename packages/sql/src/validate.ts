@@ -8,7 +8,7 @@
  * configuration locked (storage/security.ts).
  */
 import { FedlakeError } from '@fedlake/core'
-import { SQL_ERRORS } from '../errors-storage.js'
+import { SQL_ERRORS } from './errors.js'
 import type { ParsedSql } from './ast.js'
 
 export interface SelectValidationContext {

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { QueryResult } from '@fedlake/core'
-import { formatElapsed, formatSqlReply } from '../src/sql/index.js'
-import type { SqlReplyOptions } from '../src/sql/index.js'
+import { formatElapsed, formatSqlReply } from '../src/index.js'
+import type { SqlReplyOptions } from '../src/index.js'
 
 const result: QueryResult = {
   columns: [{ name: 'device', type: 'VARCHAR' }, { name: 'count(*)', type: 'BIGINT' }, { name: 'avg(value)', type: 'DOUBLE' }, { name: 'ts', type: 'TIMESTAMP' }],

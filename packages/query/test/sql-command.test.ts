@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { isFedlakeError, errorSpec } from '@fedlake/core'
-import { parseSqlCommand } from '../src/sql/index.js'
+import { parseSqlCommand } from '../src/index.js'
 
 describe('parseSqlCommand', () => {
   it('reads dbms, options and a quoted SQL statement', () => {

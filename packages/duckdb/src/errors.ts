@@ -1,6 +1,6 @@
 /** Classifies DuckDB's error text ("<Kind> Error: <message>") into SQL_* errors. */
 import { FedlakeError } from '@fedlake/core'
-import { SQL_ERRORS } from '../errors-storage.js'
+import { SQL_ERRORS } from '@fedlake/sql'
 
 /** DuckDB error kinds that mean the query itself is wrong (HTTP 400) rather than the engine failing (500). */
 const USER_ERROR_KINDS = new Set([

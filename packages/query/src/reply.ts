@@ -22,7 +22,7 @@
  */
 import type { JsonValue, QueryResult, RawReply } from '@fedlake/core'
 import { renderTextTable } from '@fedlake/core'
-import type { SqlFormat } from './command.js'
+import type { SqlFormat } from './sql-command.js'
 
 export type NodeCount = number | { readonly target: number, readonly participating: number }
 

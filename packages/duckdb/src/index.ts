@@ -1,0 +1,16 @@
+/**
+ * @packageDocumentation
+ * The DuckDB seam: everything that talks to @duckdb/node-api and is shared by the operator's storage and the
+ * query node's merge engine. Databases are opened locked down, statements run without spinning threads,
+ * DuckDB's errors become SQL_* errors, and result values become JSON-safe values.
+ */
+export { lockedDownOptions } from './lockdown.js'
+export type { DuckDbTuning } from './lockdown.js'
+export { runStatementWithoutSpinning } from './run-statement.js'
+export { duckDbErrorKind, sqlErrorFromDuckDb } from './errors.js'
+export { bigintToJson, columnTypeOf, columnTypeOfName, converterFor, decimalToJson, formatDateDays, formatTimestampMicros } from './values.js'
+export type { ValueConverter } from './values.js'
+export { assignString, rawVector, readVectorData, writeVectorData, writeVectorValidity } from './vectors.js'
+export type { RawVector } from './vectors.js'
+export { createSqlParser } from './sql-parser.js'
+export type { SqlParser } from './sql-parser.js'

@@ -1,8 +1,0 @@
-export type { ParsedSql, ParsedSqlError, ParsedSqlOk } from './ast.js'
-export { parsedSqlFromJson } from './ast.js'
-export { isForbiddenFunction, parseFailure, validateSelect } from './validate.js'
-export type { SelectValidationContext, ValidatedSelect } from './validate.js'
-export { parseSqlCommand, SQL_FORMATS, SQL_OPTION_KEYS } from './command.js'
-export type { SqlCommand, SqlFormat } from './command.js'
-export { formatElapsed, formatSqlReply, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, TEXT_CONTENT_TYPE } from './reply.js'
-export type { NodeCount, SqlReplyOptions } from './reply.js'

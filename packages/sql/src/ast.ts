@@ -1,0 +1,77 @@
+/**
+ * The shape of DuckDB's `json_serialize_sql(sql)` output, which the validator walks and the planner rewrites.
+ * DuckDB serialises only SELECT statements; anything else comes back as an error of type 'not implemented'.
+ *
+ * DuckDB prints non-finite DOUBLE constants as bare `Infinity`, `-Infinity` and `NaN` tokens, which are not
+ * JSON (`select 1e400`). `parsedSqlFromJson` reads them as marker strings, and `printableAstJson` writes
+ * the markers back as those tokens, so a tree read here prints back to the same SQL.
+ */
+export type ParsedSql = ParsedSqlOk | ParsedSqlError
+
+export interface ParsedSqlOk {
+  readonly error: false
+  /** One entry per statement; each has a `node` (SELECT_NODE, SET_OPERATION_NODE, ...). */
+  readonly statements: readonly unknown[]
+}
+
+export interface ParsedSqlError {
+  readonly error: true
+  /** 'parser' for syntax errors, 'not implemented' for statements that are not SELECTs. */
+  readonly error_type: string
+  readonly error_message: string
+  readonly error_subtype?: string
+  /** Character offset of a syntax error, as DuckDB reports it (a string). */
+  readonly position?: string
+}
+
+/** The string a non-finite number token is read as (and written back from). */
+export const NON_FINITE_MARKER = '\u0000fedlake:non-finite:'
+const NON_FINITE_TOKENS = ['-Infinity', 'Infinity', 'NaN'] as const
+
+/** Reads the JSON text json_serialize_sql returned. */
+export function parsedSqlFromJson (text: string): ParsedSql {
+  const value = JSON.parse(quoteNonFiniteTokens(text)) as Record<string, unknown>
+  if (value.error === true) {
+    return {
+      error: true,
+      error_type: String(value.error_type ?? ''),
+      error_message: String(value.error_message ?? ''),
+      ...(typeof value.error_subtype === 'string' ? { error_subtype: value.error_subtype } : {}),
+      ...(value.position !== undefined ? { position: String(value.position) } : {})
+    }
+  }
+  return { error: false, statements: Array.isArray(value.statements) ? value.statements : [] }
+}
+
+/** The JSON text json_deserialize_sql takes for `parsed`, with non-finite constants as DuckDB wrote them. */
+export function printableAstJson (parsed: ParsedSqlOk): string {
+  const text = JSON.stringify(parsed)
+  if (!text.includes('\\u0000fedlake:non-finite:')) return text
+  return text.replace(/"\\u0000fedlake:non-finite:(-Infinity|Infinity|NaN)"/g, '$1')
+}
+
+/** Wraps bare Infinity/-Infinity/NaN tokens (outside strings) in marker strings. */
+function quoteNonFiniteTokens (text: string): string {
+  if (!/Infinity|NaN/.test(text)) return text
+  let out = ''
+  let from = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+      continue
+    }
+    if (c === 0x22) { inString = true; continue }
+    for (const token of NON_FINITE_TOKENS) {
+      if (text.startsWith(token, i)) {
+        out += text.slice(from, i) + JSON.stringify(NON_FINITE_MARKER + token)
+        i += token.length - 1
+        from = i + 1
+        break
+      }
+    }
+  }
+  return out + text.slice(from)
+}

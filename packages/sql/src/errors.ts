@@ -1,0 +1,23 @@
+/**
+ * Error codes of SQL validation and execution, shared by every node that parses, plans or runs a SELECT.
+ * EdgeLake numbers and texts come from its process_status.py (reference/edgelake.md §1.8).
+ */
+import { defineErrors } from '@fedlake/core'
+
+export const SQL_ERRORS = defineErrors({
+  SQL_SYNTAX: { status: 400, edgelakeCode: 134, text: 'Error in SQL Select statement' },
+  /** Not exactly one SELECT (INSERT, PRAGMA, SET, DESCRIBE, two statements, ...). */
+  SQL_NOT_READ_ONLY: { status: 400, edgelakeCode: 18, text: 'SQL stmt not supported' },
+  /** A table function, or a file/system/settings function. */
+  SQL_FORBIDDEN_FUNCTION: { status: 400, edgelakeCode: 18, text: 'SQL stmt not supported' },
+  /** A qualified reference to another catalog or schema (information_schema.tables, system.main.x, ...). */
+  SQL_FORBIDDEN_REFERENCE: { status: 400, edgelakeCode: 18, text: 'SQL stmt not supported' },
+  SQL_UNKNOWN_TABLE: { status: 404, edgelakeCode: 29, text: 'No metadata info' },
+  SQL_UNKNOWN_COLUMN: { status: 400, edgelakeCode: 46, text: 'Failed to parse SQL statement' },
+  /** DuckDB refused the query for a reason that is the query's fault (binder, conversion, bad function args). */
+  SQL_INVALID: { status: 400, edgelakeCode: 16, text: 'SQL Failure' },
+  /** DuckDB failed for a reason that is not the query's fault (I/O, out of memory, internal). */
+  SQL_EXECUTION: { status: 500, edgelakeCode: 16, text: 'SQL Failure' },
+  SQL_CANCELLED: { status: 504, edgelakeCode: 26, text: 'Time Out' },
+  SQL_TOO_MANY_ROWS: { status: 400, edgelakeCode: 77, text: 'Query data volume above limit' }
+})

@@ -1,0 +1,10 @@
+/**
+ * @packageDocumentation
+ * What every node needs to speak SQL with another, with no heavy dependency: the shape of DuckDB's parse
+ * tree (json_serialize_sql), the read-only SELECT validator, and the SQL error codes.
+ */
+export { SQL_ERRORS } from './errors.js'
+export type { ParsedSql, ParsedSqlError, ParsedSqlOk } from './ast.js'
+export { NON_FINITE_MARKER, parsedSqlFromJson, printableAstJson } from './ast.js'
+export { isForbiddenFunction, parseFailure, validateSelect } from './validate.js'
+export type { SelectValidationContext, ValidatedSelect } from './validate.js'
