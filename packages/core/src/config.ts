@@ -63,6 +63,21 @@ export const MetadataConfigSchema = z.object({
     .describe('How often a node compares its policy digest with a peer and repairs differences (ms).')
 }).strict()
 
+export const LimitsConfigSchema = z.object({
+  memoryBudgetMb: z.number().int().min(64).max(1_048_576).default(256)
+    .describe('Memory the node plans for (MiB), split by resourcePlan(): DuckDB\'s memory_limit for each open database gets half (a query that needs more spills to <dataDir>/duckdb/<dbms>.duckdb.tmp, or fails alone with an out-of-memory error), replies of the queries in progress a quarter (shared by maxConcurrentQueries), the ingest buffer the rest (and at most ingest.maxBufferedRows).'),
+  maxConcurrentQueries: z.number().int().min(1).max(64).default(4)
+    .describe('Queries (SQL commands and sub-queries) running at once on this node; more wait their turn within their deadline.'),
+  maxReplyBytes: z.number().int().min(1024).optional()
+    .describe('Largest one-document SQL reply (format json, json:list, table), in bytes; bigger results are refused with SQL_RESULT_TOO_LARGE (json:output streams without a cap). Default: the reply share of memoryBudgetMb divided by maxConcurrentQueries (16 MiB at the defaults).'),
+  maxReplyRows: z.number().int().min(1).default(1_000_000)
+    .describe('Most rows in a one-document SQL reply (format json, json:list, table); more are refused with SQL_RESULT_TOO_LARGE.'),
+  commandTimeoutMs: z.number().int().min(100).max(86_400_000).default(20_000)
+    .describe('Deadline of a command without a timeout header (ms). It covers the whole request: planning, execution, encoding and sending.'),
+  maxCommandTimeoutMs: z.number().int().min(100).max(86_400_000).default(300_000)
+    .describe('Longest deadline a request may ask for with the timeout header or max_time (ms); a longer one is refused with 400.')
+}).strict()
+
 export const NodeConfigSchema = z.object({
   name: name.optional()
     .describe('Node name, unique in the network. Default: fedlake-<hostname>.'),
@@ -88,7 +103,8 @@ export const NodeConfigSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')
     .describe('Lowest level written to the JSON log on stderr.'),
   ingest: IngestConfigSchema.default(IngestConfigSchema.parse({})),
-  metadata: MetadataConfigSchema.default(MetadataConfigSchema.parse({}))
+  metadata: MetadataConfigSchema.default(MetadataConfigSchema.parse({})),
+  limits: LimitsConfigSchema.default(LimitsConfigSchema.parse({}))
 }).strict()
 
 export type NodeConfigInput = z.input<typeof NodeConfigSchema>
@@ -114,11 +130,12 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEDLAKE_LOG_LEVEL: 'logLevel',
   FEDLAKE_NETWORK_NAME: 'metadata.networkName',
   FEDLAKE_NETWORK_KEY_FILE: 'metadata.networkKeyFile',
-  FEDLAKE_MAPPING_FILE: 'ingest.mappingFile'
+  FEDLAKE_MAPPING_FILE: 'ingest.mappingFile',
+  FEDLAKE_MEMORY_BUDGET_MB: 'limits.memoryBudgetMb'
 }
 
 const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins'])
-const NUMBER_KEYS = new Set(['restPort', 'p2pPort'])
+const NUMBER_KEYS = new Set(['restPort', 'p2pPort', 'limits.memoryBudgetMb'])
 /** true/1/yes or false/0/no; anything else is passed on for the schema to refuse. */
 const BOOLEAN_KEYS = new Set(['kubearmorTls.enabled'])
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, 1: true, yes: true, false: false, 0: false, no: false }
@@ -218,5 +235,31 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
 }
 
 export type IngestConfig = z.infer<typeof IngestConfigSchema>
+export type LimitsConfig = z.infer<typeof LimitsConfigSchema>
+
+/** How limits.memoryBudgetMb is spent (see its description). */
+export interface ResourcePlan {
+  /** DuckDB memory_limit of each open database, as DuckDB takes it (e.g. '128MiB'). */
+  readonly duckdbMemoryLimit: string
+  /** Bytes of the largest one-document SQL reply. */
+  readonly maxReplyBytes: number
+  readonly maxReplyRows: number
+  readonly maxConcurrentQueries: number
+  /** Bytes the ingest buffer may hold (rows are ~160 bytes each for KubeArmor logs). */
+  readonly ingestBufferBytes: number
+}
+
+const MIB = 1024 * 1024
+
+export function resourcePlan (limits: LimitsConfig): ResourcePlan {
+  const budget = limits.memoryBudgetMb * MIB
+  return {
+    duckdbMemoryLimit: `${Math.floor(limits.memoryBudgetMb / 2)}MiB`,
+    maxReplyBytes: limits.maxReplyBytes ?? Math.floor(budget / 4 / limits.maxConcurrentQueries),
+    maxReplyRows: limits.maxReplyRows,
+    maxConcurrentQueries: limits.maxConcurrentQueries,
+    ingestBufferBytes: Math.floor(budget / 4)
+  }
+}
 export type MetadataConfig = z.infer<typeof MetadataConfigSchema>
 export type KubeArmorTlsConfig = z.infer<typeof KubeArmorTlsConfigSchema>

@@ -8,3 +8,7 @@ export type { ParsedSql, ParsedSqlError, ParsedSqlOk } from './ast.js'
 export { NON_FINITE_MARKER, parsedSqlFromJson, printableAstJson } from './ast.js'
 export { isForbiddenFunction, parseFailure, validateSelect } from './validate.js'
 export type { SelectValidationContext, ValidatedSelect } from './validate.js'
+export { isNull, vectorKindOf } from './result-batch.js'
+export type {
+  BoolVector, F64Vector, I64Vector, JsonVector, ResultBatch, ResultField, ResultStream, ResultVector, ResultVectorKind, TextVector
+} from './result-batch.js'
