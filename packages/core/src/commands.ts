@@ -34,14 +34,30 @@ export interface RawReply {
   readonly contentType: string
 }
 
-export type CommandReply = TableReply | JsonReply | TextReply | RawReply
+/**
+ * A body sent as it is produced (NDJSON rows of a large result), with backpressure from the client. An error
+ * thrown by `body` after the first chunk cannot change the status any more: `errorTrailer` gives the last
+ * chunk that says so, and the HTTP response then ends abnormally.
+ */
+export interface StreamReply {
+  readonly kind: 'stream'
+  readonly contentType: string
+  readonly body: AsyncIterable<string>
+  /** The last chunk of a body cut by `error`. */
+  readonly errorTrailer: (error: Readonly<Record<string, JsonValue>>) => string
+}
+
+export type CommandReply = TableReply | JsonReply | TextReply | RawReply | StreamReply
 
 export interface CommandContext {
   /** HTTP method the command arrived with. */
   readonly method: HttpMethod
   /** Extra request headers in lower case (destination, subset, timeout, ...). */
   readonly headers: Readonly<Record<string, string>>
+  /** Aborts at the request's deadline or when the client goes away; it stays live until the reply is sent. */
   readonly signal?: AbortSignal
+  /** When the request's deadline falls (epoch ms), for handlers that pass it on (sub-queries). */
+  readonly deadline?: number
 }
 
 export interface CommandHandler {

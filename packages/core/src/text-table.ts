@@ -7,7 +7,8 @@ import type { JsonValue } from './types.js'
 export function renderTextTable (columns: readonly string[], rows: readonly (readonly JsonValue[])[], title?: string): string {
   const cells = rows.map(row => columns.map((_c, i) => cellText(row[i] ?? null)))
   const numeric = columns.map((_c, i) => rows.length > 0 && rows.every(r => r[i] === null || r[i] === undefined || typeof r[i] === 'number'))
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map(r => r[i]?.length ?? 0)))
+  // a loop, not Math.max(...cells): a spread of a million rows overflows the stack
+  const widths = columns.map((c, i) => cells.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), c.length))
   const pad = (text: string, i: number): string => numeric[i] === true ? text.padStart(widths[i] ?? 0) : text.padEnd(widths[i] ?? 0)
   const lines: string[] = []
   if (title !== undefined) lines.push(title)

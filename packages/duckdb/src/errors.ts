@@ -26,6 +26,9 @@ export function sqlErrorFromDuckDb (err: unknown, dbms: string): FedlakeError {
     return new FedlakeError(SQL_ERRORS.SQL_UNKNOWN_TABLE, `Table '${table[1] ?? ''}' in DBMS '${dbms}' not defined`, { ...details, table: table[1] }, { cause: err })
   }
   if (kind === 'INTERRUPT') return new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled', details, { cause: err })
+  if (kind === 'Out of Memory') {
+    return new FedlakeError(SQL_ERRORS.SQL_OUT_OF_MEMORY, `the query needs more memory than this node gives a database (limits.memoryBudgetMb): ${firstLine}`, details, { cause: err })
+  }
   if (kind === 'Parser') return new FedlakeError(SQL_ERRORS.SQL_SYNTAX, `SQL syntax error: ${firstLine}`, details, { cause: err })
   if (kind !== undefined && USER_ERROR_KINDS.has(kind)) return new FedlakeError(SQL_ERRORS.SQL_INVALID, firstLine, details, { cause: err })
   return new FedlakeError(SQL_ERRORS.SQL_EXECUTION, firstLine, details, { cause: err })

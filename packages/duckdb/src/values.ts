@@ -3,11 +3,12 @@
  * - BIGINT/HUGEINT/UBIGINT...: number when a safe integer, else the exact decimal string;
  * - DECIMAL: number when the number prints back exactly, else the exact string;
  * - DOUBLE/FLOAT: number; NaN and ±Infinity become null (JSON has no such numbers);
- * - TIMESTAMP (all precisions, and TIMESTAMPTZ): 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, EdgeLake's shape;
+ * - TIMESTAMP (all precisions, and TIMESTAMPTZ): 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, EdgeLake's shape (@fedlake/sql);
  * - DATE: 'YYYY-MM-DD'; TIME: 'HH:MM:SS[.ffffff]'; UUID/BLOB/BIT/ENUM...: text;
  * - INTERVAL: {"months":m,"days":d,"micros":us}; LIST/ARRAY: arrays; STRUCT: objects; MAP: [{"key","value"}].
  */
 import type { ColumnType, JsonValue } from '@fedlake/core'
+import { formatDateDays, formatTimestampMicros } from '@fedlake/sql'
 import { DuckDBTypeId } from '@duckdb/node-api'
 import type {
   DuckDBDateValue, DuckDBDecimalValue, DuckDBIntervalValue, DuckDBListValue, DuckDBMapValue, DuckDBStructValue,
@@ -16,59 +17,6 @@ import type {
 } from '@duckdb/node-api'
 
 export type ValueConverter = (value: DuckDBValue) => JsonValue
-
-const MAX_DATE_MS = 8.64e15
-
-const US_PER_DAY = 86_400_000_000
-const US_PER_HOUR = 3_600_000_000
-const US_PER_MINUTE = 60_000_000
-const SAFE_MICROS = BigInt(Number.MAX_SAFE_INTEGER)
-// Rows of one result mostly share a day: the date part is formatted once per day, the time by arithmetic
-// (Date + toISOString per value made timestamps the slowest column to convert by far).
-let cachedDay = Number.NaN
-let cachedDate = ''
-
-/** Epoch microseconds as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC). Out-of-range values (±infinity) as DuckDB prints them. */
-export function formatTimestampMicros (micros: bigint): string {
-  if (micros > SAFE_MICROS || micros < -SAFE_MICROS) return formatTimestampSlow(micros)
-  const us = Number(micros)
-  const day = Math.floor(us / US_PER_DAY)
-  if (day !== cachedDay) {
-    const iso = new Date(day * 86_400_000).toISOString()
-    if (iso.length !== 24) return formatTimestampSlow(micros)
-    cachedDay = day
-    cachedDate = iso.slice(0, 10)
-  }
-  let rest = us - day * US_PER_DAY
-  const hours = Math.floor(rest / US_PER_HOUR)
-  rest -= hours * US_PER_HOUR
-  const minutes = Math.floor(rest / US_PER_MINUTE)
-  rest -= minutes * US_PER_MINUTE
-  const seconds = Math.floor(rest / 1_000_000)
-  const fraction = rest - seconds * 1_000_000
-  return `${cachedDate} ${two(hours)}:${two(minutes)}:${two(seconds)}.${String(fraction).padStart(6, '0')}`
-}
-
-function two (n: number): string {
-  return n < 10 ? `0${n}` : String(n)
-}
-
-function formatTimestampSlow (micros: bigint): string {
-  let ms = micros / 1000n
-  let us = micros % 1000n
-  if (us < 0n) { us += 1000n; ms -= 1n }
-  const msNumber = Number(ms)
-  if (msNumber > MAX_DATE_MS || msNumber < -MAX_DATE_MS) return micros > 0n ? 'infinity' : '-infinity'
-  const iso = new Date(msNumber).toISOString()
-  if (iso.length !== 24) return iso // years outside 0000-9999: keep the ISO form rather than a broken slice
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}${String(us).padStart(3, '0')}`
-}
-
-export function formatDateDays (days: number): string {
-  const ms = days * 86_400_000
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) return days > 0 ? 'infinity' : '-infinity'
-  return new Date(ms).toISOString().slice(0, 10)
-}
 
 export function bigintToJson (value: bigint): number | string {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString()

@@ -7,5 +7,9 @@ export const NODE_ERRORS = defineErrors({
   PUT_BAD_HEADERS: { status: 400, edgelakeCode: 2, text: 'Missing or wrong PUT headers' },
   ROLE_NOT_ENABLED: { status: 409, edgelakeCode: 203, text: 'Service not enabled on this node' },
   COMMAND_TIMEOUT: { status: 504, edgelakeCode: 26, text: 'Time Out' },
+  /** A `timeout` header that is not a duration, or asks for more than limits.maxCommandTimeoutMs. */
+  REST_BAD_TIMEOUT: { status: 400, edgelakeCode: 2, text: 'Error Command Structure' },
+  /** The client closed the connection before the reply was complete (logged; nobody is left to answer). */
+  CLIENT_GONE: { status: 499, edgelakeCode: 26, text: 'Time Out' },
   NETWORK_QUERY_UNAVAILABLE: { status: 501, edgelakeCode: 155, text: 'Failed to determine destination node' }
 })

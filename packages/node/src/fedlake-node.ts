@@ -57,6 +57,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       kubearmor: config.kubearmor,
       kubearmorTls: config.kubearmorTls,
       ingest: config.ingest,
+      limits: config.limits,
       logger: logger.child('operator'),
       onTableCreated: announce
     })
@@ -65,7 +66,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   router.register([
     statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles })),
     helpHandler(router),
-    sqlCommandHandler({ operator }),
+    sqlCommandHandler({ operator, limits: config.limits }),
     ...(operator?.commandHandlers() ?? [])
   ])
 
@@ -106,6 +107,8 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
         router,
         logger: logger.child('rest'),
         bodyLimitBytes: config.ingest.maxPutBytes,
+        commandTimeoutMs: config.limits.commandTimeoutMs,
+        maxCommandTimeoutMs: config.limits.maxCommandTimeoutMs,
         put: operator === undefined ? undefined : async (req) => await operator.put(req)
       })
       const parts: Startable[] = [...(operator === undefined ? [] : [operator]), rest]

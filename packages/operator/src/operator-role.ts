@@ -4,8 +4,9 @@
  * Stop: connector first (no new rows), then the pipeline flushes everything it received, then storage closes.
  */
 import { join } from 'node:path'
-import { silentLogger } from '@fedlake/core'
-import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import { resourcePlan, silentLogger } from '@fedlake/core'
+import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
 import { createIngestPipeline } from './ingest/index.js'
@@ -26,6 +27,8 @@ export interface OperatorRoleInit {
   /** TLS to the KubeArmor endpoints; plaintext when absent or disabled. */
   readonly kubearmorTls?: KubeArmorTlsConfig
   readonly ingest: IngestConfig
+  /** The node's resource limits: DuckDB's memory_limit and the concurrent queries come from them. */
+  readonly limits?: LimitsConfig
   readonly logger?: Logger
   /** Called once for every table this operator creates (the metadata layer announces it). */
   readonly onTableCreated?: TableCreatedListener
@@ -34,7 +37,9 @@ export interface OperatorRoleInit {
 export interface OperatorRole extends Startable {
   readonly storage: OperatorStorage
   put(request: PutRequest): Promise<PutResult>
-  /** One validated read-only SELECT over this operator's own data. */
+  /** One validated read-only SELECT over this operator's own data, streamed (read it to the end or cancel it). */
+  openQuery(dbms: string, sql: string, options?: StorageQueryOptions): Promise<ResultStream>
+  /** openQuery read whole (small results). */
   query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
   grpcClients(): GrpcClientStatus[]
   ingestStats(): IngestStats
@@ -46,7 +51,12 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   // read and checked before anything starts: a bad certificate file stops the node with CONFIG_INVALID
   const kubearmorTls = init.kubearmor.length > 0 && init.kubearmorTls !== undefined ? loadKubeArmorTls(init.kubearmorTls) : undefined
   // DuckDB runs in a worker thread: appends use the second core while this thread receives and maps events
-  const storage = createThreadedDuckDbStorage({ dataDir: join(init.dataDir, 'duckdb'), logger: logger.child('storage') })
+  const plan = init.limits === undefined ? undefined : resourcePlan(init.limits)
+  const storage = createThreadedDuckDbStorage({
+    dataDir: join(init.dataDir, 'duckdb'),
+    logger: logger.child('storage'),
+    ...(plan === undefined ? {} : { memoryLimit: plan.duckdbMemoryLimit, maxConcurrentQueries: plan.maxConcurrentQueries })
+  })
   const mappings = createKubeArmorMappings({ dbms: init.dbms, policies: loadMappingPolicies(init.ingest.mappingFile, { dbms: init.dbms }) })
   const pipeline: IngestPipeline = createIngestPipeline({
     sink: storage,
@@ -75,6 +85,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   return {
     storage,
     put: async (request) => await putIngestor.ingest(request),
+    openQuery: async (dbms, sql, options) => await storage.openQuery(dbms, sql, options),
     query: async (dbms, sql, options) => await storage.query(dbms, sql, options),
     grpcClients,
     ingestStats: () => pipeline.stats(),

@@ -5,5 +5,8 @@
  */
 export { parseSqlCommand, SQL_FORMATS, SQL_OPTION_KEYS } from './sql-command.js'
 export type { SqlCommand, SqlFormat } from './sql-command.js'
-export { formatElapsed, formatSqlReply, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, TEXT_CONTENT_TYPE } from './reply.js'
-export type { NodeCount, SqlReplyOptions } from './reply.js'
+export {
+  createReplyEncoder, errorRecord, formatElapsed, replyColumnNames, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, TEXT_CONTENT_TYPE
+} from './reply.js'
+export type { NodeCount, ReplyEncoder, ReplyOptions, ReplyStatistics } from './reply.js'
+export { replyFromStream } from './reply-stream.js'

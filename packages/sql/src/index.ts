@@ -12,3 +12,9 @@ export { isNull, vectorKindOf } from './result-batch.js'
 export type {
   BoolVector, F64Vector, I64Vector, JsonVector, ResultBatch, ResultField, ResultStream, ResultVector, ResultVectorKind, TextVector
 } from './result-batch.js'
+export { formatDateDays, formatTimestampMicros, resolveTimeZone, UTC } from './timestamps.js'
+export type { TimeZone } from './timestamps.js'
+export { jsonTextEncoder, jsonTextEncoders, jsonValueDecoders } from './result-values.js'
+export type { JsonTextEncoder, JsonValueDecoder, ValueFormatOptions } from './result-values.js'
+export { batchFromValues } from './batch-from-values.js'
+export type { BatchValue } from './batch-from-values.js'

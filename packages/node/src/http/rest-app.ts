@@ -6,11 +6,14 @@
 import { createHash } from 'node:crypto'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { CORE_ERRORS, FedlakeError, renderTextTable, toFedlakeError } from '@fedlake/core'
-import type { CommandReply, HttpMethod, Logger, Startable } from '@fedlake/core'
+import { CORE_ERRORS, FedlakeError, isFedlakeError, renderTextTable, toFedlakeError } from '@fedlake/core'
+import type { CommandReply, HttpMethod, JsonValue, Logger, Startable } from '@fedlake/core'
 import type { CommandRouter } from '../command-router.js'
 import { NODE_ERRORS } from '../errors.js'
 import { readEdgeLakeRequest } from './edgelake-request.js'
+import { parseTimeoutHeader, preferDeadline, startDeadline } from './request-deadline.js'
+import type { RequestDeadline } from './request-deadline.js'
+import { sendStream } from './send-stream.js'
 
 export interface PutRequest {
   readonly dbms: string
@@ -35,6 +38,8 @@ export interface RestAppInit {
   readonly bodyLimitBytes?: number
   /** Default command deadline when the request has no `timeout` header. @default 20000 */
   readonly commandTimeoutMs?: number
+  /** Longest deadline a `timeout` header may ask for; longer is refused with 400. @default 300000 */
+  readonly maxCommandTimeoutMs?: number
 }
 
 const CORS_HEADERS = {
@@ -54,6 +59,8 @@ export function renderReply (reply: CommandReply): RenderedReply {
       return { status: 200, contentType: 'text/plain; charset=utf-8', body: reply.body }
     case 'raw':
       return { status: 200, contentType: reply.contentType, body: reply.body }
+    case 'stream':
+      throw new Error('a stream reply is sent by sendStream, not rendered')
     case 'table': {
       if (reply.preferJson === true) {
         const rows = reply.rows.map(r => Object.fromEntries(reply.columns.map((c, i) => [c, r[i] ?? null])))
@@ -65,7 +72,7 @@ export function renderReply (reply: CommandReply): RenderedReply {
 }
 
 /** EdgeLake's error shape (§1.8) with a real HTTP status, plus our stable `code`. */
-export function errorBody (err: FedlakeError, method: string, nodeName: string): Record<string, unknown> {
+export function errorBody (err: FedlakeError, method: string, nodeName: string): Record<string, JsonValue> {
   return {
     method: method.toLowerCase(),
     node: nodeName,
@@ -74,17 +81,6 @@ export function errorBody (err: FedlakeError, method: string, nodeName: string):
     code: err.code,
     local_msg: err.message
   }
-}
-
-function parseTimeoutMs (value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|second|seconds|m|min|minute|minutes)?\s*$/i.exec(value)
-  if (m === null) return fallback
-  const n = Number(m[1])
-  const unit = (m[2] ?? 's').toLowerCase()
-  if (unit === 'ms') return n
-  if (unit.startsWith('m') && unit !== 'ms') return n * 60_000
-  return n * 1000
 }
 
 export function buildRestApp (init: RestAppInit): FastifyInstance {
@@ -120,8 +116,9 @@ export function buildRestApp (init: RestAppInit): FastifyInstance {
     'access-control-max-age': '86400'
   }).send())
 
-  const runCommand = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  const runCommand = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const method = req.method as HttpMethod
+    let deadline: RequestDeadline | undefined
     try {
       const request = readEdgeLakeRequest({ method, url: req.url, headers: req.headers, body: req.body })
       if (request.command === undefined) {
@@ -131,21 +128,21 @@ export function buildRestApp (init: RestAppInit): FastifyInstance {
         }
         throw new FedlakeError(NODE_ERRORS.REST_NO_COMMAND, 'no command: send it in the "command" header or a JSON body {"command": "..."}')
       }
-      const timeoutMs = parseTimeoutMs(request.headers.timeout, init.commandTimeoutMs ?? 20_000)
-      const controller = new AbortController()
-      const timer = setTimeout(() => { controller.abort(new FedlakeError(NODE_ERRORS.COMMAND_TIMEOUT, `command exceeded ${timeoutMs} ms`)) }, timeoutMs)
-      const onClose = (): void => { if (!reply.sent) controller.abort(new Error('client went away')) }
-      req.raw.once('close', onClose)
-      try {
-        const result = await init.router.execute(request.command, { method, headers: request.headers, signal: controller.signal })
-        const rendered = renderReply(result)
-        return await reply.code(rendered.status).type(rendered.contentType).send(rendered.body)
-      } finally {
-        clearTimeout(timer)
-        req.raw.off('close', onClose)
+      const timeoutMs = parseTimeoutHeader(request.headers.timeout, init.commandTimeoutMs ?? 20_000, init.maxCommandTimeoutMs ?? 300_000)
+      // the deadline covers the whole request, sending included: it ends when the reply is out
+      deadline = startDeadline(reply, timeoutMs)
+      const result = await init.router.execute(request.command, { method, headers: request.headers, signal: deadline.signal, deadline: deadline.at })
+      if (result.kind === 'stream') {
+        await sendStream(reply, result, deadline.signal, err => errorBody(err, req.method, init.nodeName), log)
+        return undefined
       }
+      const rendered = renderReply(result)
+      return await reply.code(rendered.status).type(rendered.contentType).send(rendered.body)
     } catch (err) {
-      return sendError(reply, req, err)
+      if (reply.raw.headersSent) return undefined
+      return sendError(reply, req, deadline?.signal.aborted === true && isFedlakeError(deadline.signal.reason) ? preferDeadline(err, deadline.signal.reason) : err)
+    } finally {
+      deadline?.clear()
     }
   }
 

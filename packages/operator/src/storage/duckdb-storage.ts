@@ -11,13 +11,14 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { ColumnSchema, ColumnType, JsonValue, Logger, QueryResult, TableSchema } from '@fedlake/core'
-import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import type { ColumnSchema, ColumnType, Logger, QueryResult, TableSchema } from '@fedlake/core'
+import { createSlots, FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import type { Slots } from '@fedlake/core'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api'
 import { parseFailure, SQL_ERRORS, validateSelect } from '@fedlake/sql'
-import type { ParsedSql } from '@fedlake/sql'
-import { columnTypeOf, columnTypeOfName, converterFor, createSqlParser, lockedDownOptions, runStatementWithoutSpinning, sqlErrorFromDuckDb } from '@fedlake/duckdb'
+import type { ParsedSql, ResultStream } from '@fedlake/sql'
+import { columnTypeOfName, createSqlParser, lockedDownOptions, runStatementWithoutSpinning } from '@fedlake/duckdb'
 import type { SqlParser } from '@fedlake/duckdb'
 import { STORAGE_ERRORS } from '../errors-storage.js'
 import { buildChunk, CHUNK_ROWS, duckTypesOf } from './chunk-writer.js'
@@ -30,6 +31,8 @@ import type { AppendRequest } from './group-commit.js'
 import { KeyedQueue } from './keyed-queue.js'
 import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
+import { collectResult } from './collect-result.js'
+import { openSelectStream } from './select-stream.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
@@ -37,6 +40,7 @@ const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
 const MAX_IDLE_QUERY_CONNECTIONS = 4
 export const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
 const MAX_GROUP_ROWS = 65_536
+const DEFAULT_CONCURRENT_QUERIES = 4
 
 interface TableEntry {
   /** Name as created (case preserved). */
@@ -74,15 +78,16 @@ class DuckDbStorage implements ColumnarStorage {
   private readonly databases = new Map<string, Promise<DatabaseHandle>>()
   private readonly writes = new KeyedQueue()
   private readonly appends = new GroupCommitter(this.writes, async group => { await this.commitGroup(group) }, MAX_GROUP_ROWS, writeKeyOfTable)
-  private readonly running = new Map<DuckDBConnection, Promise<unknown>>()
-  /** Every query() in progress, from validation to result. */
-  private readonly queries = new Set<Promise<unknown>>()
+  /** Queries in progress, from validation until DuckDB has let go of their connection. */
+  private readonly queries = new Set<{ cancel: () => void, settled: Promise<void> }>()
+  private readonly slots: Slots
   private readonly parser: SqlParser = createSqlParser()
 
   constructor (init: DuckDbStorageInit, private readonly guard: PathGuard) {
     this.init = init
     this.dataDir = resolve(init.dataDir)
     this.log = (init.logger ?? silentLogger).child('storage')
+    this.slots = createSlots(init.maxConcurrentQueries ?? DEFAULT_CONCURRENT_QUERIES)
   }
 
   async start (): Promise<void> {
@@ -97,9 +102,9 @@ class DuckDbStorage implements ColumnarStorage {
     if (this.state !== 'started') return
     this.state = 'stopping'
     await this.writes.drain()
-    await Promise.allSettled([...this.running].map(async ([connection, work]) => { await interruptUntilSettled(connection, work) }))
-    // queries that had not reached DuckDB yet end as cancelled (runSelect checks the state) before anything closes
-    await Promise.allSettled([...this.queries])
+    // every query ends as cancelled, and DuckDB lets go of its connection, before anything closes
+    for (const query of this.queries) query.cancel()
+    await Promise.allSettled([...this.queries].map(async query => { await query.settled }))
     const handles = await Promise.allSettled([...this.databases.values()])
     for (const settled of handles) {
       if (settled.status === 'fulfilled') closeDatabase(settled.value, this.guard)
@@ -143,18 +148,8 @@ class DuckDbStorage implements ColumnarStorage {
     await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, batch })
   }
 
-  async query (dbmsName: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
+  async openQuery (dbmsName: string, sql: string, options: StorageQueryOptions = {}): Promise<ResultStream> {
     this.assertStarted()
-    const work = this.validatedQuery(dbmsName, sql, options)
-    this.queries.add(work)
-    try {
-      return await work
-    } finally {
-      this.queries.delete(work)
-    }
-  }
-
-  private async validatedQuery (dbmsName: string, sql: string, options: StorageQueryOptions): Promise<QueryResult> {
     const dbms = dbmsName.toLowerCase()
     assertDbmsName(dbms)
     const parsed = await this.parseSql(sql)
@@ -162,7 +157,12 @@ class DuckDbStorage implements ColumnarStorage {
     const db = await this.database(dbms, false)
     validateSelect(parsed, { dbms, tables: new Set(db?.tables.keys() ?? []) }, sql)
     if (db === undefined) throw new FedlakeError(SQL_ERRORS.SQL_UNKNOWN_TABLE, `DBMS '${dbms}' has no tables on this node`, { dbms })
-    return await this.runSelect(db, sql, options)
+    const release = await this.slots.acquire(options.signal).catch((reason: unknown) => { throw cancelled(reason, dbms) })
+    return await this.startSelect(db, sql, options.signal, release)
+  }
+
+  async query (dbms: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
+    return await collectResult(await this.openQuery(dbms, sql, options), options.maxRows)
   }
 
   async listDatabases (): Promise<string[]> {
@@ -306,80 +306,33 @@ class DuckDbStorage implements ColumnarStorage {
     return connection
   }
 
-  private async runSelect (db: DatabaseHandle, sql: string, options: StorageQueryOptions): Promise<QueryResult> {
-    const { signal, maxRows } = options
-    if (signal?.aborted === true) throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled before it started', { dbms: db.dbms })
-    const connection = db.idle.pop() ?? await db.instance.connect()
-    if (this.state !== 'started' || isAborted(signal)) {
-      connection.closeSync()
-      throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, this.state === 'started' ? 'query cancelled before it started' : 'query cancelled: storage stopping', { dbms: db.dbms })
-    }
-    let reusable = true
-    const work = (async (): Promise<QueryResult> => {
-      const result = await connection.stream(sql)
-      const columnCount = result.columnCount
-      const names = result.columnNames()
-      const duckTypes = result.columnTypes()
-      const converters = duckTypes.map(converterFor)
-      const columns: ColumnSchema[] = names.map((name, i) => ({ name: edgeLakeColumnName(name), type: columnTypeOf(duckTypes[i] as (typeof duckTypes)[number]) }))
-      const rows: JsonValue[][] = []
-      for (;;) {
-        const chunk = await result.fetchChunk()
-        if (chunk === null || chunk.rowCount === 0) break
-        if (maxRows !== undefined && rows.length + chunk.rowCount > maxRows) {
-          reusable = false
-          throw new FedlakeError(SQL_ERRORS.SQL_TOO_MANY_ROWS, `the result has more than ${maxRows} rows`, { dbms: db.dbms, maxRows })
-        }
-        const base = rows.length
-        for (let r = 0; r < chunk.rowCount; r++) rows.push(new Array<JsonValue>(columnCount))
-        for (let c = 0; c < columnCount; c++) {
-          const convert = converters[c] as (typeof converters)[number]
-          const values = chunk.getColumnValues(c)
-          for (let r = 0; r < values.length; r++) (rows[base + r] as JsonValue[])[c] = convert(values[r] ?? null)
-        }
-      }
-      return { columns, rows }
-    })()
-    const onAbort = (): void => {
-      reusable = false
-      void interruptUntilSettled(connection, work)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    this.running.set(connection, work)
-    try {
-      return await work
-    } catch (err) {
-      if (isFedlakeError(err)) throw err
-      reusable = false
-      if (isAborted(signal) || this.state !== 'started') {
-        throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, this.state === 'started' ? 'query cancelled' : 'query cancelled: storage stopping', { dbms: db.dbms }, { cause: err })
-      }
-      throw sqlErrorFromDuckDb(err, db.dbms)
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-      this.running.delete(connection)
+  /** Runs a validated SELECT on a pooled connection; `release` frees the query slot once DuckDB lets go. */
+  private async startSelect (db: DatabaseHandle, sql: string, signal: AbortSignal | undefined, release: () => void): Promise<ResultStream> {
+    let settle: () => void = () => {}
+    const entry = { cancel: () => {}, settled: new Promise<void>(resolve => { settle = resolve }) }
+    this.queries.add(entry)
+    const onSettled = (connection: DuckDBConnection, reusable: boolean): void => {
       if (reusable && this.state === 'started' && db.idle.length < MAX_IDLE_QUERY_CONNECTIONS) db.idle.push(connection)
       else connection.closeSync()
+      this.queries.delete(entry)
+      release()
+      settle()
     }
+    let connection: DuckDBConnection
+    try {
+      if (this.state !== 'started') throw new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled: storage stopping', { dbms: db.dbms })
+      connection = db.idle.pop() ?? await db.instance.connect()
+    } catch (err) {
+      this.queries.delete(entry)
+      release()
+      settle()
+      throw err
+    }
+    const controller = new AbortController()
+    entry.cancel = () => { controller.abort(new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled: storage stopping', { dbms: db.dbms })) }
+    const stopped = signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal])
+    return await openSelectStream({ connection, sql, dbms: db.dbms, signal: stopped, onSettled })
   }
-}
-
-/**
- * An interrupt that arrives before DuckDB has begun executing the query can be lost (the flag is reset when
- * the query starts), so it is repeated until the query has settled.
- */
-async function interruptUntilSettled (connection: DuckDBConnection, work: Promise<unknown>): Promise<void> {
-  let settled = false
-  const done = work.then(() => { settled = true }, () => { settled = true })
-  while (!settled) {
-    connection.interrupt()
-    await Promise.race([done, new Promise(resolve => setTimeout(resolve, 50))])
-  }
-}
-
-/** A function, so TypeScript does not keep an earlier narrowing of `aborted` (it changes asynchronously). */
-function isAborted (signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true
 }
 
 function tableKey (dbms: string, table: string): string {
@@ -467,7 +420,8 @@ function closeDatabase (db: DatabaseHandle, guard: PathGuard): void {
   guard.release(db.path)
 }
 
-/** DuckDB names an unaliased `count(*)` `count_star()`; EdgeLake replies (and Grafana panels) key it `count(*)`. */
-function edgeLakeColumnName (duckdbName: string): string {
-  return duckdbName === 'count_star()' ? 'count(*)' : duckdbName
+
+/** A query that could not start: the deadline's own error when it carries one, else SQL_CANCELLED. */
+function cancelled (reason: unknown, dbms: string): FedlakeError {
+  return isFedlakeError(reason) ? reason : new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'query cancelled before it started', { dbms })
 }

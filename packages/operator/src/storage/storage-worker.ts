@@ -6,9 +6,11 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Logger } from '@fedlake/core'
 import type { ColumnBatch } from './column-batch.js'
+import { transferablesOf } from '@fedlake/duckdb'
+import type { ResultBatch, ResultStream } from '@fedlake/sql'
 import { createGuardedDuckDbStorage } from './duckdb-storage.js'
+import { INITIAL_CREDITS } from './threaded-result-stream.js'
 import type { PathGuard } from './open-paths.js'
-import type { StorageQueryOptions } from './types.js'
 import { cloneable, deserializeError, serializeError } from './worker-protocol.js'
 import type { FromWorker, StorageWorkerData, ToWorker } from './worker-protocol.js'
 
@@ -49,6 +51,14 @@ const { init } = workerData as StorageWorkerData
 const storage = createGuardedDuckDbStorage({ ...init, logger: workerLogger([], {}) }, guard)
 const aborts = new Map<number, AbortController>()
 
+interface OpenStream {
+  readonly stream: ResultStream
+  readonly iterator: AsyncIterator<ResultBatch>
+  credits: number
+  pumping: boolean
+}
+const streams = new Map<number, OpenStream>()
+
 async function call (id: number, method: string, args: readonly unknown[]): Promise<unknown> {
   switch (method) {
     case 'start': return await storage.start()
@@ -59,33 +69,77 @@ async function call (id: number, method: string, args: readonly unknown[]): Prom
     case 'listTables': return await storage.listTables(args[0] as string)
     case 'tableSchema': return await storage.tableSchema(args[0] as string, args[1] as string)
     case 'parseSql': return await storage.parseSql(args[0] as string)
-    case 'query': {
-      const given = (args[2] ?? {}) as { maxRows?: number, signal?: boolean, aborted?: boolean }
-      const options: StorageQueryOptions = given.maxRows !== undefined ? { maxRows: given.maxRows } : {}
-      if (given.signal !== true) return await storage.query(args[0] as string, args[1] as string, options)
+    case 'openQuery': {
       const controller = new AbortController()
-      if (given.aborted === true) controller.abort()
+      if ((args[2] as { aborted?: boolean } | undefined)?.aborted === true) controller.abort()
       aborts.set(id, controller)
       try {
-        return await storage.query(args[0] as string, args[1] as string, { ...options, signal: controller.signal })
-      } finally {
+        const stream = await storage.openQuery(args[0] as string, args[1] as string, { signal: controller.signal })
+        streams.set(id, { stream, iterator: stream[Symbol.asyncIterator](), credits: INITIAL_CREDITS, pumping: false })
+        return { fields: stream.fields }
+      } catch (err) {
         aborts.delete(id)
+        throw err
       }
     }
     default: throw new Error(`unknown storage call ${method}`)
   }
 }
 
+/** Sends batches of query `id` while it holds credits. */
+async function pump (id: number): Promise<void> {
+  const open = streams.get(id)
+  if (open === undefined || open.pumping) return
+  open.pumping = true
+  try {
+    while (open.credits > 0 && streams.get(id) === open) {
+      const next = await open.iterator.next()
+      if (streams.get(id) !== open) return
+      if (next.done === true) {
+        closeStream(id)
+        post({ kind: 'end', id })
+        return
+      }
+      open.credits--
+      port.postMessage({ kind: 'batch', id, batch: next.value } satisfies FromWorker, transferablesOf(next.value))
+    }
+  } catch (err) {
+    if (streams.get(id) === open) {
+      closeStream(id)
+      post({ kind: 'stream-error', id, error: serializeError(err) })
+    }
+  } finally {
+    open.pumping = false
+  }
+}
+
+function closeStream (id: number): void {
+  streams.get(id)?.stream.cancel()
+  streams.delete(id)
+  aborts.delete(id)
+}
+
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'call':
       call(message.id, message.method, message.args).then(
-        value => { post({ kind: 'result', id: message.id, value }) },
+        value => {
+          post({ kind: 'result', id: message.id, value })
+          if (message.method === 'openQuery') void pump(message.id)
+        },
         (err: unknown) => { post({ kind: 'error', id: message.id, error: serializeError(err) }) })
       return
     case 'abort':
       aborts.get(message.id)?.abort()
+      closeStream(message.id)
       return
+    case 'pull': {
+      const open = streams.get(message.id)
+      if (open === undefined) return
+      open.credits++
+      void pump(message.id)
+      return
+    }
     case 'claimed': {
       const waiting = claims.get(message.id)
       claims.delete(message.id)

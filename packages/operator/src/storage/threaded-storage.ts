@@ -15,7 +15,9 @@ import { Worker } from 'node:worker_threads'
 import { FedlakeError, silentLogger } from '@fedlake/core'
 import type { Logger, QueryResult, TableSchema } from '@fedlake/core'
 import { STORAGE_ERRORS } from '../errors-storage.js'
-import type { ParsedSql } from '@fedlake/sql'
+import type { ParsedSql, ResultField, ResultStream } from '@fedlake/sql'
+import { collectResult } from './collect-result.js'
+import { StreamReceiver } from './threaded-result-stream.js'
 import { columnBatchFromRows } from './column-batch.js'
 import type { ColumnBatch } from './column-batch.js'
 import { processPathGuard } from './open-paths.js'
@@ -46,6 +48,7 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
   const { logger: _omit, ...workerInit } = init
   const claimed = new Set<string>()
   const pending = new Map<number, Pending>()
+  const receivers = new Map<number, StreamReceiver>()
   let nextId = 1
   let worker: Worker | undefined
   let state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new'
@@ -64,13 +67,15 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
 
   const failAll = (err: Error): void => {
     for (const [id, p] of pending) { pending.delete(id); p.reject(err) }
+    for (const receiver of receivers.values()) receiver.fail(err)
   }
 
-  /** Only calls in progress keep the process alive (like the in-thread storage, which holds no handle). */
+  /** Only calls and query streams in progress keep the process alive (like the in-thread storage, which holds no handle). */
+  const unrefWhenIdle = (): void => { if (pending.size === 0 && receivers.size === 0) worker?.unref() }
   const settled = (id: number): Pending | undefined => {
     const p = pending.get(id)
     pending.delete(id)
-    if (pending.size === 0) worker?.unref()
+    unrefWhenIdle()
     return p
   }
 
@@ -81,6 +86,15 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
         return
       case 'error':
         settled(message.id)?.reject(deserializeError(message.error))
+        return
+      case 'batch':
+        receivers.get(message.id)?.batch(message.batch)
+        return
+      case 'end':
+        receivers.get(message.id)?.end()
+        return
+      case 'stream-error':
+        receivers.get(message.id)?.fail(deserializeError(message.error))
         return
       case 'log':
         loggerAt(message.path)[message.level](message.msg, message.fields)
@@ -202,20 +216,34 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
       await call('appendColumns', [schema, batch])
     },
 
-    async query (dbms: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
+    async openQuery (dbms: string, sql: string, options: StorageQueryOptions = {}): Promise<ResultStream> {
       assertStarted()
-      const { signal, maxRows } = options
-      const args = [dbms, sql, { ...(maxRows !== undefined ? { maxRows } : {}), signal: signal !== undefined, aborted: signal?.aborted === true }]
+      const { signal } = options
+      let receiver: StreamReceiver | undefined
       let onAbort: (() => void) | undefined
+      const detach = (): void => { if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort) }
       try {
-        return await call<QueryResult>('query', args, id => {
+        const { fields } = await call<{ fields: ResultField[] }>('openQuery', [dbms, sql, { aborted: signal?.aborted === true }], id => {
+          const opened = new StreamReceiver({
+            pull: () => { send({ kind: 'pull', id }) },
+            abort: () => { send({ kind: 'abort', id }) },
+            onClosed: () => { receivers.delete(id); detach(); unrefWhenIdle() }
+          })
+          receiver = opened
+          receivers.set(id, opened)
           if (signal === undefined || signal.aborted) return
-          onAbort = () => { send({ kind: 'abort', id }) }
+          onAbort = () => { opened.cancel(signal.reason) }
           signal.addEventListener('abort', onAbort, { once: true })
         })
-      } finally {
-        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+        return (receiver as StreamReceiver).stream(fields)
+      } catch (err) {
+        receiver?.cancel(err)
+        throw err
       }
+    },
+
+    async query (dbms: string, sql: string, options: StorageQueryOptions = {}): Promise<QueryResult> {
+      return await collectResult(await this.openQuery(dbms, sql, options), options.maxRows)
     },
 
     async listDatabases () {

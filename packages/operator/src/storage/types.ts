@@ -1,5 +1,5 @@
 import type { Logger, QueryResult, Startable, TableSchema } from '@fedlake/core'
-import type { ParsedSql } from '@fedlake/sql'
+import type { ParsedSql, ResultStream } from '@fedlake/sql'
 import type { ColumnBatch } from './column-batch.js'
 
 /**
@@ -25,7 +25,12 @@ export interface OperatorStorage extends Startable {
    * them must exist in the table (call ensureTable first).
    */
   appendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void>
-  /** Runs one validated read-only SELECT on dbms; values JSON-safe (see result-values.ts). */
+  /**
+   * Starts one validated read-only SELECT on dbms and resolves once DuckDB has bound it. Read the stream to
+   * its end or cancel it: until then it holds one of the storage's query slots (maxConcurrentQueries).
+   */
+  openQuery(dbms: string, sql: string, options?: StorageQueryOptions): Promise<ResultStream>
+  /** openQuery read whole (for small results; values JSON-safe). */
   query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
   listDatabases(): Promise<string[]>
   listTables(dbms: string): Promise<TableSchema[]>
@@ -46,8 +51,10 @@ export interface DuckDbStorageInit {
   logger?: Logger
   /** DuckDB worker threads per database. @default DuckDB's default (number of cores) */
   threads?: number
-  /** DuckDB memory limit per database, e.g. '2GB'. @default DuckDB's default (80% of RAM) */
+  /** DuckDB memory limit per database, e.g. '128MiB'. @default DuckDB's default (80% of RAM) */
   memoryLimit?: string
+  /** Queries running at once (more wait for a slot, within their signal). @default 4 */
+  maxConcurrentQueries?: number
   /**
    * WAL size that triggers an automatic checkpoint. DuckDB's default (16MB) makes ingest checkpoint so often
    * that commits dominate the append cost; a larger WAL costs a longer replay after a crash.

@@ -5,16 +5,19 @@
  */
 import { FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { LogLevel } from '@fedlake/core'
+import type { ResultBatch } from '@fedlake/sql'
 import type { DuckDbStorageInit } from './types.js'
 
 /** The storage calls the worker serves (OperatorStorage + appendColumns, without start/stop/query options). */
 export type WorkerMethod =
-  'start' | 'stop' | 'ensureTable' | 'appendColumns' | 'query' | 'listDatabases' | 'listTables' | 'tableSchema' | 'parseSql'
+  'start' | 'stop' | 'ensureTable' | 'appendColumns' | 'openQuery' | 'listDatabases' | 'listTables' | 'tableSchema' | 'parseSql'
 
 export type ToWorker =
   | { readonly kind: 'call', readonly id: number, readonly method: WorkerMethod, readonly args: readonly unknown[] }
   /** Aborts the query of call `id`. */
   | { readonly kind: 'abort', readonly id: number }
+  /** The consumer of query `id` took a batch: the worker may send one more. */
+  | { readonly kind: 'pull', readonly id: number }
   /** Answer to a `claim`: the database file may be opened (error: it is open elsewhere in this process). */
   | { readonly kind: 'claimed', readonly id: number, readonly error?: SerializedError }
 
@@ -22,6 +25,11 @@ export type FromWorker =
   | { readonly kind: 'ready' }
   | { readonly kind: 'result', readonly id: number, readonly value: unknown }
   | { readonly kind: 'error', readonly id: number, readonly error: SerializedError }
+  /** The next batch of the query opened by call `id` (its typed arrays are transferred). */
+  | { readonly kind: 'batch', readonly id: number, readonly batch: ResultBatch }
+  /** The query opened by call `id` has no more rows. */
+  | { readonly kind: 'end', readonly id: number }
+  | { readonly kind: 'stream-error', readonly id: number, readonly error: SerializedError }
   | { readonly kind: 'log', readonly level: Exclude<LogLevel, 'silent'>, readonly path: readonly string[], readonly msg: string, readonly fields?: Record<string, unknown> }
   /** Asks the main thread for the process-wide right to open a database file. */
   | { readonly kind: 'claim', readonly id: number, readonly path: string }
