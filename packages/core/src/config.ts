@@ -64,7 +64,7 @@ export const MetadataConfigSchema = z.object({
 }).strict()
 
 export const LimitsConfigSchema = z.object({
-  memoryBudgetMb: z.number().int().min(64).max(1_048_576).default(256)
+  memoryBudgetMb: z.number().int().min(128).max(1_048_576).default(256)
     .describe('Memory the node plans for (MiB), split by resourcePlan(): DuckDB\'s memory_limit for each open database gets half (a query that needs more spills to <dataDir>/duckdb/<dbms>.duckdb.tmp, or fails alone with an out-of-memory error), replies of the queries in progress a quarter (shared by maxConcurrentQueries), the ingest buffer the rest (and at most ingest.maxBufferedRows).'),
   maxConcurrentQueries: z.number().int().min(1).max(64).default(4)
     .describe('Queries (SQL commands and sub-queries) running at once on this node; more wait their turn within their deadline.'),
@@ -210,6 +210,16 @@ function kubeArmorTlsProblems (tls: z.infer<typeof KubeArmorTlsConfigSchema>): s
   return problems
 }
 
+/** Replies held at once must fit in the memory budget. */
+function limitsProblems (limits: z.infer<typeof LimitsConfigSchema>): string[] {
+  if (limits.maxReplyBytes === undefined) return []
+  const held = limits.maxReplyBytes * limits.maxConcurrentQueries
+  const budget = limits.memoryBudgetMb * 1024 * 1024
+  return held > budget / 2
+    ? [`limits: maxReplyBytes × maxConcurrentQueries (${held} bytes) is over half of memoryBudgetMb (${budget} bytes); raise memoryBudgetMb or lower them`]
+    : []
+}
+
 /** Validates once and freezes. Throws CONFIG_INVALID naming every bad key. */
 export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
   let input: Record<string, unknown> = {}
@@ -224,7 +234,7 @@ export function loadNodeConfig (options: LoadConfigOptions = {}): NodeConfig {
   input = deepMerge(input, options.overrides ?? {})
   const parsed = NodeConfigSchema.safeParse(input)
   const problems = parsed.success
-    ? kubeArmorTlsProblems(parsed.data.kubearmorTls)
+    ? [...kubeArmorTlsProblems(parsed.data.kubearmorTls), ...limitsProblems(parsed.data.limits)]
     : parsed.error.issues.map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
   if (!parsed.success || problems.length > 0) {
     throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `invalid configuration: ${problems.join('; ')}`, { problems })

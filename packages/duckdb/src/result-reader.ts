@@ -10,6 +10,7 @@ import { DuckDBTypeId } from '@duckdb/node-api'
 import type { DuckDBDataChunk, DuckDBType, DuckDBValue, DuckDBVector } from '@duckdb/node-api'
 import type { ResultBatch, ResultField, ResultVector } from '@fedlake/sql'
 import { vectorKindOf } from '@fedlake/sql'
+import { readStrings } from './string-vector.js'
 import { converterFor } from './values.js'
 import type { ValueConverter } from './values.js'
 
@@ -64,7 +65,13 @@ function vectorReaderFor (type: DuckDBType): VectorReader {
     case 'json':
       return stringReader(kind, jsonText(converterFor(type)))
     case 'text':
-      return stringReader(kind, type.typeId === DuckDBTypeId.VARCHAR ? v => v as string : v => String(v))
+      if (type.typeId === DuckDBTypeId.VARCHAR) {
+        return (vector, rowCount) => {
+          const valid = validityOf(vector, rowCount)
+          return { kind, values: readStrings((vector as unknown as { dataView: DataView }).dataView, rowCount, valid), valid }
+        }
+      }
+      return stringReader(kind, v => String(v))
   }
 }
 

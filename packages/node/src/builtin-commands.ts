@@ -1,8 +1,9 @@
 /** Commands every node answers whatever its roles: `get status`, `help`. */
-import type { CommandHandler } from '@fedlake/core'
+import type { CommandHandler, JsonValue } from '@fedlake/core'
+import type { EventLoopMonitor } from './event-loop-monitor.js'
 import type { CommandRouter } from './command-router.js'
 
-export function statusHandler (info: () => { name: string, address: string, roles: readonly string[] }): CommandHandler {
+export function statusHandler (info: () => { name: string, address: string, roles: readonly string[] }, eventLoop?: EventLoopMonitor): CommandHandler {
   return {
     words: ['get', 'status'],
     methods: ['GET'],
@@ -10,7 +11,13 @@ export function statusHandler (info: () => { name: string, address: string, role
     async execute (command) {
       const { name, address, roles } = info()
       if (/format\s*=\s*json/i.test(command)) {
-        return { kind: 'json', body: { assigned_name: name, status: 'running', roles: [...roles], profiling: false } }
+        const body: Record<string, JsonValue> = { assigned_name: name, status: 'running', roles: [...roles], profiling: false }
+        // the main thread's event-loop delay since the previous `get status where format = json`
+        if (eventLoop !== undefined) {
+          const w = eventLoop.take()
+          body.event_loop_delay_ms = { p50: w.p50Ms, p99: w.p99Ms, max: w.maxMs, window: w.sinceMs }
+        }
+        return { kind: 'json', body }
       }
       return { kind: 'text', body: `${name}@${address} running\n` }
     }

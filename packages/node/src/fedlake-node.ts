@@ -16,6 +16,7 @@ import { createOperatorRole } from '@fedlake/operator'
 import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
+import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestServer } from './http/rest-app.js'
 import { sqlCommandHandler } from './sql-command.js'
@@ -35,6 +36,7 @@ export interface FedlakeNodeComponents {
 export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeComponents): FedlakeNode {
   const logger = components.logger
   const router = createCommandRouter()
+  const eventLoop = createEventLoopMonitor()
   const localTables = new Map<string, TableRef>()
   let rest: RestServer | undefined
   let metadata: MetadataNode | undefined
@@ -64,7 +66,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     : undefined
 
   router.register([
-    statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles })),
+    statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles }), eventLoop),
     helpHandler(router),
     sqlCommandHandler({ operator, limits: config.limits }),
     ...(operator?.commandHandlers() ?? [])
@@ -111,7 +113,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
         maxCommandTimeoutMs: config.limits.maxCommandTimeoutMs,
         put: operator === undefined ? undefined : async (req) => await operator.put(req)
       })
-      const parts: Startable[] = [...(operator === undefined ? [] : [operator]), rest]
+      const parts: Startable[] = [eventLoop, ...(operator === undefined ? [] : [operator]), rest]
       await startAll(parts)
       let metadataNode: MetadataNode
       try {
@@ -123,7 +125,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       }
       router.register(metadataNode.commandHandlers())
       metadata = metadataNode
-      stoppers = [metadataNode, ...(operator === undefined ? [] : [operator]), rest]
+      stoppers = [eventLoop, metadataNode, ...(operator === undefined ? [] : [operator]), rest]
       if (operator !== undefined) {
         for (const dbms of await operator.storage.listDatabases()) {
           for (const schema of await operator.storage.listTables(dbms)) await announce(schema)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { request } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { FedlakeError, silentLogger } from '@fedlake/core'
 import type { CommandHandler } from '@fedlake/core'
@@ -119,8 +120,56 @@ describe('REST app (EdgeLake contract)', () => {
   })
 })
 
+/** Waits `ms`, then says whether its signal was aborted meanwhile (a premature abort shows as aborted). */
+const waitHandler: CommandHandler = {
+  words: ['wait'],
+  methods: ['GET', 'POST'],
+  usage: 'wait <ms>',
+  async execute (command, ctx) {
+    const ms = Number(command.split(/\s+/)[1] ?? '50')
+    await new Promise(resolve => setTimeout(resolve, ms))
+    return { kind: 'json', body: { aborted: ctx.signal?.aborted === true, deadline: ctx.deadline !== undefined } }
+  }
+}
+
+/** `stream <chunks> [fail|slow]`: NDJSON lines; `fail` throws after them, `slow` waits 100 ms per chunk. */
+const streamHandler: CommandHandler = {
+  words: ['stream'],
+  methods: ['GET'],
+  usage: 'stream <n>',
+  async execute (command, ctx) {
+    const [, n, mode] = command.split(/\s+/)
+    async function * body (): AsyncGenerator<string> {
+      for (let i = 0; i < Number(n); i++) {
+        if (mode === 'slow') await new Promise(resolve => setTimeout(resolve, 100))
+        ctx.signal?.throwIfAborted()
+        yield `{"i":${i}}\n`
+      }
+      if (mode === 'fail') throw new FedlakeError('TEST_UNKNOWN_TABLE', 'broke midway')
+      yield '{"Statistics":[{"Count":' + n + '}]}\n'
+    }
+    return { kind: 'stream', contentType: 'application/x-ndjson', body: body(), errorTrailer: e => `{"Error":${JSON.stringify(e)}}\n` }
+  }
+}
+
+/** A raw HTTP GET that reports whether the body ended properly. */
+async function rawGet (url: string, headers: Record<string, string>): Promise<{ status: number, body: string, complete: boolean }> {
+  return await new Promise((resolve, reject) => {
+    request(url, { headers }, res => {
+      let body = ''
+      let done = false
+      const finish = (complete: boolean): void => { if (!done) { done = true; resolve({ status: res.statusCode ?? 0, body, complete }) } }
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => { body += d })
+      res.on('end', () => { finish(true) })
+      res.on('error', () => { finish(false) })
+      res.on('close', () => { finish(res.complete) })
+    }).on('error', reject).end()
+  })
+}
+
 describe('REST server', () => {
-  const server = createRestServer({ host: '127.0.0.1', port: 0, nodeName: 'n1', logger: silentLogger, router: createCommandRouter(handlers) })
+  const server = createRestServer({ host: '127.0.0.1', port: 0, nodeName: 'n1', logger: silentLogger, router: createCommandRouter([...handlers, waitHandler, streamHandler]), maxCommandTimeoutMs: 60_000 })
   before(async () => { await server.start() })
   after(async () => { await server.stop() })
 
@@ -130,6 +179,53 @@ describe('REST server', () => {
     const put = await fetch(server.url(), { method: 'PUT', headers: { ...AL, dbms: 'd', table: 't' }, body: '{}' })
     assert.equal(put.status, 409)
     assert.equal(((await put.json()) as { code: string }).code, 'ROLE_NOT_ENABLED')
+  })
+
+  it('runs POST commands from a JSON body in every documented form, without aborting them', async () => {
+    const forms: { headers: Record<string, string>, body: string }[] = [
+      { headers: { ...AL }, body: JSON.stringify({ command: 'wait 50' }) },
+      { headers: { ...AL, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'wait 50' }) },
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'wait 50', 'AnyLog-Agent': 'AnyLog/1.23' }) },
+      { headers: { ...AL, command: 'wait 50' }, body: 'some body lines' }
+    ]
+    for (const form of forms) {
+      const res = await fetch(server.url(), { method: 'POST', headers: form.headers, body: form.body })
+      assert.equal(res.status, 200, `${JSON.stringify(form)}: ${res.status}`)
+      assert.deepEqual(await res.json(), { aborted: false, deadline: true })
+    }
+  })
+
+  it('refuses timeouts that are not durations or are over the node\'s limit, and takes good ones', async () => {
+    for (const timeout of ['abc', '99999999999999', '-5', '0', '9999 min', '2 days']) {
+      const res = await fetch(server.url(), { headers: { ...AL, command: 'wait 1', timeout } })
+      assert.equal(res.status, 400, timeout)
+      assert.equal(((await res.json()) as { code: string }).code, 'REST_BAD_TIMEOUT', timeout)
+    }
+    for (const timeout of ['10', '2.5', '500 ms', '1 min', '30s']) {
+      const res = await fetch(server.url(), { headers: { ...AL, command: 'wait 1', timeout } })
+      assert.equal(res.status, 200, timeout)
+    }
+    const started = performance.now()
+    const late = await fetch(server.url(), { headers: { ...AL, command: 'wait 2000', timeout: '200 ms' } })
+    assert.equal(late.status, 504, 'a handler that ignores its signal is not waited for')
+    assert.equal(((await late.json()) as { code: string }).code, 'COMMAND_TIMEOUT')
+    assert.ok(performance.now() - started < 1500, `answered at the deadline (${Math.round(performance.now() - started)} ms)`)
+  })
+
+  it('streams a body; a failure after the first chunk ends it with the error trailer and an incomplete HTTP body', async () => {
+    const good = await rawGet(server.url(), { ...AL, command: 'stream 3' })
+    assert.deepEqual({ status: good.status, complete: good.complete }, { status: 200, complete: true })
+    assert.equal(good.body, '{"i":0}\n{"i":1}\n{"i":2}\n{"Statistics":[{"Count":3}]}\n')
+    const cut = await rawGet(server.url(), { ...AL, command: 'stream 3 fail' })
+    assert.equal(cut.status, 200)
+    assert.equal(cut.complete, false)
+    const last = JSON.parse(cut.body.trimEnd().split('\n').at(-1) ?? '') as { Error: { code: string, local_msg: string } }
+    assert.deepEqual([last.Error.code, last.Error.local_msg], ['TEST_UNKNOWN_TABLE', 'broke midway'])
+    const early = await rawGet(server.url(), { ...AL, command: 'stream 0 fail' })
+    assert.equal(early.status, 500, 'a failure before the first chunk still gets a real status')
+    const timedOut = await rawGet(server.url(), { ...AL, command: 'stream 50 slow', timeout: '350 ms' })
+    assert.equal(timedOut.complete, false)
+    assert.match(timedOut.body.trimEnd().split('\n').at(-1) ?? '', /COMMAND_TIMEOUT/)
   })
 })
 

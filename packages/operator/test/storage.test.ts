@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TableSchema } from '@fedlake/core'
-import { createLogger, isFedlakeError } from '@fedlake/core'
+import { createLogger, FedlakeError, isFedlakeError } from '@fedlake/core'
 import { columnBatchFromRows, columnBatchRows, createColumnBatchBuilder, createDuckDbStorage, createThreadedDuckDbStorage } from '../src/storage/index.js'
 import type { DuckDbStorageInit, OperatorStorage, StorageValue } from '../src/storage/index.js'
 import { GroupCommitter } from '../src/storage/group-commit.js'
@@ -213,6 +213,46 @@ for (const [kind, createStorage] of STORAGES) {
       setTimeout(() => { controller.abort() }, 50)
       await assert.rejects(slow, (err: unknown) => isFedlakeError(err, 'SQL_CANCELLED'))
       assert.deepEqual((await storage.query('test', 'SELECT 41 + 1 AS x')).rows, [[42]])
+    })
+
+    it('streams a result in 2048-row batches; a consumer that stops pulling stops the query, and cancel frees its slot', async () => {
+      const stream = await storage.openQuery('test', 'SELECT unnest(range(100000)) AS n')
+      assert.deepEqual(stream.fields, [{ name: 'n', type: 'BIGINT' }])
+      const iterator = stream[Symbol.asyncIterator]()
+      const first = await iterator.next()
+      assert.equal(first.done, false)
+      assert.equal(first.value?.rowCount, 2048)
+      assert.equal((first.value?.vectors[0]?.values as BigInt64Array)[2047], 2047n)
+      stream.cancel()
+      await assert.rejects(iterator.next(), (err: unknown) => isFedlakeError(err, 'SQL_CANCELLED'), 'a cancelled stream never ends as if complete')
+      // every query slot is free again: as many streams as slots open and finish
+      const streams = await Promise.all([1, 2, 3, 4].map(async () => await storage.openQuery('test', 'SELECT 1 AS x')))
+      for (const s of streams) {
+        let rows = 0
+        for await (const batch of s) rows += batch.rowCount
+        assert.equal(rows, 1)
+      }
+    })
+
+    it('waits for a query slot within the caller\'s signal, and answers the deadline\'s own error', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fedlake-storage-slots-'))
+      const small = createStorage({ dataDir: dir, maxConcurrentQueries: 1 })
+      await small.start()
+      try {
+        await small.ensureTable(readings)
+        await small.appendRows(readings, readingRows(10))
+        // more batches than the worker sends ahead of its consumer, so the query is still running
+        const held = await small.openQuery('test', 'SELECT unnest(range(100000)) AS n')
+        const deadline = new AbortController()
+        const waiting = small.openQuery('test', 'SELECT 1', { signal: deadline.signal })
+        setTimeout(() => { deadline.abort(new FedlakeError('COMMAND_TIMEOUT', 'deadline')) }, 100)
+        await assert.rejects(waiting, (err: unknown) => isFedlakeError(err, 'COMMAND_TIMEOUT'))
+        held.cancel()
+        assert.deepEqual((await small.query('test', 'SELECT 7 AS x')).rows, [[7]], 'the slot came back')
+      } finally {
+        await small.stop()
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
 
     it('maps DuckDB errors to SQL error codes', async () => {

@@ -55,8 +55,8 @@ export interface ReplyEncoder {
   readonly contentType: string
   /** True for json:output: `add` returns text to send at once. */
   readonly streaming: boolean
-  /** Takes a batch; returns the text to send now (streaming) or '' (kept until `finish`). */
-  add(batch: ResultBatch): string
+  /** Takes rows [start, end) of a batch (all by default); returns the text to send now (streaming) or '' (kept until `finish`). */
+  add(batch: ResultBatch, start?: number, end?: number): string
   /** The rest of the body once the result has ended (the whole document for one-document formats). */
   finish(statistics: ReplyStatistics): string
   /** Rows taken so far. */
@@ -110,15 +110,15 @@ class RowWriter {
     this.encoders = jsonTextEncoders(fields, options.timeZone === undefined ? {} : { timeZone: options.timeZone })
   }
 
-  /** The batch's rows as JSON objects joined by `separator` (and ending with it when `trailing`). */
-  write (batch: ResultBatch, separator: string, trailing: boolean): string {
-    const parts = new Array<string>(batch.rowCount)
+  /** Rows [start, end) of the batch as JSON objects joined by `separator` (and ending with it when `trailing`). */
+  write (batch: ResultBatch, start: number, end: number, separator: string, trailing: boolean): string {
+    const parts = new Array<string>(end - start)
     const { keys, encoders } = this
     const vectors = batch.vectors
-    for (let r = 0; r < batch.rowCount; r++) {
+    for (let r = start; r < end; r++) {
       let text = ''
       for (let c = 0; c < keys.length; c++) text += (keys[c] as string) + (encoders[c] as JsonTextEncoder)(vectors[c] as never, r)
-      parts[r] = keys.length === 0 ? '{}' : text + '}'
+      parts[r - start] = keys.length === 0 ? '{}' : text + '}'
     }
     const joined = parts.join(separator)
     return trailing && parts.length > 0 ? joined + separator : joined
@@ -135,9 +135,9 @@ class RowLinesEncoder implements ReplyEncoder {
     this.writer = new RowWriter(names, fields, options)
   }
 
-  add (batch: ResultBatch): string {
-    this.count += batch.rowCount
-    return this.writer.write(batch, '\n', true)
+  add (batch: ResultBatch, start = 0, end = batch.rowCount): string {
+    this.count += end - start
+    return this.writer.write(batch, start, end, '\n', true)
   }
 
   finish (statistics: ReplyStatistics): string {
@@ -161,11 +161,11 @@ class DocumentEncoder implements ReplyEncoder {
     this.contentType = options.format === 'json:list' && options.stat ? NDJSON_CONTENT_TYPE : JSON_CONTENT_TYPE
   }
 
-  add (batch: ResultBatch): string {
-    if (batch.rowCount === 0) return ''
-    this.count += batch.rowCount
+  add (batch: ResultBatch, start = 0, end = batch.rowCount): string {
+    if (end <= start) return ''
+    this.count += end - start
     if (this.count > this.options.maxRows) throw tooLarge(this.options, `more than ${this.options.maxRows} rows`, 'limits.maxReplyRows')
-    const text = this.writer.write(batch, ',', false)
+    const text = this.writer.write(batch, start, end, ',', false)
     this.bytes += Buffer.byteLength(text) + 1
     if (this.bytes > this.options.maxBytes) throw tooLarge(this.options, `more than ${this.options.maxBytes} bytes`, 'limits.maxReplyBytes')
     this.parts.push(text)
@@ -195,9 +195,9 @@ class TableEncoder implements ReplyEncoder {
     this.decoders = jsonValueDecoders(fields, options.timeZone === undefined ? {} : { timeZone: options.timeZone })
   }
 
-  add (batch: ResultBatch): string {
-    if (this.table.length + batch.rowCount > this.options.maxRows) throw tooLarge(this.options, `more than ${this.options.maxRows} rows`, 'limits.maxReplyRows')
-    for (let r = 0; r < batch.rowCount; r++) {
+  add (batch: ResultBatch, start = 0, end = batch.rowCount): string {
+    if (this.table.length + end - start > this.options.maxRows) throw tooLarge(this.options, `more than ${this.options.maxRows} rows`, 'limits.maxReplyRows')
+    for (let r = start; r < end; r++) {
       const row = this.decoders.map((decode, c) => decode(batch.vectors[c] as never, r))
       for (const value of row) this.bytes += cellLength(value) + 1
       this.table.push(row)

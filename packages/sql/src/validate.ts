@@ -10,6 +10,7 @@
 import { FedlakeError } from '@fedlake/core'
 import { SQL_ERRORS } from './errors.js'
 import type { ParsedSql } from './ast.js'
+import { checkSizedCall } from './size-guard.js'
 
 export interface SelectValidationContext {
   /** The dbms the query runs on (lower case): the only catalog a query may name. */
@@ -124,6 +125,7 @@ function checkFunction (node: Record<string, unknown>): void {
   if (isForbiddenFunction(name)) {
     throw new FedlakeError(SQL_ERRORS.SQL_FORBIDDEN_FUNCTION, `function ${name}() is not allowed`, { function: name })
   }
+  checkSizedCall(name, Array.isArray(node.children) ? node.children as Record<string, unknown>[] : [])
 }
 
 function checkBaseTable (node: Record<string, unknown>, ctx: SelectValidationContext, cteNames: ReadonlySet<string>, read: Set<string>): void {

@@ -34,6 +34,8 @@ export interface RequestDeadline {
   readonly signal: AbortSignal
   /** Epoch ms. */
   readonly at: number
+  /** The work's result, or the deadline's error as soon as it falls (a handler that ignores its signal is not waited for). */
+  race<T>(work: Promise<T>): Promise<T>
   clear(): void
 }
 
@@ -50,6 +52,21 @@ export function startDeadline (reply: FastifyReply, timeoutMs: number): RequestD
   return {
     signal: controller.signal,
     at: Date.now() + timeoutMs,
+    async race (work) {
+      const signal = controller.signal
+      if (signal.aborted) { work.catch(() => undefined); throw signal.reason }
+      let onAbort: () => void = () => {}
+      const aborted = new Promise<never>((_resolve, reject) => {
+        onAbort = () => { reject(signal.reason) }
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      work.catch(() => undefined)
+      try {
+        return await Promise.race([work, aborted])
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
+    },
     clear () {
       clearTimeout(timer)
       reply.raw.off('close', onClose)

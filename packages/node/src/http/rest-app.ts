@@ -131,7 +131,7 @@ export function buildRestApp (init: RestAppInit): FastifyInstance {
       const timeoutMs = parseTimeoutHeader(request.headers.timeout, init.commandTimeoutMs ?? 20_000, init.maxCommandTimeoutMs ?? 300_000)
       // the deadline covers the whole request, sending included: it ends when the reply is out
       deadline = startDeadline(reply, timeoutMs)
-      const result = await init.router.execute(request.command, { method, headers: request.headers, signal: deadline.signal, deadline: deadline.at })
+      const result = await deadline.race(init.router.execute(request.command, { method, headers: request.headers, signal: deadline.signal, deadline: deadline.at }))
       if (result.kind === 'stream') {
         await sendStream(reply, result, deadline.signal, err => errorBody(err, req.method, init.nodeName), log)
         return undefined

@@ -12,7 +12,7 @@
  */
 import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { FedlakeError, silentLogger } from '@fedlake/core'
+import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import type { Logger, QueryResult, TableSchema } from '@fedlake/core'
 import { STORAGE_ERRORS } from '../errors-storage.js'
 import type { ParsedSql, ResultField, ResultStream } from '@fedlake/sql'
@@ -238,7 +238,8 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
         return (receiver as StreamReceiver).stream(fields)
       } catch (err) {
         receiver?.cancel(err)
-        throw err
+        // the worker only knows it was aborted; the caller's deadline says why
+        throw signal?.aborted === true && isFedlakeError(signal.reason) ? signal.reason : err
       }
     },
 
