@@ -81,9 +81,12 @@ export function errorRecord (error: Readonly<Record<string, JsonValue>>, rowsSen
   return `{"Error":${JSON.stringify({ ...error, rows_sent: rowsSent })}}\n`
 }
 
+/** Keys of the trailer lines; a result's only column never takes one, so no row can pass for a trailer. */
+const TRAILER_KEYS = new Set(['Statistics', 'Error'])
+
 /** Column names as replies show them (EdgeLake's count(*), repeated names made unique). */
 export function replyColumnNames (fields: readonly ResultField[]): string[] {
-  const used = new Set<string>()
+  const used = new Set<string>(fields.length === 1 ? TRAILER_KEYS : [])
   return fields.map(field => {
     const name = field.name === 'count_star()' ? 'count(*)' : field.name
     let candidate = name

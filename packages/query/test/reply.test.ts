@@ -135,6 +135,14 @@ describe('reply encoder', () => {
     assert.equal(resolveTimeZone('no/such_zone'), undefined)
   })
 
+  it('never lets a row look like a trailer line', () => {
+    for (const name of ['Error', 'Statistics']) {
+      const only: ResultField[] = [{ name, type: 'VARCHAR' }]
+      assert.equal(encode({ format: 'json:output', stat: false }, [[['x']]], statistics, only).body, `{"${name}_1":"x"}\n`)
+    }
+    assert.equal(encode({ stat: false }, [[['x', 'y']]], statistics, [{ name: 'Error', type: 'VARCHAR' }, { name: 'b', type: 'VARCHAR' }]).body, '{"Query":[{"Error":"x","b":"y"}]}')
+  })
+
   it('formats elapsed time as HH:MM:SS', () => {
     assert.equal(formatElapsed(0), '00:00:00')
     assert.equal(formatElapsed(999), '00:00:00')
