@@ -19,3 +19,4 @@ export { jsonTextEncoder, jsonTextEncoders, jsonValueDecoders } from './result-v
 export type { JsonTextEncoder, JsonValueDecoder, ValueFormatOptions } from './result-values.js'
 export { batchFromValues } from './batch-from-values.js'
 export type { BatchValue } from './batch-from-values.js'
+export { decodeBatch, encodeBatch } from './batch-codec.js'
