@@ -22,3 +22,5 @@ export {
 export type { KubeArmorConnector, GrpcClientStatus, GrpcChannel, GrpcChannelInit, GrpcCallStatus } from './connector/index.js'
 export { STORAGE_ERRORS, PUT_ERRORS } from './errors-storage.js'
 export { INGEST_ERRORS } from './errors-ingest.js'
+export { createSubqueryService } from './subquery/serve-subquery.js'
+export type { SubqueryHandler, SubqueryServiceInit } from './subquery/serve-subquery.js'

@@ -21,6 +21,8 @@ export const SQL_ERRORS = defineErrors({
   SQL_CANCELLED: { status: 504, edgelakeCode: 26, text: 'Time Out' },
   /** A function asked to build a value bigger than a call may (range(50000000), repeat('x', 1e9), ...). */
   SQL_RESOURCE_LIMIT: { status: 400, edgelakeCode: 77, text: 'Query data volume above limit' },
+  /** A peer sent frames the sub-query protocol does not allow. */
+  SUBQUERY_PROTOCOL: { status: 502, edgelakeCode: 16, text: 'SQL Failure' },
   SQL_TOO_MANY_ROWS: { status: 400, edgelakeCode: 77, text: 'Query data volume above limit' },
   /** A one-document reply (json, json:list, table) over the node's byte or row cap: json:output streams instead. */
   SQL_RESULT_TOO_LARGE: { status: 422, edgelakeCode: 77, text: 'Query data volume above limit' },

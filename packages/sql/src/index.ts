@@ -20,3 +20,5 @@ export type { JsonTextEncoder, JsonValueDecoder, ValueFormatOptions } from './re
 export { batchFromValues } from './batch-from-values.js'
 export type { BatchValue } from './batch-from-values.js'
 export { decodeBatch, encodeBatch } from './batch-codec.js'
+export { decodeFrame, encodeBatchFrame, encodeControl, protocolError, SUBQUERY_PROTOCOL } from './subquery-protocol.js'
+export type { SerializedSubqueryError, SubqueryFrame, SubqueryReply, SubqueryRequest } from './subquery-protocol.js'

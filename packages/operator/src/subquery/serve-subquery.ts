@@ -1,0 +1,107 @@
+/**
+ * The operator's end of the sub-query protocol (@fedlake/sql subquery-protocol.ts): read the request,
+ * run it as any local `sql` runs (the storage re-validates it: one read-only SELECT over this dbms's tables,
+ * no file or system functions, on a locked-down DuckDB), and stream its batches back with the transport's
+ * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB.
+ */
+import { FedlakeError, isFedlakeError, silentLogger, toFedlakeError } from '@fedlake/core'
+import type { FrameStream, JsonValue, Logger } from '@fedlake/core'
+import { decodeFrame, encodeBatchFrame, encodeControl, protocolError, SQL_ERRORS } from '@fedlake/sql'
+import type { ResultStream, SubqueryRequest } from '@fedlake/sql'
+
+export interface SubqueryServiceInit {
+  readonly openQuery: (dbms: string, sql: string, options: { signal: AbortSignal }) => Promise<ResultStream>
+  /** Longest time a request may ask for (the node's limits.maxCommandTimeoutMs). */
+  readonly maxTimeoutMs: number
+  readonly logger?: Logger
+  /** How long a new stream may take to send its request. @default 5000 */
+  readonly requestTimeoutMs?: number
+}
+
+export type SubqueryHandler = (stream: FrameStream) => Promise<void>
+
+export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandler {
+  const log = (init.logger ?? silentLogger).child('subquery')
+  return async stream => {
+    const frames = stream.frames[Symbol.asyncIterator]()
+    let request: SubqueryRequest
+    try {
+      request = await firstRequest(frames, init.requestTimeoutMs ?? 5000)
+    } catch (err) {
+      await replyError(stream, toFedlakeError(err))
+      return
+    }
+    const controller = new AbortController()
+    const timeoutMs = Math.min(request.timeoutMs, init.maxTimeoutMs)
+    const timer = setTimeout(() => {
+      controller.abort(new FedlakeError(SQL_ERRORS.SQL_CANCELLED, `sub-query exceeded its ${timeoutMs} ms`, { queryId: request.queryId }))
+    }, timeoutMs)
+    // the query node keeps its write side open while it waits: when it ends or fails first, it cancelled
+    let answered = false
+    void untilReadSideEnds(frames).then(() => {
+      if (!answered) controller.abort(new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'the query node cancelled the sub-query', { queryId: request.queryId }))
+    })
+    let rows = 0
+    let result: ResultStream | undefined
+    try {
+      result = await init.openQuery(request.dbms, request.sql, { signal: controller.signal })
+      await stream.send(encodeControl({ type: 'fields', fields: result.fields }))
+      for await (const batch of result) {
+        rows += batch.rowCount
+        await stream.send(encodeBatchFrame(batch))
+      }
+      answered = true
+      await stream.send(encodeControl({ type: 'end', rows }))
+      await stream.closeWrite()
+      log.debug('sub-query served', { queryId: request.queryId, peer: stream.remotePeer, rows })
+    } catch (err) {
+      result?.cancel(err)
+      const error = controller.signal.aborted && isFedlakeError(controller.signal.reason) ? controller.signal.reason : toFedlakeError(err)
+      log.debug('sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, code: error.code })
+      answered = true
+      await replyError(stream, error)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+async function firstRequest (frames: AsyncIterator<Uint8Array>, timeoutMs: number): Promise<SubqueryRequest> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(protocolError(`no request within ${timeoutMs} ms`)) }, timeoutMs)
+  })
+  try {
+    const first = await Promise.race([frames.next(), timeout])
+    if (first.done === true) throw protocolError('the stream closed before its request')
+    const frame = decodeFrame(first.value)
+    if (frame.kind !== 'control' || frame.message.type !== 'query') throw protocolError('the first frame must be a query request')
+    return frame.message
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Resolves when the other side closes its write side or resets the stream. */
+async function untilReadSideEnds (frames: AsyncIterator<Uint8Array>): Promise<void> {
+  try {
+    for (let next = await frames.next(); next.done !== true; next = await frames.next()) { /* nothing more is expected */ }
+  } catch { /* reset */ }
+}
+
+async function replyError (stream: FrameStream, error: FedlakeError): Promise<void> {
+  try {
+    await stream.send(encodeControl({ type: 'error', error: { code: error.code, message: error.message, details: jsonDetails(error.details) } }))
+    await stream.closeWrite()
+  } catch {
+    stream.abort()
+  }
+}
+
+function jsonDetails (details: Readonly<Record<string, unknown>>): Record<string, JsonValue> {
+  try {
+    return JSON.parse(JSON.stringify(details, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v)) as Record<string, JsonValue>
+  } catch {
+    return {}
+  }
+}

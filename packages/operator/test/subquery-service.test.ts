@@ -1,0 +1,109 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createFramePipe } from '@fedlake/core'
+import type { FrameStream, TableSchema } from '@fedlake/core'
+import { decodeFrame, encodeControl } from '@fedlake/sql'
+import type { SubqueryFrame } from '@fedlake/sql'
+import { createSubqueryService } from '../src/index.js'
+import { createDuckDbStorage } from '../src/storage/index.js'
+import type { OperatorStorage } from '../src/storage/index.js'
+
+const table: TableSchema = { dbms: 'kubearmor', table: 'logs', columns: [{ name: 'pod_name', type: 'VARCHAR' }, { name: 'pid', type: 'BIGINT' }] }
+let dir: string
+let storage: OperatorStorage
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fedlake-subquery-'))
+  storage = createDuckDbStorage({ dataDir: dir, maxConcurrentQueries: 1 })
+  await storage.start()
+  await storage.ensureTable(table)
+  await storage.appendRows(table, Array.from({ length: 5000 }, (_, i) => [`pod-${i % 7}`, i]))
+})
+after(async () => { await storage.stop(); rmSync(dir, { recursive: true, force: true }) })
+
+const serve = createSubqueryService({ openQuery: async (dbms, sql, options) => await storage.openQuery(dbms, sql, options), maxTimeoutMs: 60_000 })
+
+/** Sends one request (or raw first frame) and collects every reply frame. */
+async function ask (first: Uint8Array, onStream?: (client: FrameStream) => void): Promise<SubqueryFrame[]> {
+  const [client, server] = createFramePipe(2)
+  const served = serve(server)
+  await client.send(first)
+  onStream?.(client)
+  const replies: SubqueryFrame[] = []
+  try {
+    for await (const frame of client.frames) replies.push(decodeFrame(frame))
+    await client.closeWrite()
+  } catch { /* reset by the test */ }
+  await served
+  return replies
+}
+
+const request = (sql: string, timeoutMs = 10_000): Uint8Array => encodeControl({ type: 'query', queryId: 'q1', dbms: 'kubearmor', sql, timeoutMs })
+
+describe('sub-query service', () => {
+  it('streams fields, batches and the end over the pipe', async () => {
+    const replies = await ask(request('SELECT pod_name, pid FROM logs ORDER BY pid'))
+    assert.deepEqual(replies[0], { kind: 'control', message: { type: 'fields', fields: [{ name: 'pod_name', type: 'VARCHAR' }, { name: 'pid', type: 'BIGINT' }] } })
+    const batches = replies.filter(r => r.kind === 'batch')
+    assert.equal(batches.reduce((n, b) => n + (b.kind === 'batch' ? b.batch.rowCount : 0), 0), 5000)
+    assert.deepEqual(replies.at(-1), { kind: 'control', message: { type: 'end', rows: 5000 } })
+  })
+
+  it('refuses hostile SQL exactly as local sql does', async () => {
+    const cases: [string, string][] = [
+      ["COPY logs TO '/tmp/x.csv'", 'SQL_NOT_READ_ONLY'],
+      ["ATTACH '/tmp/other.duckdb' AS o", 'SQL_NOT_READ_ONLY'],
+      ["SELECT * FROM read_csv('/etc/passwd')", 'SQL_FORBIDDEN_FUNCTION'],
+      ['SELECT 1; SELECT 2', 'SQL_NOT_READ_ONLY'],
+      ['INSTALL httpfs', 'SQL_NOT_READ_ONLY'],
+      ["SET memory_limit='10GB'", 'SQL_NOT_READ_ONLY'],
+      ['SELECT * FROM information_schema.tables', 'SQL_FORBIDDEN_REFERENCE'],
+      ["SELECT getenv('HOME')", 'SQL_FORBIDDEN_FUNCTION'],
+      ['SELECT 1 /* ; DROP TABLE logs */ ; DROP TABLE logs', 'SQL_NOT_READ_ONLY']
+    ]
+    for (const [sql, code] of cases) {
+      const replies = await ask(request(sql))
+      assert.equal(replies.length, 1, sql)
+      const reply = replies[0]
+      assert.ok(reply?.kind === 'control' && reply.message.type === 'error', sql)
+      assert.equal(reply.message.error.code, code, sql)
+    }
+    const count = await storage.query('kubearmor', 'SELECT count(*) AS n FROM logs')
+    assert.deepEqual(count.rows, [[5000]])
+  })
+
+  it('refuses a malformed first frame', async () => {
+    for (const first of [new Uint8Array([9, 1, 2]), encodeControl({ type: 'end', rows: 1 }), new Uint8Array([1, 123])]) {
+      const replies = await ask(first)
+      const reply = replies[0]
+      assert.ok(reply?.kind === 'control' && reply.message.type === 'error')
+      assert.equal(reply.message.error.code, 'SUBQUERY_PROTOCOL')
+    }
+  })
+
+  it('stops the query when the query node resets the stream, freeing its slot', async () => {
+    const started = performance.now()
+    await ask(request('SELECT count(*) FROM logs a, logs b, logs c'), client => { setTimeout(() => { client.abort() }, 100) })
+    // the storage has one query slot: it is free again only once DuckDB let go of the cancelled query
+    const count = await storage.query('kubearmor', 'SELECT count(*) AS n FROM logs')
+    assert.deepEqual(count.rows, [[5000]])
+    assert.ok(performance.now() - started < 5000, `cancelled promptly (${Math.round(performance.now() - started)} ms)`)
+  })
+
+  it('stops the query when the query node closes its write side before the answer', async () => {
+    const started = performance.now()
+    await ask(request('SELECT count(*) FROM logs a, logs b, logs c'), client => { setTimeout(() => { void client.closeWrite() }, 100) })
+    assert.deepEqual((await storage.query('kubearmor', 'SELECT count(*) AS n FROM logs')).rows, [[5000]])
+    assert.ok(performance.now() - started < 5000, `cancelled promptly (${Math.round(performance.now() - started)} ms)`)
+  })
+
+  it('gives up at the time the request allows', async () => {
+    const replies = await ask(request('SELECT count(*) FROM logs a, logs b, logs c', 200))
+    const reply = replies.at(-1)
+    assert.ok(reply?.kind === 'control' && reply.message.type === 'error')
+    assert.equal(reply.message.error.code, 'SQL_CANCELLED')
+  })
+})
