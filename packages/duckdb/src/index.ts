@@ -16,3 +16,8 @@ export { assignString, rawVector, readVectorData, writeVectorData, writeVectorVa
 export type { RawVector } from './vectors.js'
 export { createSqlParser } from './sql-parser.js'
 export type { SqlParser } from './sql-parser.js'
+export { openSelectStream } from './select-stream.js'
+export type { SelectStreamInit } from './select-stream.js'
+export { appendBatch, stagingType, stagingView } from './batch-writer.js'
+export { createMergeEngine } from './merge-engine.js'
+export type { MergeEngine, MergeEngineInit, MergeFragment } from './merge-engine.js'

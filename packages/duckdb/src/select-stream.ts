@@ -9,8 +9,9 @@
  * really let go, so the storage's query slots count the work that is still burning CPU.
  */
 import { FedlakeError, isFedlakeError } from '@fedlake/core'
-import { createResultReader, sqlErrorFromDuckDb } from '@fedlake/duckdb'
-import type { ResultReader } from '@fedlake/duckdb'
+import { createResultReader } from './result-reader.js'
+import type { ResultReader } from './result-reader.js'
+import { sqlErrorFromDuckDb } from './errors.js'
 import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api'
 import { SQL_ERRORS } from '@fedlake/sql'
 import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'

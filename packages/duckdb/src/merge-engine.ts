@@ -1,0 +1,161 @@
+/**
+ * The query node's DuckDB: in memory, locked down like the operators' (no files, no extensions, no settings),
+ * shared by every network query. It does two jobs:
+ *
+ * - `describe`: binds a query over empty copies of its tables (schemas from the metadata), which gives the
+ *   names and types one DuckDB would give the result, and catches unknown columns before anything is sent.
+ *   One in-memory database per dbms, its tables re-created when the metadata's schemas change.
+ * - `run`: stages the operators' partial results (a temporary table per fragment, filled as batches arrive)
+ *   and streams the merge SQL's result over them. Each run has a connection of its own, so temporary tables
+ *   never meet; closing it drops them.
+ */
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api'
+import { FedlakeError, isFedlakeError } from '@fedlake/core'
+import type { Startable, TableSchema } from '@fedlake/core'
+import { SQL_ERRORS } from '@fedlake/sql'
+import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import { appendBatch, quoteIdent, stagingType, stagingView } from './batch-writer.js'
+import { sqlErrorFromDuckDb } from './errors.js'
+import { lockedDownOptions } from './lockdown.js'
+import { openSelectStream } from './select-stream.js'
+
+export interface MergeFragment {
+  /** The table name the merge SQL reads it as. */
+  readonly name: string
+  readonly fields: readonly ResultField[]
+  readonly batches: AsyncIterable<ResultBatch>
+}
+
+export interface MergeEngineInit {
+  /** DuckDB memory_limit, e.g. '128MiB'. */
+  readonly memoryLimit?: string
+  readonly threads?: number
+}
+
+export interface MergeEngine extends Startable {
+  /** The fields one DuckDB gives `sql` over `tables` (of `dbms`); throws DuckDB's binder errors as SQL_* errors. */
+  describe(dbms: string, tables: readonly TableSchema[], sql: string): Promise<ResultField[]>
+  /** Stages every fragment, then streams `mergeSql`'s result. Read it to the end or cancel it. */
+  run(fragments: readonly MergeFragment[], mergeSql: string, options?: { signal?: AbortSignal }): Promise<ResultStream>
+}
+
+interface SchemaDatabase {
+  readonly instance: DuckDBInstance
+  readonly connection: DuckDBConnection
+  signature: string
+}
+
+export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
+  let merge: DuckDBInstance | undefined
+  const schemas = new Map<string, Promise<SchemaDatabase>>()
+  const describing = new Map<string, Promise<unknown>>()
+
+  const options = (): Record<string, string> => lockedDownOptions({
+    ...(init.threads !== undefined ? { threads: init.threads } : {}),
+    ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {})
+  })
+
+  const schemaDatabase = async (dbms: string): Promise<SchemaDatabase> => {
+    let opening = schemas.get(dbms)
+    if (opening === undefined) {
+      opening = (async () => {
+        const instance = await DuckDBInstance.create(':memory:', lockedDownOptions({ threads: 1 }))
+        return { instance, connection: await instance.connect(), signature: '' }
+      })()
+      schemas.set(dbms, opening)
+    }
+    return await opening
+  }
+
+  /** One describe at a time per dbms: the tables may be re-created under it. */
+  const serially = async <T>(dbms: string, work: () => Promise<T>): Promise<T> => {
+    const previous = describing.get(dbms) ?? Promise.resolve()
+    const run = previous.then(work, work)
+    describing.set(dbms, run.catch(() => undefined))
+    return await run
+  }
+
+  return {
+    async start () {
+      merge ??= await DuckDBInstance.create(':memory:', options())
+    },
+
+    async stop () {
+      for (const opening of schemas.values()) {
+        const db = await opening.catch(() => undefined)
+        db?.connection.closeSync()
+        db?.instance.closeSync()
+      }
+      schemas.clear()
+      merge?.closeSync()
+      merge = undefined
+    },
+
+    async describe (dbms, tables, sql) {
+      const db = await schemaDatabase(dbms)
+      return await serially(dbms, async () => {
+        const signature = JSON.stringify(tables.map(t => [t.table.toLowerCase(), t.columns]).sort())
+        if (db.signature !== signature) {
+          const existing = (await db.connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()")).getRows()
+          for (const [name] of existing) await db.connection.run(`DROP TABLE ${quoteIdent(String(name))}`)
+          for (const t of tables) {
+            await db.connection.run(`CREATE TABLE ${quoteIdent(t.table.toLowerCase())} (${t.columns.map(c => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`)
+          }
+          db.signature = signature
+        }
+        try {
+          const prepared = await db.connection.prepare(sql)
+          try {
+            return Array.from({ length: prepared.columnCount }, (_, i) => ({ name: prepared.columnName(i), type: prepared.columnType(i).toString() }))
+          } finally {
+            prepared.destroySync()
+          }
+        } catch (err) {
+          throw isFedlakeError(err) ? err : sqlErrorFromDuckDb(err, dbms)
+        }
+      })
+    },
+
+    async run (fragments, mergeSql, runOptions = {}) {
+      if (merge === undefined) throw new FedlakeError(SQL_ERRORS.SQL_EXECUTION, 'the merge engine is not started')
+      const connection = await merge.connect()
+      try {
+        await Promise.all(fragments.map(async (fragment, f) => { await stage(connection, fragment, f, runOptions.signal) }))
+      } catch (err) {
+        connection.closeSync()
+        throw runOptions.signal?.aborted === true && isFedlakeError(runOptions.signal.reason) ? runOptions.signal.reason : err
+      }
+      return await openSelectStream({
+        connection,
+        sql: mergeSql,
+        dbms: 'merge',
+        ...(runOptions.signal !== undefined ? { signal: runOptions.signal } : {}),
+        onSettled: (c) => { c.closeSync() }
+      })
+    }
+  }
+}
+
+/** Creates a fragment's staging table and view, and appends its batches as they arrive. */
+async function stage (connection: DuckDBConnection, fragment: MergeFragment, index: number, signal: AbortSignal | undefined): Promise<void> {
+  const staging = `__staging_${index}`
+  const columns = fragment.fields.map((field, i) => `c${i} ${stagingType(field)}`)
+  try {
+    await connection.run(`CREATE TEMP TABLE ${quoteIdent(staging)} (${columns.length > 0 ? columns.join(', ') : 'c0 BOOLEAN'})`)
+    await connection.run(`CREATE TEMP VIEW ${quoteIdent(fragment.name)} AS SELECT ${fragment.fields.length > 0 ? stagingView(fragment.fields) : '*'} FROM ${quoteIdent(staging)}`)
+  } catch (err) {
+    throw sqlErrorFromDuckDb(err, 'merge')
+  }
+  const appender = await connection.createAppender(staging, 'main', 'temp')
+  const types: DuckDBType[] = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i))
+  try {
+    for await (const batch of fragment.batches) {
+      signal?.throwIfAborted()
+      if (batch.rowCount > 0) appendBatch(appender, types, batch)
+    }
+    appender.flushSync()
+  } finally {
+    appender.closeSync()
+  }
+}

@@ -1,0 +1,67 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { isFedlakeError } from '@fedlake/core'
+import type { TableSchema } from '@fedlake/core'
+import { batchFromValues, jsonValueDecoders } from '@fedlake/sql'
+import type { BatchValue, ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import { createMergeEngine } from '../src/index.js'
+
+const engine = createMergeEngine({ memoryLimit: '64MiB' })
+before(async () => { await engine.start() })
+after(async () => { await engine.stop() })
+
+async function * batches (fields: ResultField[], ...parts: BatchValue[][][]): AsyncGenerator<ResultBatch> {
+  for (const rows of parts) {
+    await new Promise(resolve => setImmediate(resolve))
+    yield batchFromValues(fields, rows)
+  }
+}
+
+async function rowsOf (stream: ResultStream): Promise<unknown[][]> {
+  const decoders = jsonValueDecoders(stream.fields)
+  const rows: unknown[][] = []
+  for await (const batch of stream) for (let r = 0; r < batch.rowCount; r++) rows.push(decoders.map((d, c) => d(batch.vectors[c] as never, r)))
+  return rows
+}
+
+const logs: TableSchema = { dbms: 'kubearmor', table: 'logs', columns: [{ name: 'pod_name', type: 'VARCHAR' }, { name: 'pid', type: 'BIGINT' }, { name: 'ts', type: 'TIMESTAMP' }] }
+
+describe('merge engine', () => {
+  it('describes a query over empty copies of its tables, as one DuckDB names and types its result', async () => {
+    const fields = await engine.describe('kubearmor', [logs], 'select pod_name, count(*), avg(pid), max(ts) as latest from logs group by all')
+    assert.deepEqual(fields, [
+      { name: 'pod_name', type: 'VARCHAR' }, { name: 'count_star()', type: 'BIGINT' }, { name: 'avg(pid)', type: 'DOUBLE' }, { name: 'latest', type: 'TIMESTAMP' }
+    ])
+    await assert.rejects(engine.describe('kubearmor', [logs], 'select nosuch from logs'), (err: unknown) => isFedlakeError(err, 'SQL_UNKNOWN_COLUMN'))
+    const wider: TableSchema = { ...logs, columns: [...logs.columns, { name: 'extra', type: 'INTEGER' }] }
+    assert.deepEqual(await engine.describe('kubearmor', [wider], 'select extra from logs'), [{ name: 'extra', type: 'INTEGER' }], 'a changed schema is picked up')
+  })
+
+  it('stages partials from several streams and merges them with SQL, types kept exactly', async () => {
+    const fields: ResultField[] = [{ name: 'pod_name', type: 'VARCHAR' }, { name: '__n', type: 'BIGINT' }, { name: '__s', type: 'HUGEINT' }, { name: '__d', type: 'DECIMAL(38,3)' }, { name: '__l', type: 'INTEGER[]' }]
+    const stream = await engine.run([{
+      name: '__p0',
+      fields,
+      batches: batches(fields,
+        [['a', 2, '170141183460469231731687303715884105000', '1.500', [1]], ['b', 1, '5', '0.001', null]],
+        [],
+        [['a', 3, '700', '2.250', [2, 3]], [null, 4, null, null, []]])
+    }], 'select pod_name, sum(__n) as n, sum(__s) as s, sum(__d) as d, flatten(list(__l)) as l from __p0 group by pod_name order by pod_name nulls last')
+    assert.deepEqual(stream.fields.map(f => f.type), ['VARCHAR', 'HUGEINT', 'HUGEINT', 'DECIMAL(38,3)', 'INTEGER[]'])
+    assert.deepEqual(await rowsOf(stream), [
+      ['a', 5, '170141183460469231731687303715884105700', 3.75, [1, 2, 3]],
+      ['b', 1, 5, 0.001, []],
+      [null, 4, null, null, []]
+    ])
+  })
+
+  it('keeps concurrent runs apart and refuses what the operators are refused', async () => {
+    const f: ResultField[] = [{ name: 'x', type: 'INTEGER' }]
+    const [one, two] = await Promise.all([
+      engine.run([{ name: '__p0', fields: f, batches: batches(f, [[1], [2]]) }], 'select sum(x) from __p0'),
+      engine.run([{ name: '__p0', fields: f, batches: batches(f, [[10]]) }], 'select sum(x) from __p0')
+    ])
+    assert.deepEqual([await rowsOf(one as ResultStream), await rowsOf(two as ResultStream)], [[[3]], [[10]]])
+    await assert.rejects(async () => await rowsOf(await engine.run([], "select * from read_csv('/etc/passwd')")), (err: unknown) => isFedlakeError(err))
+  })
+})
