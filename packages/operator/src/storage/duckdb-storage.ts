@@ -170,7 +170,10 @@ class DuckDbStorage implements ColumnarStorage {
     const names = new Set(this.databases.keys())
     for (const entry of await readdir(this.dataDir)) {
       const m = DB_FILE.exec(entry)
-      if (m?.[1] !== undefined) names.add(m[1])
+      if (m?.[1] === undefined) continue
+      // e.g. system.duckdb, written before reserved names were refused: never opened again
+      if (isValidDbmsName(m[1])) names.add(m[1])
+      else this.log.warn('database file ignored: its name is reserved', { file: join(this.dataDir, entry) })
     }
     return [...names].sort()
   }
