@@ -32,7 +32,7 @@ import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
-const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
+const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'HUGEINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
 const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
 const MAX_IDLE_QUERY_CONNECTIONS = 4
 export const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
@@ -417,7 +417,8 @@ function assertTableSchema (schema: TableSchema): void {
 
 /** Types a value of `from` may be written into (appendRows may name a narrower type than the table has). */
 function widensTo (from: ColumnType, to: ColumnType): boolean {
-  return from === to || (from === 'INTEGER' && (to === 'BIGINT' || to === 'DOUBLE')) || (from === 'BIGINT' && to === 'DOUBLE')
+  return from === to || (from === 'INTEGER' && (to === 'BIGINT' || to === 'HUGEINT' || to === 'DOUBLE')) ||
+    (from === 'BIGINT' && (to === 'HUGEINT' || to === 'DOUBLE'))
 }
 
 /** Maps every table column to its position in the caller's rows (-1 = NULL). */

@@ -4,8 +4,8 @@ import type { ColumnBatch } from './column-batch.js'
 
 /**
  * A value handed to `appendRows`, aligned with the schema's column types:
- * TIMESTAMP = epoch MICROseconds as a number (or bigint), BIGINT = safe integer number or bigint,
- * INTEGER = int32 number, DOUBLE = number, BOOLEAN = boolean, VARCHAR = string. null is NULL.
+ * TIMESTAMP = epoch MICROseconds as a number (or bigint), BIGINT = safe integer number or bigint (int64),
+ * HUGEINT = safe integer number or bigint (int128), INTEGER = int32 number, DOUBLE = number, BOOLEAN = boolean, VARCHAR = string. null is NULL.
  */
 export type StorageValue = string | number | bigint | boolean | null
 
