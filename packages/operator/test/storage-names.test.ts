@@ -81,6 +81,7 @@ describe('reserved dbms names (storage)', () => {
       const schema = { dbms, table: 't', columns: [{ name: 'a', type: 'BIGINT' as const }] }
       await assert.rejects(storage.ensureTable(schema), reserved)
       await assert.rejects(storage.appendRows(schema, [[1]]), reserved)
+      await assert.rejects(storage.ensureTableAndAppendRows(schema, [[1]]), reserved)
       await assert.rejects(storage.query(dbms, 'SELECT * FROM system.main.duckdb_databases'), reserved)
       await assert.rejects(storage.query(dbms.toUpperCase(), 'SELECT 1'), reserved)
     }

@@ -25,6 +25,12 @@ export interface OperatorStorage extends Startable {
    * them must exist in the table (call ensureTable first).
    */
   appendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void>
+  /**
+   * ensureTable and appendRows in ONE transaction: the table (or the schema's columns it lacks) and the rows are
+   * committed together, or nothing changes (a refused row leaves no new table and no new column behind).
+   * Resolves, with true when this call created the table, only once committed.
+   */
+  ensureTableAndAppendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<boolean>
   /** Runs one validated read-only SELECT on dbms; values JSON-safe (see result-values.ts). */
   query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
   listDatabases(): Promise<string[]>
@@ -38,6 +44,8 @@ export interface OperatorStorage extends Startable {
 export interface ColumnarStorage extends OperatorStorage {
   /** appendRows for a batch whose columns are aligned with schema.columns; same atomicity and checks. */
   appendColumns(schema: TableSchema, batch: ColumnBatch): Promise<void>
+  /** ensureTableAndAppendRows for a column batch. */
+  ensureTableAndAppendColumns(schema: TableSchema, batch: ColumnBatch): Promise<boolean>
 }
 
 export interface DuckDbStorageInit {
