@@ -7,15 +7,16 @@
  * `mode` (EdgeLake's streaming|file) is accepted for compatibility; both commit before replying.
  */
 import { createHash } from 'node:crypto'
-import type { ColumnSchema, JsonValue, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
+import type { ColumnSchema, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
 import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import { PUT_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
 import { KeyedQueue } from '../storage/keyed-queue.js'
 import type { OperatorStorage, StorageValue } from '../storage/types.js'
-import { coerceValue } from './coerce.js'
+import { coerceValue, misfitReason } from './coerce.js'
 import { inferSchema, normaliseTableName, rowColumns } from './infer-schema.js'
-import type { PutRow } from './parse-body.js'
 import { parsePutBody } from './parse-body.js'
+import { jsonTextOf } from './put-value.js'
+import type { PutRow, PutValue } from './put-value.js'
 
 export type PutMode = 'streaming' | 'file'
 
@@ -107,12 +108,12 @@ function fitRows (rows: readonly PutRow[], columns: readonly ColumnSchema[]): St
     for (const [key, name] of keysOf(row, r)) {
       const i = position.get(name) as number
       const column = columns[i] as ColumnSchema
-      const raw: JsonValue | undefined = row[key]
+      const raw = row[key] as PutValue
       const value = coerceValue(raw, column.type)
       if (value === undefined) {
-        const shown = JSON.stringify(raw)
+        const shown = jsonTextOf(raw)
         throw new FedlakeError(PUT_ERRORS.PUT_TYPE_MISMATCH,
-          `row ${r}, column ${column.name}: ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} is not a ${column.type}`,
+          `row ${r}, column ${column.name}: ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} ${misfitReason(raw, column.type)}`,
           { row: r, column: column.name, type: column.type })
       }
       values[i] = value
