@@ -1,8 +1,8 @@
 /**
- * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): parse the body, fit it to the
- * table (inferring the schema of a new table from the whole batch, coercing to an existing table's types,
- * adding columns for new keys), then append it in one transaction. `ingest` resolves only after the rows are
- * committed, so an HTTP 200 means they are queryable; any refusal happens before anything is written.
+ * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): parse the body, fit it to the table (inferring the schema of a new table from the whole batch, coercing to an
+ * existing table's types, adding columns for new keys), then write it in one transaction, together with the
+ * CREATE TABLE or ADD COLUMN it needs. `ingest` resolves only after the rows are committed, so an HTTP 200 means
+ * they are queryable; a refused PUT changes nothing (no rows, no new table, no new column).
  *
  * `mode` (EdgeLake's streaming|file) is accepted for compatibility; both commit before replying.
  */
@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import type { ColumnSchema, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
 import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import { PUT_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
+import { assertDbmsName } from '../storage/identifiers.js'
 import { KeyedQueue } from '../storage/keyed-queue.js'
 import type { OperatorStorage, StorageValue } from '../storage/types.js'
 import { coerceValue, misfitReason } from './coerce.js'
@@ -40,7 +41,7 @@ export interface PutResult {
 export interface PutIngestorInit {
   readonly storage: OperatorStorage
   readonly logger?: Logger
-  /** Called once when a PUT creates a table (the metadata layer announces it). A failure is logged, not returned. */
+  /** Called once when a PUT creates a table, after the commit (the metadata layer announces it). A failure is logged, not returned. */
   readonly onTableCreated?: TableCreatedListener
 }
 
@@ -57,6 +58,7 @@ export function createPutIngestor (init: PutIngestorInit): PutIngestor {
   return {
     async ingest (request: PutRequest): Promise<PutResult> {
       const dbms = normaliseTableName('dbms', request.dbms)
+      assertDbmsName(dbms)
       const table = normaliseTableName('table', request.table)
       const mode = request.mode ?? 'file'
       const rows = parsePutBody(request.body)
@@ -84,7 +86,10 @@ export function createPutIngestor (init: PutIngestorInit): PutIngestor {
   }
 }
 
-/** Fits and appends; returns the schema when this call created the table. */
+/**
+ * Fits and writes; returns the schema when this call created the table. A batch that needs no DDL is a plain
+ * append (group-committed with others); one that creates the table or adds columns writes them with its rows.
+ */
 async function writeRows (storage: OperatorStorage, dbms: string, table: string, rows: readonly PutRow[]): Promise<TableSchema | undefined> {
   const existing = await storage.tableSchema(dbms, table)
   const inferred = inferSchema(dbms, table, rows)
@@ -93,10 +98,11 @@ async function writeRows (storage: OperatorStorage, dbms: string, table: string,
   const added = columns.filter(c => !have.has(c.name.toLowerCase()))
   const schema: TableSchema = { dbms, table: existing?.table ?? table, columns }
   const values = fitRows(rows, columns)
-  let created = false
-  if (existing === undefined || added.length > 0) created = await storage.ensureTable(schema)
-  await storage.appendRows(schema, values)
-  return created ? schema : undefined
+  if (existing !== undefined && added.length === 0) {
+    await storage.appendRows(schema, values)
+    return undefined
+  }
+  return await storage.ensureTableAndAppendRows(schema, values) ? schema : undefined
 }
 
 /** Rows as value arrays aligned with `columns`; refuses the whole batch on the first value that does not fit. */
