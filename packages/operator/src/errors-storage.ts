@@ -21,5 +21,7 @@ export const PUT_ERRORS = defineErrors({
   PUT_INVALID_NAME: { status: 400, edgelakeCode: 28, text: 'Wrong table name' },
   PUT_TYPE_MISMATCH: { status: 400, edgelakeCode: 27, text: 'Failed to map JSON to SQL insert' },
   /** Two keys of one row map to the same column once lower-cased and sanitised (e.g. "Value" and "value"). */
-  PUT_DUPLICATE_COLUMN: { status: 400, edgelakeCode: 27, text: 'Failed to map JSON to SQL insert' }
+  PUT_DUPLICATE_COLUMN: { status: 400, edgelakeCode: 27, text: 'Failed to map JSON to SQL insert' },
+  /** The dbms is fed by a connector (KubeArmor) or listed in ingest.putReadOnlyDbms. */
+  PUT_READ_ONLY_DBMS: { status: 403, edgelakeCode: 27, text: 'DBMS does not accept PUT' }
 })

@@ -1,7 +1,7 @@
 /**
  * PUT is exact and atomic, on real DuckDB files: integers beyond 2^53 are stored exactly, non-finite numbers and
  * values that do not fit are refused with nothing changed (no rows, no table, no column), deep nesting and
- * reserved databases are refused.
+ * reserved or read-only databases are refused.
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,10 +12,11 @@ import type { TableSchema } from '@fedlake/core'
 import { isFedlakeError } from '@fedlake/core'
 import { createPutIngestor } from '../src/put/index.js'
 import type { PutIngestor } from '../src/put/index.js'
+import { putReadOnlyDbms } from '../src/put/read-only.js'
 import { createDuckDbStorage } from '../src/storage/index.js'
 import type { OperatorStorage } from '../src/storage/index.js'
 
-describe('PUT: exact integers, atomic writes, reserved names', () => {
+describe('PUT: exact integers, atomic writes, refused names', () => {
   let dir: string
   let storage: OperatorStorage
   let put: PutIngestor
@@ -30,7 +31,8 @@ describe('PUT: exact integers, atomic writes, reserved names', () => {
       storage,
       onTableCreated: async schema => {
         announced.push({ schema, committed: (await storage.listTables(schema.dbms)).some(t => t.table === schema.table) })
-      }
+      },
+      readOnlyDbms: putReadOnlyDbms({ connectorDbms: 'kubearmor', allowPutIntoConnectorDbms: false, putReadOnlyDbms: ['archive'] })
     })
   })
   after(async () => {
@@ -102,6 +104,14 @@ describe('PUT: exact integers, atomic writes, reserved names', () => {
     assert.deepEqual(await storage.listDatabases(), ['exact'])
   })
 
+  it('refuses the connector\'s dbms and the read-only ones with 403', async () => {
+    for (const [dbms, reason] of [['kubearmor', /KubeArmor connector feeds it/], ['Archive', /read-only for PUT/]] as const) {
+      await assert.rejects(put.ingest({ dbms, table: 'logs', body: '{"fake":"event"}' }), (err: unknown) =>
+        isFedlakeError(err, 'PUT_READ_ONLY_DBMS') && err.spec.status === 403 && reason.test(err.message), dbms)
+    }
+    assert.deepEqual(await storage.listDatabases(), ['exact'])
+  })
+
   it('lands two PUTs creating the same new table at once, with the union of their columns', async () => {
     const [a, b] = await Promise.all([
       put.ingest({ dbms: 'exact', table: 'pair', body: '{"id":1,"left":"l"}' }),
@@ -110,5 +120,13 @@ describe('PUT: exact integers, atomic writes, reserved names', () => {
     assert.deepEqual([a?.created, b?.created], [true, false])
     assert.deepEqual((await storage.tableSchema('exact', 'pair'))?.columns, [{ name: 'id', type: 'BIGINT' }, { name: 'left', type: 'VARCHAR' }, { name: 'right', type: 'HUGEINT' }])
     assert.deepEqual((await storage.query('exact', 'SELECT id, "left", "right"::VARCHAR FROM pair ORDER BY id')).rows, [[1, 'l', null], [2, null, '12345678901234567890']])
+  })
+})
+
+describe('putReadOnlyDbms', () => {
+  it('protects the connector\'s dbms unless allowed, and the configured ones', () => {
+    assert.deepEqual([...putReadOnlyDbms({ connectorDbms: 'kubearmor', allowPutIntoConnectorDbms: true, putReadOnlyDbms: [] }).keys()], [])
+    assert.deepEqual([...putReadOnlyDbms({ allowPutIntoConnectorDbms: false, putReadOnlyDbms: ['a'] }).keys()], ['a'])
+    assert.deepEqual([...putReadOnlyDbms({ connectorDbms: 'ka', allowPutIntoConnectorDbms: false, putReadOnlyDbms: ['a'] }).keys()], ['a', 'ka'])
   })
 })

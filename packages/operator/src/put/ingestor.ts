@@ -1,5 +1,6 @@
 /**
- * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): parse the body, fit it to the table (inferring the schema of a new table from the whole batch, coercing to an
+ * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): check the dbms may be written,
+ * parse the body, fit it to the table (inferring the schema of a new table from the whole batch, coercing to an
  * existing table's types, adding columns for new keys), then write it in one transaction, together with the
  * CREATE TABLE or ADD COLUMN it needs. `ingest` resolves only after the rows are committed, so an HTTP 200 means
  * they are queryable; a refused PUT changes nothing (no rows, no new table, no new column).
@@ -43,6 +44,8 @@ export interface PutIngestorInit {
   readonly logger?: Logger
   /** Called once when a PUT creates a table, after the commit (the metadata layer announces it). A failure is logged, not returned. */
   readonly onTableCreated?: TableCreatedListener
+  /** Databases PUT may not write, each with the reason given to the client (see read-only.ts). */
+  readonly readOnlyDbms?: ReadonlyMap<string, string>
 }
 
 export interface PutIngestor {
@@ -59,6 +62,10 @@ export function createPutIngestor (init: PutIngestorInit): PutIngestor {
     async ingest (request: PutRequest): Promise<PutResult> {
       const dbms = normaliseTableName('dbms', request.dbms)
       assertDbmsName(dbms)
+      const readOnly = init.readOnlyDbms?.get(dbms)
+      if (readOnly !== undefined) {
+        throw new FedlakeError(PUT_ERRORS.PUT_READ_ONLY_DBMS, `dbms '${dbms}' does not accept PUT: ${readOnly}`, { dbms })
+      }
       const table = normaliseTableName('table', request.table)
       const mode = request.mode ?? 'file'
       const rows = parsePutBody(request.body)
