@@ -4,7 +4,7 @@
  * bits), numbers beyond a double's range are refused. Node 20's JSON.parse gives a reviver no source text,
  * hence the detour.
  *
- * A mark is U+007F (allowed unescaped in JSON strings, so JSON.parse stays on its fast path) and a random nonce
+ * A mark is U+007F (a character JSON strings may hold unescaped) and a random nonce
  * chosen per body: a client cannot write a string that is mistaken for one, because it cannot know the nonce.
  */
 import { randomBytes } from 'node:crypto'
