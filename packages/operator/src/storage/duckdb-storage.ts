@@ -26,11 +26,11 @@ import { columnBatchFromRows, isColumnBatch } from './column-batch.js'
 import type { ColumnBatch } from './column-batch.js'
 import { assertDbmsName, assertIdentifier, isValidDbmsName, quoteIdent } from './identifiers.js'
 import { GroupCommitter } from './group-commit.js'
-import { assertRowWidths } from './row-widths.js'
 import type { AppendRequest } from './group-commit.js'
 import { KeyedQueue } from './keyed-queue.js'
 import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
+import { assertRowWidths } from './row-widths.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
 const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'HUGEINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
