@@ -10,6 +10,7 @@ import { CORE_ERRORS, FedlakeError } from './errors.js'
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')
 const name = z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case SQL identifier')
+const dbmsName = z.string().regex(/^[a-z0-9_]{1,63}$/, 'lower-case dbms name: letters, digits and _ (at most 63)')
 
 export const RoleSchema = z.enum(['operator', 'query'])
 export type Role = z.infer<typeof RoleSchema>
@@ -30,7 +31,11 @@ export const IngestConfigSchema = z.object({
   reconnectMaxMs: z.number().int().min(100).default(10_000)
     .describe('Longest delay between re-subscription attempts (ms).'),
   maxPutBytes: z.number().int().min(1024).default(64 * 1024 * 1024)
-    .describe('Largest accepted REST request body (PUT ingestion), in bytes.')
+    .describe('Largest accepted REST request body (PUT ingestion), in bytes.'),
+  putReadOnlyDbms: z.array(dbmsName).default([])
+    .describe('Databases PUT may not write on this node: such a PUT answers 403 PUT_READ_ONLY_DBMS and changes nothing. Queries are not affected.'),
+  allowPutIntoConnectorDbms: z.boolean().default(false)
+    .describe('Let PUT write into the database the KubeArmor connector feeds (`dbms`, on a node with `kubearmor` sources). Off: such a PUT answers 403 PUT_READ_ONLY_DBMS, so no client can add fake events, or columns, to the KubeArmor tables.')
 }).strict()
 
 export const KubeArmorTlsConfigSchema = z.object({
@@ -131,13 +136,15 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEDLAKE_NETWORK_NAME: 'metadata.networkName',
   FEDLAKE_NETWORK_KEY_FILE: 'metadata.networkKeyFile',
   FEDLAKE_MAPPING_FILE: 'ingest.mappingFile',
+  FEDLAKE_PUT_READ_ONLY_DBMS: 'ingest.putReadOnlyDbms',
+  FEDLAKE_ALLOW_PUT_INTO_CONNECTOR_DBMS: 'ingest.allowPutIntoConnectorDbms',
   FEDLAKE_MEMORY_BUDGET_MB: 'limits.memoryBudgetMb'
 }
 
-const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins'])
+const LIST_KEYS = new Set(['roles', 'seeds', 'kubearmor', 'metadata.admins', 'ingest.putReadOnlyDbms'])
 const NUMBER_KEYS = new Set(['restPort', 'p2pPort', 'limits.memoryBudgetMb'])
 /** true/1/yes or false/0/no; anything else is passed on for the schema to refuse. */
-const BOOLEAN_KEYS = new Set(['kubearmorTls.enabled'])
+const BOOLEAN_KEYS = new Set(['kubearmorTls.enabled', 'ingest.allowPutIntoConnectorDbms'])
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { true: true, 1: true, yes: true, false: false, 0: false, no: false }
 
 function defaultNodeName (): string {

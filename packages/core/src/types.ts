@@ -1,5 +1,5 @@
-/** Column types fedlake stores and reports. Names are DuckDB's. */
-export type ColumnType = 'TIMESTAMP' | 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR'
+/** Column types fedlake stores and reports. Names are DuckDB's; HUGEINT is a 128-bit integer (PUT's integers beyond 64 bits). */
+export type ColumnType = 'TIMESTAMP' | 'BIGINT' | 'HUGEINT' | 'INTEGER' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR'
 
 export interface ColumnSchema {
   readonly name: string

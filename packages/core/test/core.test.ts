@@ -22,9 +22,9 @@ describe('config', () => {
       dbms: 'kubearmor',
       cluster: 'n1-cluster',
       logLevel: 'info',
-      ingest: { batchRows: 8192, flushIntervalMs: 1000, idleFlushMs: 50, maxBufferedRows: 262144, reconnectInitialMs: 250, reconnectMaxMs: 10000, maxPutBytes: 67108864 },
+      ingest: { batchRows: 8192, flushIntervalMs: 1000, idleFlushMs: 50, maxBufferedRows: 262144, reconnectInitialMs: 250, reconnectMaxMs: 10000, maxPutBytes: 67108864, putReadOnlyDbms: [], allowPutIntoConnectorDbms: false },
       metadata: { networkName: 'fedlake', admins: [], heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, targetPeers: 8 },
-      limits: { memoryBudgetMb: 256, maxConcurrentQueries: 4, maxReplyRows: 1_000_000, commandTimeoutMs: 20_000, maxCommandTimeoutMs: 300_000 }
+      limits: { memoryBudgetMb: 256, maxConcurrentQueries: 4, maxReplyRows: 1000000, commandTimeoutMs: 20000, maxCommandTimeoutMs: 300000 }
     })
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ingest))
   })
@@ -38,6 +38,13 @@ describe('config', () => {
     assert.deepEqual(config.roles, ['operator'])
     assert.deepEqual(config.kubearmor, ['a:1', 'b:2'])
     assert.equal(config.name, 'from-flag')
+  })
+
+  it('takes the PUT write rules from the environment and refuses a dbms that is no dbms name', () => {
+    const config = loadNodeConfig({ overrides: { name: 'n1' }, env: { FEDLAKE_PUT_READ_ONLY_DBMS: 'archive, audit_2026', FEDLAKE_ALLOW_PUT_INTO_CONNECTOR_DBMS: 'yes' } })
+    assert.deepEqual(config.ingest.putReadOnlyDbms, ['archive', 'audit_2026'])
+    assert.equal(config.ingest.allowPutIntoConnectorDbms, true)
+    assert.throws(() => loadNodeConfig({ overrides: { name: 'n1', ingest: { putReadOnlyDbms: ['My-DB'] } } }), /ingest\.putReadOnlyDbms\.0/)
   })
 
   it('names every invalid key in one CONFIG_INVALID error', () => {

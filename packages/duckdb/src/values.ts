@@ -147,7 +147,8 @@ export function columnTypeOf (type: DuckDBType): ColumnType {
 export function columnTypeOfName (dataType: string): ColumnType {
   const t = dataType.toUpperCase()
   if (t === 'TIMESTAMP' || t.startsWith('TIMESTAMP')) return 'TIMESTAMP'
-  if (t === 'BIGINT' || t === 'HUGEINT' || t === 'UBIGINT' || t === 'UINTEGER') return 'BIGINT'
+  if (t === 'HUGEINT') return 'HUGEINT'
+  if (t === 'BIGINT' || t === 'UBIGINT' || t === 'UINTEGER') return 'BIGINT'
   if (t === 'INTEGER' || t === 'SMALLINT' || t === 'TINYINT' || t === 'USMALLINT' || t === 'UTINYINT') return 'INTEGER'
   if (t === 'DOUBLE' || t === 'FLOAT' || t.startsWith('DECIMAL')) return 'DOUBLE'
   if (t === 'BOOLEAN') return 'BOOLEAN'

@@ -86,7 +86,8 @@ export function createTableText (schema: TableSchema): string {
 export function columnTypeOf (sqlType: string): ColumnType {
   const t = sqlType.trim().toLowerCase()
   if (t.startsWith('timestamp') || t === 'date' || t === 'datetime') return 'TIMESTAMP'
-  if (t === 'bigint' || t === 'int8' || t === 'bigserial' || t === 'hugeint' || t === 'ubigint') return 'BIGINT'
+  if (t === 'hugeint' || t === 'int128') return 'HUGEINT'
+  if (t === 'bigint' || t === 'int8' || t === 'bigserial' || t === 'ubigint') return 'BIGINT'
   if (/^(int|integer|int4|int2|smallint|tinyint|serial|smallserial|uinteger|usmallint|utinyint)\b/.test(t)) return 'INTEGER'
   if (/^(double|float|real|decimal|numeric)/.test(t)) return 'DOUBLE'
   if (t.startsWith('bool')) return 'BOOLEAN'

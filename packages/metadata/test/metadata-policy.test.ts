@@ -139,12 +139,12 @@ describe('node policies', () => {
   const schema: TableSchema = {
     dbms: 'kubearmor',
     table: 'alert',
-    columns: [{ name: 'timestamp', type: 'TIMESTAMP' }, { name: 'pid', type: 'INTEGER' }, { name: 'Odd Name', type: 'VARCHAR' }, { name: 'ok', type: 'BOOLEAN' }]
+    columns: [{ name: 'timestamp', type: 'TIMESTAMP' }, { name: 'pid', type: 'INTEGER' }, { name: 'Odd Name', type: 'VARCHAR' }, { name: 'ok', type: 'BOOLEAN' }, { name: 'id', type: 'HUGEINT' }]
   }
 
   it('writes a CREATE TABLE that parses back to the same schema', () => {
     const create = createTableText(schema)
-    assert.equal(create, 'CREATE TABLE IF NOT EXISTS alert( timestamp TIMESTAMP, pid INTEGER, "Odd Name" VARCHAR, ok BOOLEAN );')
+    assert.equal(create, 'CREATE TABLE IF NOT EXISTS alert( timestamp TIMESTAMP, pid INTEGER, "Odd Name" VARCHAR, ok BOOLEAN, id HUGEINT );')
     assert.deepEqual(parseCreateTable('kubearmor', create), schema)
   })
 

@@ -4,7 +4,7 @@
  * Stop: connector first (no new rows), then the pipeline flushes everything it received, then storage closes.
  */
 import { join } from 'node:path'
-import { resourcePlan, silentLogger } from '@fedlake/core'
+import { CORE_ERRORS, FedlakeError, resourcePlan, silentLogger } from '@fedlake/core'
 import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
 import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
@@ -14,8 +14,10 @@ import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
 import { createPutIngestor } from './put/index.js'
 import type { PutRequest, PutResult } from './put/index.js'
+import { putReadOnlyDbms } from './put/read-only.js'
 import { createThreadedDuckDbStorage } from './storage/index.js'
 import type { OperatorStorage, StorageQueryOptions } from './storage/index.js'
+import { dbmsNameProblem } from './storage/identifiers.js'
 
 export interface OperatorRoleInit {
   /** The node's data directory; DuckDB files go to `<dataDir>/duckdb/<dbms>.duckdb`. */
@@ -48,6 +50,8 @@ export interface OperatorRole extends Startable {
 
 export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   const logger = init.logger ?? silentLogger
+  const dbmsProblem = dbmsNameProblem(init.dbms)
+  if (dbmsProblem !== undefined) throw new FedlakeError(CORE_ERRORS.CONFIG_INVALID, `dbms '${init.dbms}' cannot hold the KubeArmor tables: ${dbmsProblem}`, { dbms: init.dbms })
   // read and checked before anything starts: a bad certificate file stops the node with CONFIG_INVALID
   const kubearmorTls = init.kubearmor.length > 0 && init.kubearmorTls !== undefined ? loadKubeArmorTls(init.kubearmorTls) : undefined
   // DuckDB runs in a worker thread: appends use the second core while this thread receives and maps events
@@ -79,7 +83,16 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
       reconnectMaxMs: init.ingest.reconnectMaxMs,
       ...(kubearmorTls !== undefined ? { tls: kubearmorTls } : {})
     })
-  const putIngestor = createPutIngestor({ storage, logger: logger.child('put'), onTableCreated: init.onTableCreated })
+  const putIngestor = createPutIngestor({
+    storage,
+    logger: logger.child('put'),
+    onTableCreated: init.onTableCreated,
+    readOnlyDbms: putReadOnlyDbms({
+      ...(connector !== undefined ? { connectorDbms: init.dbms } : {}),
+      allowPutIntoConnectorDbms: init.ingest.allowPutIntoConnectorDbms,
+      putReadOnlyDbms: init.ingest.putReadOnlyDbms
+    })
+  })
   const grpcClients = (): GrpcClientStatus[] => connector?.status() ?? []
 
   return {

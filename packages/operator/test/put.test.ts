@@ -122,3 +122,76 @@ describe('coerceValue', () => {
     assert.equal(coerceValue({ a: [1] }, 'VARCHAR'), '{"a":[1]}')
   })
 })
+
+describe('parsePutBody: exact numbers and limits', () => {
+  it('keeps integers beyond 2^53 exact as bigints, and smaller ones as numbers', () => {
+    const rows = parsePutBody('{"a":9007199254740993,"b":-9007199254740993,"c":12345678901234567890,"d":170141183460469231731687303715884105727,"e":9007199254740991,"f":1234567890123456,"g":1.5,"h":"12345678901234567890"}')
+    assert.deepEqual(rows, [{ a: 9007199254740993n, b: -9007199254740993n, c: 12345678901234567890n, d: 2n ** 127n - 1n, e: 9007199254740991, f: 1234567890123456, g: 1.5, h: '12345678901234567890' }])
+  })
+
+  it('finds them in arrays, nested objects and every NDJSON line, after strings that look like numbers', () => {
+    const body = '{"s":"x\\" 12345678901234567890","n":[1,12345678901234567891,{"k":-12345678901234567892}]}\n\n[{"a":99999999999999999999}]'
+    assert.deepEqual(parsePutBody(body), [
+      { s: 'x" 12345678901234567890', n: [1, 12345678901234567891n, { k: -12345678901234567892n }] },
+      { a: 99999999999999999999n }
+    ])
+  })
+
+  it('refuses numbers beyond a double\'s range and integers beyond 128 bits, naming row and key', () => {
+    const cases: [string, RegExp][] = [
+      ['{"a":1}\n{"v":1e400}', /row 1, key v: 1e400 is not a finite number/],
+      ['[{"v":-1e400}]', /row 0, key v: -1e400 is not a finite number/],
+      ['{"v":{"deep":[0,1.7976931348623159e308]}}', /row 0, key v\.deep\[1\]: .* is not a finite number/],
+      [`{"v":1${'0'.repeat(400)}.5}`, /key v: .* is not a finite number/],
+      ['{"v":170141183460469231731687303715884105728}', /key v: 170141183460469231731687303715884105728 does not fit a 128-bit integer/],
+      [`{"v":${'9'.repeat(100_000)}}`, /key v: 9{20}\.\.\.\(100000 characters\) does not fit a 128-bit integer/]
+    ]
+    for (const [body, message] of cases) {
+      assert.throws(() => parsePutBody(body), (err: unknown) => isFedlakeError(err, 'PUT_TYPE_MISMATCH') && message.test(err.message), body.slice(0, 60))
+    }
+    assert.deepEqual(parsePutBody('{"tiny":1e-400,"max":1.7976931348623157e308}'), [{ tiny: 0, max: Number.MAX_VALUE }], 'underflow to 0 and the largest double are finite')
+  })
+
+  it('keeps invalid JSON invalid: a long number in a key position, with leading zeros, or a bare dot', () => {
+    for (const body of ['{12345678901234567890:1}', '{"a":1,12345678901234567890:1}', '{"a":0012345678901234567}', '{"a":1.e400}', '{"a" 12345678901234567890}']) {
+      assert.throws(() => parsePutBody(body), (err: unknown) => isFedlakeError(err, 'PUT_MALFORMED_BODY') && /invalid JSON/.test(err.message), body)
+    }
+  })
+
+  it('refuses nesting deeper than 64 levels quickly, before JSON.parse', () => {
+    const depth = 100_000
+    const started = performance.now()
+    assert.throws(() => parsePutBody(`{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`), (err: unknown) =>
+      isFedlakeError(err, 'PUT_MALFORMED_BODY') && /nested deeper than 64 levels/.test(err.message) && err.details.column === 69)
+    assert.ok(performance.now() - started < 1000)
+    assert.deepEqual(parsePutBody(`{"a":${'['.repeat(63)}${']'.repeat(63)}}`).length, 1, '64 levels with the row object')
+  })
+})
+
+describe('inferSchema and coerceValue with exact integers', () => {
+  it('types 64-bit integers BIGINT and larger ones HUGEINT; mixed with fractions, DOUBLE', () => {
+    const schema = inferSchema('d', 't', [{ a: 9007199254740993n, b: 2n ** 64n, c: 2n ** 60n, d: 1 }, { a: 1, b: 1, c: 0.5, d: 2n ** 62n }])
+    assert.deepEqual(schema.columns, [{ name: 'a', type: 'BIGINT' }, { name: 'b', type: 'HUGEINT' }, { name: 'c', type: 'DOUBLE' }, { name: 'd', type: 'BIGINT' }])
+  })
+
+  it('never rounds: an integer a column cannot hold exactly does not fit', () => {
+    assert.equal(coerceValue(2n ** 63n - 1n, 'BIGINT'), 2n ** 63n - 1n)
+    assert.equal(coerceValue(2n ** 63n, 'BIGINT'), undefined)
+    assert.equal(coerceValue('12345678901234567890', 'BIGINT'), undefined)
+    assert.equal(coerceValue('-9007199254740993', 'BIGINT'), -9007199254740993n)
+    assert.equal(coerceValue(2n ** 100n, 'HUGEINT'), 2n ** 100n)
+    assert.equal(coerceValue(5, 'HUGEINT'), 5)
+    assert.equal(coerceValue(2n ** 127n, 'HUGEINT'), undefined)
+    assert.equal(coerceValue(2n ** 60n, 'DOUBLE'), 2 ** 60, 'a power of two is exact as a double')
+    assert.equal(coerceValue(9007199254740993n, 'DOUBLE'), undefined)
+    assert.equal(coerceValue(12345678901234567890n, 'VARCHAR'), '12345678901234567890')
+    assert.equal(coerceValue({ id: 12345678901234567890n, list: [1n] }, 'VARCHAR'), '{"id":12345678901234567890,"list":[1]}')
+    assert.equal(coerceValue(3n, 'INTEGER'), 3)
+  })
+
+  it('refuses timestamps a JS number cannot hold to the microsecond', () => {
+    assert.equal(coerceValue('2255-06-05 00:00:00', 'TIMESTAMP'), Date.UTC(2255, 5, 5) * 1000)
+    assert.equal(coerceValue('2300-01-01 00:00:00', 'TIMESTAMP'), undefined)
+    assert.equal(coerceValue('1600-01-01', 'TIMESTAMP'), undefined)
+  })
+})

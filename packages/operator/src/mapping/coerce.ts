@@ -72,6 +72,20 @@ export function toBigint (value: unknown): number | bigint {
   return fail(value, 'BIGINT')
 }
 
+const INT128_MIN = -(2n ** 127n)
+const INT128_MAX = 2n ** 127n - 1n
+
+export function toHugeint (value: unknown): number | bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value
+  if (typeof value === 'bigint' && value >= INT128_MIN && value <= INT128_MAX) return value
+  if (typeof value === 'string' && INTEGER_TEXT.test(value)) {
+    const big = BigInt(value.trim())
+    if (big >= INT128_MIN && big <= INT128_MAX) return big
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0
+  return fail(value, 'HUGEINT')
+}
+
 export function toDouble (value: unknown): number {
   if (typeof value === 'number') return value
   if (typeof value === 'string' && NUMBER_TEXT.test(value)) return Number(value)
@@ -227,6 +241,7 @@ export function converterFor (type: ColumnType): (value: unknown) => IngestValue
     case 'VARCHAR': return toText
     case 'INTEGER': return toInteger
     case 'BIGINT': return toBigint
+    case 'HUGEINT': return toHugeint
     case 'DOUBLE': return toDouble
     case 'BOOLEAN': return toBoolean
     case 'TIMESTAMP': return toTimestamp

@@ -57,7 +57,7 @@ export interface CompileOptions {
 const TYPE_NAMES: Readonly<Record<string, ColumnType>> = {
   string: 'VARCHAR', str: 'VARCHAR', varchar: 'VARCHAR', char: 'VARCHAR', text: 'VARCHAR', character: 'VARCHAR',
   int: 'INTEGER', integer: 'INTEGER', int4: 'INTEGER', smallint: 'INTEGER',
-  bigint: 'BIGINT', int8: 'BIGINT', long: 'BIGINT',
+  bigint: 'BIGINT', int8: 'BIGINT', long: 'BIGINT', hugeint: 'HUGEINT', int128: 'HUGEINT',
   float: 'DOUBLE', double: 'DOUBLE', decimal: 'DOUBLE', numeric: 'DOUBLE', real: 'DOUBLE',
   timestamp: 'TIMESTAMP', datetime: 'TIMESTAMP',
   bool: 'BOOLEAN', boolean: 'BOOLEAN'

@@ -1,5 +1,5 @@
 export { parsePutBody } from './parse-body.js'
-export type { PutRow } from './parse-body.js'
+export type { PutRow, PutValue } from './put-value.js'
 export { columnNameOf, inferSchema, normaliseTableName } from './infer-schema.js'
 export { coerceValue } from './coerce.js'
 export { isTimestampText, parseTimestampMicros } from './timestamp.js'

@@ -2,17 +2,20 @@
  * Schema of a PUT table, inferred from the WHOLE first batch (EdgeLake types a column from its first value,
  * so "d0" makes a char(2) column that "device-long-name" later overflows; reference/edgelake.md §5.2).
  *
- * Per key, over every non-null value: TIMESTAMP if all are timestamp strings, BIGINT if all are integers
- * (within ±2^53), DOUBLE if all are numbers and one is not such an integer, BOOLEAN if all are booleans,
- * else VARCHAR (objects and arrays are stored as JSON text). Keys with only nulls become VARCHAR.
+ * Per key, over every non-null value: TIMESTAMP if all are timestamp strings, BIGINT if all are integers within
+ * 64 bits (safe integers, or bigints for those beyond 2^53), HUGEINT if all are integers and one needs more than
+ * 64 bits, DOUBLE if all are numbers and one is not such an integer, BOOLEAN if all are booleans, else VARCHAR
+ * (objects and arrays are stored as JSON text). Keys with only nulls become VARCHAR.
  */
 import type { ColumnSchema, ColumnType, TableSchema } from '@fedlake/core'
 import { FedlakeError } from '@fedlake/core'
 import { PUT_ERRORS } from '../errors-storage.js'
-import type { PutRow } from './parse-body.js'
+import type { PutRow } from './put-value.js'
 import { isTimestampText } from './timestamp.js'
 
 const NAME = /^[a-z0-9_]{1,63}$/
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
 
 /** dbms and table names: lower-cased (as EdgeLake does) and limited to letters, digits and _. */
 export function normaliseTableName (kind: 'dbms' | 'table', name: string): string {
@@ -35,6 +38,8 @@ interface Evidence {
   nonNull: number
   booleans: number
   integers: number
+  /** Integers beyond 64 bits. */
+  hugeIntegers: number
   numbers: number
   timestamps: number
 }
@@ -75,7 +80,7 @@ export function inferSchema (dbms: string, table: string, rows: readonly PutRow[
   const dbmsName = normaliseTableName('dbms', dbms)
   const tableName = normaliseTableName('table', table)
   const { names, keysOf } = rowColumns(rows)
-  const evidence = new Map<string, Evidence>(names.map(n => [n, { nonNull: 0, booleans: 0, integers: 0, numbers: 0, timestamps: 0 }]))
+  const evidence = new Map<string, Evidence>(names.map(n => [n, { nonNull: 0, booleans: 0, integers: 0, hugeIntegers: 0, numbers: 0, timestamps: 0 }]))
   rows.forEach((row, i) => {
     for (const [key, name] of keysOf(row, i)) {
       const value = row[key]
@@ -86,6 +91,10 @@ export function inferSchema (dbms: string, table: string, rows: readonly PutRow[
       else if (typeof value === 'number') {
         e.numbers++
         if (Number.isSafeInteger(value)) e.integers++
+      } else if (typeof value === 'bigint') {
+        e.numbers++
+        e.integers++
+        if (value < INT64_MIN || value > INT64_MAX) e.hugeIntegers++
       } else if (typeof value === 'string' && isTimestampText(value)) e.timestamps++
     }
   })
@@ -96,7 +105,7 @@ export function inferSchema (dbms: string, table: string, rows: readonly PutRow[
 function typeFrom (e: Evidence): ColumnType {
   if (e.nonNull === 0) return 'VARCHAR'
   if (e.booleans === e.nonNull) return 'BOOLEAN'
-  if (e.numbers === e.nonNull) return e.integers === e.nonNull ? 'BIGINT' : 'DOUBLE'
+  if (e.numbers === e.nonNull) return e.integers < e.nonNull ? 'DOUBLE' : e.hugeIntegers > 0 ? 'HUGEINT' : 'BIGINT'
   if (e.timestamps === e.nonNull) return 'TIMESTAMP'
   return 'VARCHAR'
 }

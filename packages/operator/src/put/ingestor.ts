@@ -1,21 +1,24 @@
 /**
- * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): parse the body, fit it to the
- * table (inferring the schema of a new table from the whole batch, coercing to an existing table's types,
- * adding columns for new keys), then append it in one transaction. `ingest` resolves only after the rows are
- * committed, so an HTTP 200 means they are queryable; any refusal happens before anything is written.
+ * REST PUT ingestion without HTTP (the node's fastify route calls `ingest`): check the dbms may be written,
+ * parse the body, fit it to the table (inferring the schema of a new table from the whole batch, coercing to an
+ * existing table's types, adding columns for new keys), then write it in one transaction, together with the
+ * CREATE TABLE or ADD COLUMN it needs. `ingest` resolves only after the rows are committed, so an HTTP 200 means
+ * they are queryable; a refused PUT changes nothing (no rows, no new table, no new column).
  *
  * `mode` (EdgeLake's streaming|file) is accepted for compatibility; both commit before replying.
  */
 import { createHash } from 'node:crypto'
-import type { ColumnSchema, JsonValue, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
+import type { ColumnSchema, Logger, TableCreatedListener, TableSchema } from '@fedlake/core'
 import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import { PUT_ERRORS, STORAGE_ERRORS } from '../errors-storage.js'
+import { assertDbmsName } from '../storage/identifiers.js'
 import { KeyedQueue } from '../storage/keyed-queue.js'
 import type { OperatorStorage, StorageValue } from '../storage/types.js'
-import { coerceValue } from './coerce.js'
+import { coerceValue, misfitReason } from './coerce.js'
 import { inferSchema, normaliseTableName, rowColumns } from './infer-schema.js'
-import type { PutRow } from './parse-body.js'
 import { parsePutBody } from './parse-body.js'
+import { jsonTextOf } from './put-value.js'
+import type { PutRow, PutValue } from './put-value.js'
 
 export type PutMode = 'streaming' | 'file'
 
@@ -39,8 +42,10 @@ export interface PutResult {
 export interface PutIngestorInit {
   readonly storage: OperatorStorage
   readonly logger?: Logger
-  /** Called once when a PUT creates a table (the metadata layer announces it). A failure is logged, not returned. */
+  /** Called once when a PUT creates a table, after the commit (the metadata layer announces it). A failure is logged, not returned. */
   readonly onTableCreated?: TableCreatedListener
+  /** Databases PUT may not write, each with the reason given to the client (see read-only.ts). */
+  readonly readOnlyDbms?: ReadonlyMap<string, string>
 }
 
 export interface PutIngestor {
@@ -56,6 +61,11 @@ export function createPutIngestor (init: PutIngestorInit): PutIngestor {
   return {
     async ingest (request: PutRequest): Promise<PutResult> {
       const dbms = normaliseTableName('dbms', request.dbms)
+      assertDbmsName(dbms)
+      const readOnly = init.readOnlyDbms?.get(dbms)
+      if (readOnly !== undefined) {
+        throw new FedlakeError(PUT_ERRORS.PUT_READ_ONLY_DBMS, `dbms '${dbms}' does not accept PUT: ${readOnly}`, { dbms })
+      }
       const table = normaliseTableName('table', request.table)
       const mode = request.mode ?? 'file'
       const rows = parsePutBody(request.body)
@@ -83,7 +93,10 @@ export function createPutIngestor (init: PutIngestorInit): PutIngestor {
   }
 }
 
-/** Fits and appends; returns the schema when this call created the table. */
+/**
+ * Fits and writes; returns the schema when this call created the table. A batch that needs no DDL is a plain
+ * append (group-committed with others); one that creates the table or adds columns writes them with its rows.
+ */
 async function writeRows (storage: OperatorStorage, dbms: string, table: string, rows: readonly PutRow[]): Promise<TableSchema | undefined> {
   const existing = await storage.tableSchema(dbms, table)
   const inferred = inferSchema(dbms, table, rows)
@@ -92,10 +105,11 @@ async function writeRows (storage: OperatorStorage, dbms: string, table: string,
   const added = columns.filter(c => !have.has(c.name.toLowerCase()))
   const schema: TableSchema = { dbms, table: existing?.table ?? table, columns }
   const values = fitRows(rows, columns)
-  let created = false
-  if (existing === undefined || added.length > 0) created = await storage.ensureTable(schema)
-  await storage.appendRows(schema, values)
-  return created ? schema : undefined
+  if (existing !== undefined && added.length === 0) {
+    await storage.appendRows(schema, values)
+    return undefined
+  }
+  return await storage.ensureTableAndAppendRows(schema, values) ? schema : undefined
 }
 
 /** Rows as value arrays aligned with `columns`; refuses the whole batch on the first value that does not fit. */
@@ -107,12 +121,12 @@ function fitRows (rows: readonly PutRow[], columns: readonly ColumnSchema[]): St
     for (const [key, name] of keysOf(row, r)) {
       const i = position.get(name) as number
       const column = columns[i] as ColumnSchema
-      const raw: JsonValue | undefined = row[key]
+      const raw = row[key] as PutValue
       const value = coerceValue(raw, column.type)
       if (value === undefined) {
-        const shown = JSON.stringify(raw)
+        const shown = jsonTextOf(raw)
         throw new FedlakeError(PUT_ERRORS.PUT_TYPE_MISMATCH,
-          `row ${r}, column ${column.name}: ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} is not a ${column.type}`,
+          `row ${r}, column ${column.name}: ${shown.length > 60 ? shown.slice(0, 57) + '...' : shown} ${misfitReason(raw, column.type)}`,
           { row: r, column: column.name, type: column.type })
       }
       values[i] = value

@@ -12,7 +12,7 @@
  */
 import type { ColumnType } from '@fedlake/core'
 import { FedlakeError } from '@fedlake/core'
-import { BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, INTEGER, TIMESTAMP, VARCHAR, timestampValue } from '@duckdb/node-api'
+import { BIGINT, BOOLEAN, DOUBLE, DuckDBDataChunk, HUGEINT, INTEGER, TIMESTAMP, VARCHAR, timestampValue } from '@duckdb/node-api'
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api'
 import { STORAGE_ERRORS } from '../errors-storage.js'
 import { columnValue } from './column-batch.js'
@@ -23,7 +23,7 @@ import type { StorageValue } from './types.js'
 
 export const CHUNK_ROWS = 2048
 
-const DUCK_TYPES: Record<ColumnType, DuckDBType> = { TIMESTAMP, BIGINT, INTEGER, DOUBLE, BOOLEAN, VARCHAR }
+const DUCK_TYPES: Record<ColumnType, DuckDBType> = { TIMESTAMP, BIGINT, HUGEINT, INTEGER, DOUBLE, BOOLEAN, VARCHAR }
 
 /** How one table column is filled: from column `from` of the batch, or NULL when -1. */
 export interface ColumnSource {
@@ -38,6 +38,8 @@ const INT32_MIN = -2147483648
 const INT32_MAX = 2147483647
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
+const INT128_MIN = -(2n ** 127n)
+const INT128_MAX = 2n ** 127n - 1n
 const TWO_POW_32 = 4294967296
 
 /** Returns undefined for a value that does not fit the type. */
@@ -50,6 +52,11 @@ const TO_DUCK: Record<ColumnType, ToDuck> = {
   BIGINT: v => {
     if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : undefined
     if (typeof v === 'bigint') return v >= INT64_MIN && v <= INT64_MAX ? v : undefined
+    return undefined
+  },
+  HUGEINT: v => {
+    if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : undefined
+    if (typeof v === 'bigint') return v >= INT128_MIN && v <= INT128_MAX ? v : undefined
     return undefined
   },
   INTEGER: v => {

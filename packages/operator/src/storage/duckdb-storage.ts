@@ -32,9 +32,10 @@ import { KeyedQueue } from './keyed-queue.js'
 import { processPathGuard } from './open-paths.js'
 import type { PathGuard } from './open-paths.js'
 import { collectResult } from './collect-result.js'
+import { assertRowWidths } from './row-widths.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 
-const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
+const COLUMN_TYPES: ReadonlySet<string> = new Set<ColumnType>(['TIMESTAMP', 'BIGINT', 'HUGEINT', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'VARCHAR'])
 const DB_FILE = /^([a-z0-9_]{1,63})\.duckdb$/
 const MAX_IDLE_QUERY_CONNECTIONS = 4
 export const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
@@ -128,13 +129,29 @@ class DuckDbStorage implements ColumnarStorage {
     this.assertStarted()
     assertDbmsName(schema.dbms)
     if (rows.length === 0) return
-    for (let r = 0; r < rows.length; r++) {
-      if (rows[r]?.length !== schema.columns.length) {
-        throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `row ${r} has ${rows[r]?.length ?? 0} values for ${schema.columns.length} columns`, { row: r })
-      }
-    }
+    assertRowWidths(schema, rows)
     const batch = columnBatchFromRows(schema.columns.map(c => c.type), rows)
     await this.appends.submit(tableKey(schema.dbms, schema.table), { schema, batch })
+  }
+
+  async ensureTableAndAppendRows (schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<boolean> {
+    this.assertStarted()
+    assertDbmsName(schema.dbms)
+    assertRowWidths(schema, rows)
+    return await this.ensureTableAndAppendColumns(schema, columnBatchFromRows(schema.columns.map(c => c.type), rows))
+  }
+
+  async ensureTableAndAppendColumns (schema: TableSchema, batch: ColumnBatch): Promise<boolean> {
+    this.assertStarted()
+    assertDbmsName(schema.dbms)
+    assertTableSchema(schema)
+    if (!isColumnBatch(batch, schema.columns.length)) {
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `the batch does not have ${schema.columns.length} columns of ${batch.rowCount} values`)
+    }
+    return await this.writes.run(writeKey(schema.dbms), async () => {
+      const db = await this.database(schema.dbms, true) as DatabaseHandle
+      return await this.commitWithDdl(db, schema, batch)
+    })
   }
 
   async appendColumns (schema: TableSchema, batch: ColumnBatch): Promise<void> {
@@ -169,7 +186,10 @@ class DuckDbStorage implements ColumnarStorage {
     const names = new Set(this.databases.keys())
     for (const entry of await readdir(this.dataDir)) {
       const m = DB_FILE.exec(entry)
-      if (m?.[1] !== undefined) names.add(m[1])
+      if (m?.[1] === undefined) continue
+      // e.g. system.duckdb, written before reserved names were refused: never opened again
+      if (isValidDbmsName(m[1])) names.add(m[1])
+      else this.log.warn('database file ignored: its name is reserved', { file: join(this.dataDir, entry) })
     }
     return [...names].sort()
   }
@@ -259,6 +279,45 @@ class DuckDbStorage implements ColumnarStorage {
     }
   }
 
+  /**
+   * CREATE TABLE (or ALTER TABLE ADD COLUMN for the schema's missing columns) and the rows in one transaction on
+   * the table's writer connection: the table, its new columns and the rows are committed together or not at all.
+   * `db.tables` only ever holds committed tables: it is reloaded from the catalog after the commit or rollback.
+   */
+  private async commitWithDdl (db: DatabaseHandle, schema: TableSchema, batch: ColumnBatch): Promise<boolean> {
+    const existing = db.tables.get(schema.table.toLowerCase())
+    const have = new Set(existing?.columns.map(c => c.name.toLowerCase()) ?? [])
+    const missing = existing === undefined ? schema.columns : schema.columns.filter(c => !have.has(c.name.toLowerCase()))
+    const table: TableEntry = existing === undefined
+      ? { name: schema.table, columns: schema.columns }
+      : { name: existing.name, columns: [...existing.columns, ...missing] }
+    const sources = columnSources(schema, table)
+    const ddl = existing === undefined
+      ? [`CREATE TABLE ${quoteIdent(table.name)} (${schema.columns.map(c => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`]
+      : missing.map(c => `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN ${quoteIdent(c.name)} ${c.type}`)
+    const connection = await this.writer(db, table.name)
+    let appender: DuckDBAppender | undefined
+    await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
+    try {
+      for (const statement of ddl) await connection.run(statement)
+      appender = await connection.createAppender(table.name)
+      await appendBatch(appender, sources, batch)
+      appender.closeSync()
+      appender = undefined
+      await runStatementWithoutSpinning(connection, 'COMMIT')
+    } catch (err) {
+      if (appender !== undefined) discardAppender(appender)
+      await runStatementWithoutSpinning(connection, 'ROLLBACK').catch(() => undefined)
+      if (isFedlakeError(err)) throw err
+      throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `write to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
+    } finally {
+      if (ddl.length > 0) await loadTables(db)
+    }
+    if (existing === undefined) this.log.info('table created', { dbms: db.dbms, table: table.name, columns: table.columns.length })
+    else if (missing.length > 0) this.log.info('columns added', { dbms: db.dbms, table: table.name, columns: missing.map(c => c.name) })
+    return existing === undefined
+  }
+
   /** One transaction for a group of appends to the same table (all requests name the same dbms.table). */
   private async commitGroup (group: readonly AppendRequest[]): Promise<void> {
     const first = (group[0] as AppendRequest).schema
@@ -273,17 +332,7 @@ class DuckDbStorage implements ColumnarStorage {
     await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
     try {
       appender = await connection.createAppender(table.name)
-      for (const { sources, batch } of parts) {
-        const types = duckTypesOf(sources)
-        for (let start = 0; start < batch.rowCount; start += CHUNK_ROWS) {
-          const count = Math.min(CHUNK_ROWS, batch.rowCount - start)
-          appender.appendDataChunk(buildChunk(sources, types, batch, start, count))
-          // The appender is synchronous native code: flushing chunk by chunk (into this transaction's local
-          // storage, still uncommitted) and yielding in between bounds how long the event loop is blocked.
-          appender.flushSync()
-          await new Promise(resolve => setImmediate(resolve))
-        }
-      }
+      for (const { sources, batch } of parts) await appendBatch(appender, sources, batch)
       appender.closeSync()
       appender = undefined
       await runStatementWithoutSpinning(connection, 'COMMIT')
@@ -366,7 +415,8 @@ function assertTableSchema (schema: TableSchema): void {
 
 /** Types a value of `from` may be written into (appendRows may name a narrower type than the table has). */
 function widensTo (from: ColumnType, to: ColumnType): boolean {
-  return from === to || (from === 'INTEGER' && (to === 'BIGINT' || to === 'DOUBLE')) || (from === 'BIGINT' && to === 'DOUBLE')
+  return from === to || (from === 'INTEGER' && (to === 'BIGINT' || to === 'HUGEINT' || to === 'DOUBLE')) ||
+    (from === 'BIGINT' && (to === 'HUGEINT' || to === 'DOUBLE'))
 }
 
 /** Maps every table column to its position in the caller's rows (-1 = NULL). */
@@ -402,6 +452,18 @@ async function loadTables (db: DatabaseHandle): Promise<void> {
   }
   db.tables.clear()
   for (const [key, entry] of tables) db.tables.set(key, entry)
+}
+
+async function appendBatch (appender: DuckDBAppender, sources: readonly ColumnSource[], batch: ColumnBatch): Promise<void> {
+  const types = duckTypesOf(sources)
+  for (let start = 0; start < batch.rowCount; start += CHUNK_ROWS) {
+    const count = Math.min(CHUNK_ROWS, batch.rowCount - start)
+    appender.appendDataChunk(buildChunk(sources, types, batch, start, count))
+    // The appender is synchronous native code: flushing chunk by chunk (into this transaction's local
+    // storage, still uncommitted) and yielding in between bounds how long the event loop is blocked.
+    appender.flushSync()
+    await new Promise(resolve => setImmediate(resolve))
+  }
 }
 
 function discardAppender (appender: DuckDBAppender): void {

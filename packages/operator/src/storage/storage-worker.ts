@@ -65,6 +65,7 @@ async function call (id: number, method: string, args: readonly unknown[]): Prom
     case 'stop': return await storage.stop()
     case 'ensureTable': return await storage.ensureTable(args[0] as never)
     case 'appendColumns': return await storage.appendColumns(args[0] as never, args[1] as ColumnBatch)
+    case 'ensureTableAndAppendColumns': return await storage.ensureTableAndAppendColumns(args[0] as never, args[1] as ColumnBatch)
     case 'listDatabases': return await storage.listDatabases()
     case 'listTables': return await storage.listTables(args[0] as string)
     case 'tableSchema': return await storage.tableSchema(args[0] as string, args[1] as string)

@@ -21,6 +21,7 @@ import { StreamReceiver } from './threaded-result-stream.js'
 import { columnBatchFromRows } from './column-batch.js'
 import type { ColumnBatch } from './column-batch.js'
 import { processPathGuard } from './open-paths.js'
+import { assertRowWidths } from './row-widths.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
 import { deserializeError, serializeError } from './worker-protocol.js'
 import type { FromWorker, StorageWorkerData, ToWorker, WorkerMethod } from './worker-protocol.js'
@@ -203,17 +204,24 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
     async appendRows (schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void> {
       assertStarted()
       if (rows.length === 0) return
-      for (let r = 0; r < rows.length; r++) {
-        if (rows[r]?.length !== schema.columns.length) {
-          throw new FedlakeError(STORAGE_ERRORS.STORAGE_INVALID_VALUE, `row ${r} has ${rows[r]?.length ?? 0} values for ${schema.columns.length} columns`, { row: r })
-        }
-      }
+      assertRowWidths(schema, rows)
       await call('appendColumns', [schema, columnBatchFromRows(schema.columns.map(c => c.type), rows)])
     },
 
     async appendColumns (schema: TableSchema, batch: ColumnBatch): Promise<void> {
       assertStarted()
       await call('appendColumns', [schema, batch])
+    },
+
+    async ensureTableAndAppendRows (schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<boolean> {
+      assertStarted()
+      assertRowWidths(schema, rows)
+      return await call<boolean>('ensureTableAndAppendColumns', [schema, columnBatchFromRows(schema.columns.map(c => c.type), rows)])
+    },
+
+    async ensureTableAndAppendColumns (schema: TableSchema, batch: ColumnBatch): Promise<boolean> {
+      assertStarted()
+      return await call<boolean>('ensureTableAndAppendColumns', [schema, batch])
     },
 
     async openQuery (dbms: string, sql: string, options: StorageQueryOptions = {}): Promise<ResultStream> {

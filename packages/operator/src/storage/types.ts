@@ -4,8 +4,8 @@ import type { ColumnBatch } from './column-batch.js'
 
 /**
  * A value handed to `appendRows`, aligned with the schema's column types:
- * TIMESTAMP = epoch MICROseconds as a number (or bigint), BIGINT = safe integer number or bigint,
- * INTEGER = int32 number, DOUBLE = number, BOOLEAN = boolean, VARCHAR = string. null is NULL.
+ * TIMESTAMP = epoch MICROseconds as a number (or bigint), BIGINT = safe integer number or bigint (int64),
+ * HUGEINT = safe integer number or bigint (int128), INTEGER = int32 number, DOUBLE = number, BOOLEAN = boolean, VARCHAR = string. null is NULL.
  */
 export type StorageValue = string | number | bigint | boolean | null
 
@@ -26,6 +26,12 @@ export interface OperatorStorage extends Startable {
    */
   appendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<void>
   /**
+   * ensureTable and appendRows in ONE transaction: the table (or the schema's columns it lacks) and the rows are
+   * committed together, or nothing changes (a refused row leaves no new table and no new column behind).
+   * Resolves, with true when this call created the table, only once committed.
+   */
+  ensureTableAndAppendRows(schema: TableSchema, rows: readonly (readonly StorageValue[])[]): Promise<boolean>
+  /**
    * Starts one validated read-only SELECT on dbms and resolves once DuckDB has bound it. Read the stream to
    * its end or cancel it: until then it holds one of the storage's query slots (maxConcurrentQueries).
    */
@@ -43,6 +49,8 @@ export interface OperatorStorage extends Startable {
 export interface ColumnarStorage extends OperatorStorage {
   /** appendRows for a batch whose columns are aligned with schema.columns; same atomicity and checks. */
   appendColumns(schema: TableSchema, batch: ColumnBatch): Promise<void>
+  /** ensureTableAndAppendRows for a column batch. */
+  ensureTableAndAppendColumns(schema: TableSchema, batch: ColumnBatch): Promise<boolean>
 }
 
 export interface DuckDbStorageInit {

@@ -10,7 +10,7 @@ import type { DuckDbStorageInit } from './types.js'
 
 /** The storage calls the worker serves (OperatorStorage + appendColumns, without start/stop/query options). */
 export type WorkerMethod =
-  'start' | 'stop' | 'ensureTable' | 'appendColumns' | 'openQuery' | 'listDatabases' | 'listTables' | 'tableSchema' | 'parseSql'
+  'start' | 'stop' | 'ensureTable' | 'appendColumns' | 'ensureTableAndAppendColumns' | 'openQuery' | 'listDatabases' | 'listTables' | 'tableSchema' | 'parseSql'
 
 export type ToWorker =
   | { readonly kind: 'call', readonly id: number, readonly method: WorkerMethod, readonly args: readonly unknown[] }
