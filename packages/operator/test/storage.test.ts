@@ -72,7 +72,7 @@ for (const [kind, createStorage] of STORAGES) {
       await storage.appendRows(readings, readingRows(5000))
       const result = await storage.query('test', 'SELECT count(*) AS n, sum(count) AS total, min(ts) AS first, max(ts) AS last, avg(value) AS mean FROM readings')
       assert.deepEqual(result.columns, [
-        { name: 'n', type: 'BIGINT' }, { name: 'total', type: 'BIGINT' }, { name: 'first', type: 'TIMESTAMP' },
+        { name: 'n', type: 'BIGINT' }, { name: 'total', type: 'HUGEINT' }, { name: 'first', type: 'TIMESTAMP' },
         { name: 'last', type: 'TIMESTAMP' }, { name: 'mean', type: 'DOUBLE' }
       ])
       assert.deepEqual(result.rows, [[5000, 12_497_500_000, '2025-01-02 03:04:05.123456', '2025-01-02 03:04:05.128455', 624.875]])
@@ -96,7 +96,7 @@ for (const [kind, createStorage] of STORAGES) {
         '3 days 02:00:00', [1, 2, null], { a: 1, b: 'x' }, 'NaN', null
       ])
       assert.deepEqual(result.columns.map(c => c.type), [
-        'BIGINT', 'BIGINT', 'BIGINT', 'DOUBLE', 'DOUBLE', 'VARCHAR', 'TIMESTAMP', 'TIMESTAMP', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'DOUBLE', 'INTEGER'
+        'BIGINT', 'HUGEINT', 'HUGEINT', 'DOUBLE', 'DOUBLE', 'VARCHAR', 'TIMESTAMP', 'TIMESTAMP', 'VARCHAR', 'VARCHAR', 'VARCHAR', 'DOUBLE', 'INTEGER'
       ])
       assert.doesNotThrow(() => JSON.stringify(result))
     })
