@@ -24,7 +24,15 @@ export interface MergeFragment {
   /** The table name the merge SQL reads it as. */
   readonly name: string
   readonly fields: readonly ResultField[]
-  readonly batches: AsyncIterable<ResultBatch>
+  /** Batches tagged with the source (operator) they came from. */
+  readonly batches: AsyncIterable<SourcedBatch>
+  /** Sources whose rows the merge must not see (asked once every batch is staged): operators that failed midway. */
+  readonly excluded?: () => ReadonlySet<number>
+}
+
+export interface SourcedBatch {
+  readonly source: number
+  readonly batch: ResultBatch
 }
 
 export interface MergeEngineInit {
@@ -137,25 +145,38 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
   }
 }
 
-/** Creates a fragment's staging table and view, and appends its batches as they arrive. */
+/**
+ * Creates a fragment's staging table (its columns, then the source of each row), appends its batches as they
+ * arrive, then the view the merge SQL reads, without the rows of excluded sources.
+ */
 async function stage (connection: DuckDBConnection, fragment: MergeFragment, index: number, signal: AbortSignal | undefined): Promise<void> {
   const staging = `__staging_${index}`
-  const columns = fragment.fields.map((field, i) => `c${i} ${stagingType(field)}`)
+  const columns = [...fragment.fields.map((field, i) => `c${i} ${stagingType(field)}`), '__source INTEGER']
   try {
-    await connection.run(`CREATE TEMP TABLE ${quoteIdent(staging)} (${columns.length > 0 ? columns.join(', ') : 'c0 BOOLEAN'})`)
-    await connection.run(`CREATE TEMP VIEW ${quoteIdent(fragment.name)} AS SELECT ${fragment.fields.length > 0 ? stagingView(fragment.fields) : '*'} FROM ${quoteIdent(staging)}`)
+    await connection.run(`CREATE TEMP TABLE ${quoteIdent(staging)} (${columns.join(', ')})`)
   } catch (err) {
     throw sqlErrorFromDuckDb(err, 'merge')
   }
   const appender = await connection.createAppender(staging, 'main', 'temp')
   const types: DuckDBType[] = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i))
   try {
-    for await (const batch of fragment.batches) {
+    for await (const { source, batch } of fragment.batches) {
       signal?.throwIfAborted()
-      if (batch.rowCount > 0) appendBatch(appender, types, batch)
+      if (batch.rowCount > 0) appendBatch(appender, types, withSource(batch, source))
     }
     appender.flushSync()
   } finally {
     appender.closeSync()
   }
+  const excluded = [...(fragment.excluded?.() ?? [])]
+  const where = excluded.length === 0 ? '' : ` WHERE __source NOT IN (${excluded.map(n => String(Math.trunc(n))).join(', ')})`
+  try {
+    await connection.run(`CREATE TEMP VIEW ${quoteIdent(fragment.name)} AS SELECT ${fragment.fields.length > 0 ? stagingView(fragment.fields) : '1 AS __none'} FROM ${quoteIdent(staging)}${where}`)
+  } catch (err) {
+    throw sqlErrorFromDuckDb(err, 'merge')
+  }
+}
+
+function withSource (batch: ResultBatch, source: number): ResultBatch {
+  return { rowCount: batch.rowCount, vectors: [...batch.vectors, { kind: 'f64', values: new Float64Array(batch.rowCount).fill(source), valid: null }] }
 }

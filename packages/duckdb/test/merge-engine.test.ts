@@ -3,17 +3,19 @@ import assert from 'node:assert/strict'
 import { isFedlakeError } from '@fedlake/core'
 import type { TableSchema } from '@fedlake/core'
 import { batchFromValues, jsonValueDecoders } from '@fedlake/sql'
-import type { BatchValue, ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import type { BatchValue, ResultField, ResultStream } from '@fedlake/sql'
 import { createMergeEngine } from '../src/index.js'
+import type { SourcedBatch } from '../src/index.js'
 
 const engine = createMergeEngine({ memoryLimit: '64MiB' })
 before(async () => { await engine.start() })
 after(async () => { await engine.stop() })
 
-async function * batches (fields: ResultField[], ...parts: BatchValue[][][]): AsyncGenerator<ResultBatch> {
+async function * batches (fields: ResultField[], ...parts: BatchValue[][][]): AsyncGenerator<SourcedBatch> {
+  let source = 0
   for (const rows of parts) {
     await new Promise(resolve => setImmediate(resolve))
-    yield batchFromValues(fields, rows)
+    yield { source: source++, batch: batchFromValues(fields, rows) }
   }
 }
 
@@ -53,6 +55,12 @@ describe('merge engine', () => {
       ['b', 1, 5, 0.001, []],
       [null, 4, null, null, []]
     ])
+  })
+
+  it('leaves out the rows of sources it is told to exclude', async () => {
+    const f: ResultField[] = [{ name: 'x', type: 'INTEGER' }]
+    const stream = await engine.run([{ name: '__p0', fields: f, batches: batches(f, [[1], [2]], [[10]], [[100]]), excluded: () => new Set([1]) }], 'select sum(x) from __p0')
+    assert.deepEqual(await rowsOf(stream), [[103]])
   })
 
   it('keeps concurrent runs apart and refuses what the operators are refused', async () => {

@@ -1,0 +1,68 @@
+/**
+ * Which operators a query goes to: for every table, each cluster holding it contributes one operator
+ * (EdgeLake: a cluster's operators hold the same data). `nodes = main` prefers the cluster's main operator,
+ * else takes the live ones in turn; `nodes = all` takes the live ones in turn. A member the liveness view
+ * marks unreachable is skipped while another is live; a cluster with none live is still tried (the liveness
+ * view may lag), first its main operator.
+ */
+import type { Catalog, ClusterHolding, OperatorEntry } from '@fedlake/metadata'
+
+export type NodesOption = 'main' | 'all'
+
+export interface OperatorTarget {
+  readonly peerId: string
+  readonly name: string
+  readonly clusterId: string
+  /** The node policy's attributes (for `extend = (+attribute)`). */
+  readonly ip?: string
+  readonly port?: number
+  /** Every live member of its cluster, this one first: what a retry may move to. */
+  readonly alternatives: readonly string[]
+}
+
+export interface TargetChoice {
+  readonly targets: readonly OperatorTarget[]
+  /** Clusters that hold a table but name no operator with a peer id. */
+  readonly withoutOperators: readonly ClusterHolding[]
+}
+
+/** Round-robin positions per cluster, kept by the executor across queries. */
+export type Rotation = Map<string, number>
+
+export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly string[], nodes: NodesOption, rotation: Rotation): TargetChoice {
+  const chosen = new Map<string, OperatorTarget>()
+  const withoutOperators: ClusterHolding[] = []
+  const seenClusters = new Set<string>()
+  for (const table of tables) {
+    for (const cluster of catalog.clustersHolding(dbms, table)) {
+      if (seenClusters.has(cluster.clusterId)) continue
+      seenClusters.add(cluster.clusterId)
+      const candidates = cluster.operators.filter(o => o.peerId !== undefined)
+      if (candidates.length === 0) { withoutOperators.push(cluster); continue }
+      const pick = pickOperator(candidates, nodes, rotation, cluster.clusterId)
+      const live = candidates.filter(o => o.status === 'active').map(o => o.peerId as string)
+      chosen.set(pick.peerId as string, {
+        peerId: pick.peerId as string,
+        name: pick.name,
+        clusterId: cluster.clusterId,
+        ...(pick.ip !== undefined ? { ip: pick.ip } : {}),
+        ...(pick.port !== undefined ? { port: pick.port } : {}),
+        alternatives: [pick.peerId as string, ...live.filter(id => id !== pick.peerId)]
+      })
+    }
+  }
+  return { targets: [...chosen.values()], withoutOperators }
+}
+
+function pickOperator (candidates: readonly OperatorEntry[], nodes: NodesOption, rotation: Rotation, clusterId: string): OperatorEntry {
+  const live = candidates.filter(o => o.status === 'active')
+  if (nodes === 'main') {
+    const main = live.find(o => o.main)
+    if (main !== undefined) return main
+  }
+  const pool = live.length > 0 ? live : [...candidates].sort((a, b) => Number(b.main) - Number(a.main))
+  if (live.length === 0) return pool[0] as OperatorEntry
+  const turn = rotation.get(clusterId) ?? 0
+  rotation.set(clusterId, turn + 1)
+  return pool[turn % pool.length] as OperatorEntry
+}
