@@ -5,6 +5,7 @@
  * marks unreachable is skipped while another is live; a cluster with none live is still tried (the liveness
  * view may lag), first its main operator.
  */
+import type { JsonValue } from '@fedlake/core'
 import type { Catalog, ClusterHolding, OperatorEntry } from '@fedlake/metadata'
 
 export type NodesOption = 'main' | 'all'
@@ -13,9 +14,10 @@ export interface OperatorTarget {
   readonly peerId: string
   readonly name: string
   readonly clusterId: string
-  /** The node policy's attributes (for `extend = (+attribute)`). */
   readonly ip?: string
   readonly port?: number
+  /** The operator's node policy attributes, lower-case keys (for `extend = (+attribute)`). */
+  readonly attributes: Readonly<Record<string, JsonValue>>
   /** Every live member of its cluster, this one first: what a retry may move to. */
   readonly alternatives: readonly string[]
 }
@@ -29,7 +31,8 @@ export interface TargetChoice {
 /** Round-robin positions per cluster, kept by the executor across queries. */
 export type Rotation = Map<string, number>
 
-export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly string[], nodes: NodesOption, rotation: Rotation): TargetChoice {
+export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly string[], nodes: NodesOption, rotation: Rotation,
+  attributesOf?: (policyId: string) => Readonly<Record<string, JsonValue>> | undefined): TargetChoice {
   const chosen = new Map<string, OperatorTarget>()
   const withoutOperators: ClusterHolding[] = []
   const seenClusters = new Set<string>()
@@ -47,6 +50,7 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
         clusterId: cluster.clusterId,
         ...(pick.ip !== undefined ? { ip: pick.ip } : {}),
         ...(pick.port !== undefined ? { port: pick.port } : {}),
+        attributes: attributesOf?.(pick.policyId) ?? { name: pick.name, ...(pick.company !== undefined ? { company: pick.company } : {}) },
         alternatives: [pick.peerId as string, ...live.filter(id => id !== pick.peerId)]
       })
     }

@@ -1,0 +1,406 @@
+/**
+ * A network query, end to end on the query node:
+ *
+ *   EdgeLake date expressions → DuckDB's parse tree → the read-only validator (the operators' own rules)
+ *   → the answer's names and types (the query bound over empty copies of its tables) → the plan
+ *   (all of it cached per command text and catalog) → the current time bound → one operator per cluster
+ *   holding the tables → sub-queries over the node-to-node transport → rows concatenated as they come, or
+ *   staged in the merge DuckDB and merged with SQL → a ResultStream for the reply encoder.
+ *
+ * A failing or unreachable operator fails the query, naming it, unless `subset` is asked for: then the
+ * answer is made of the operators that did answer (rows an operator streamed before failing are left out of
+ * merged answers; a plain SELECT may already have sent some).
+ */
+import { createFramePipe, FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/core'
+import type { MergeEngine, SourcedBatch, SqlParser } from '@fedlake/duckdb'
+import type { Catalog } from '@fedlake/metadata'
+import { formatTimestampMicros, parseFailure, validateSelect } from '@fedlake/sql'
+import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import { bindNow, resolveDateExpressions } from '../dates/index.js'
+import { bindableStatement, planNetworkQuery } from '../planner/index.js'
+import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
+import type { ExtendColumn, SqlCommand } from '../sql-command.js'
+import { concatStreams, isCancellation } from './concat-stream.js'
+import { QueryLog } from './query-log.js'
+import type { QueryEntry, SubqueryEntry } from './query-log.js'
+import { openSubquery } from './subquery-client.js'
+import type { OpenSubquery } from './subquery-client.js'
+import { chooseTargets } from './targets.js'
+import type { NodesOption, OperatorTarget, Rotation } from './targets.js'
+import { targetSql } from './target-sql.js'
+import type { ExtendValue } from './target-sql.js'
+
+export interface NetworkExecutorInit {
+  readonly catalog: () => Catalog
+  /** This node's peer id, when its metadata layer runs. */
+  readonly selfPeerId: () => string | undefined
+  /** Opens a sub-query stream to an operator over the node-to-node transport. */
+  readonly openStream: (peerId: string, signal: AbortSignal) => Promise<FrameStream>
+  /** This node's own sub-query service, when it is an operator: reached through an in-process pipe. */
+  readonly localService?: (stream: FrameStream) => Promise<void>
+  readonly engine: MergeEngine
+  readonly parser: SqlParser
+  readonly limits: LimitsConfig
+  readonly logger?: Logger
+}
+
+export interface NetworkQuery {
+  readonly command: SqlCommand
+  readonly subset: boolean
+  readonly signal: AbortSignal
+  /** Epoch ms. */
+  readonly deadline: number
+}
+
+export interface NetworkAnswer {
+  readonly stream: ResultStream
+  /** Operators asked and operators that answered, known once the stream has ended. */
+  nodes(): { readonly target: number, readonly participating: number }
+}
+
+export interface NetworkExecutor {
+  run(query: NetworkQuery): Promise<NetworkAnswer>
+  /** The plan of a command without running it: targets, operator SQL, merge SQL and the planner's reasons. */
+  explain(command: SqlCommand): Promise<string[]>
+  readonly log: QueryLog
+}
+
+interface PreparedQuery {
+  readonly plan: QueryPlan
+  readonly outputFields: readonly ResultField[]
+  /** Printed SQL of every statement of the plan (period: the probe's). */
+  readonly printed: ReadonlyMap<unknown, string>
+  readonly schemas: ReadonlyMap<string, TableSchema>
+  readonly cacheable: boolean
+}
+
+const PLAN_CACHE_SIZE = 256
+
+export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecutor {
+  const log = new QueryLog()
+  const rotation: Rotation = new Map()
+  const cache = new Map<string, PreparedQuery>()
+  const logger = (init.logger ?? silentLogger).child('network-query')
+
+  const prepare = async (command: SqlCommand, now: Date): Promise<PreparedQuery> => {
+    const catalog = init.catalog()
+    const schemas = catalogSchemas(catalog, command.dbms, command.extend ?? [])
+    const text = resolveDateExpressions(command.sql, command.timezone === undefined ? {} : { timeZone: command.timezone })
+    const key = JSON.stringify([command.dbms, command.timezone ?? '', text, [...schemas.values()]])
+    const cached = cache.get(key)
+    if (cached !== undefined) {
+      cache.delete(key)
+      cache.set(key, cached)
+      return cached
+    }
+    const parsed = await init.parser.parse(text)
+    if (parsed.error) throw parseFailure(parsed.error_type, parsed.error_message, parsed.position, text)
+    validateSelect(parsed, { dbms: command.dbms, tables: new Set(schemas.keys()) }, text)
+    const statement = parsed.statements[0]
+    const outputFields = await init.engine.describe(command.dbms, [...schemas.values()], await init.parser.print(bindableStatement(statement)))
+    const plan = planNetworkQuery(statement, { dbms: command.dbms, tables: schemas }, outputFields.map(f => f.name), {
+      ...(command.timezone === undefined ? {} : { timeZone: command.timezone }),
+      now
+    })
+    const first = plan.kind === 'period' ? plan.probe : plan
+    const printed = first.kind === 'network' ? await printPlan(first) : new Map<unknown, string>()
+    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true) }
+    if (prepared.cacheable) {
+      cache.set(key, prepared)
+      if (cache.size > PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+    }
+    return prepared
+  }
+
+  const printPlan = async (plan: NetworkPlan): Promise<Map<unknown, string>> => {
+    const printed = new Map<unknown, string>()
+    for (const fragment of plan.fragments) printed.set(fragment.statement, await init.parser.print(fragment.statement))
+    if (plan.merge.kind === 'sql') printed.set(plan.merge.statement, await init.parser.print(plan.merge.statement))
+    return printed
+  }
+
+  /** Runs a network plan: sub-queries to every operator holding its tables, then the merge. */
+  const runPlan = async (plan: NetworkPlan, printed: ReadonlyMap<unknown, string>, prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, outputFields: readonly ResultField[], now: Date): Promise<NetworkAnswer> => {
+    const { command } = query
+    entry.explain.push(...plan.explain)
+    const catalog = init.catalog()
+    const sources: { fragment: number, sub: OpenSubquery, log: SubqueryEntry }[] = []
+    let target = 0
+    const failed = new Set<number>()
+    const opening: Promise<void>[] = []
+    plan.fragments.forEach((fragment, f) => {
+      const sql = bindNow(printed.get(fragment.statement) ?? '', now)
+      entry.explain.push(`operators run (${fragment.name}): ${sql}`)
+      for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
+        const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
+        if (choice.withoutOperators.length > 0 && !query.subset) {
+          throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_NO_OPERATOR, `no operator of cluster ${choice.withoutOperators[0]?.clusterName ?? '?'} holds ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
+        }
+        target += choice.withoutOperators.length
+        for (const operator of choice.targets) {
+          target++
+          const queried = prepared.schemas.get(fragment.tables[0] ?? '') ?? schema
+          const subLog: SubqueryEntry = { node: operator.name, peerId: operator.peerId, state: 'sent', rows: 0, ms: 0 }
+          entry.subqueries.push(subLog)
+          const started = performance.now()
+          opening.push((async () => {
+            try {
+              const stream = await openTo(operator, query.signal)
+              const sub = await openSubquery(stream, operator, {
+                type: 'query',
+                queryId: `${entry.id}`,
+                dbms: table.dbms,
+                sql: targetSql(sql, queried, schema, extendValues(command.extend ?? [], operator, table)),
+                timeoutMs: Math.max(1, query.deadline - Date.now())
+              }, query.signal)
+              subLog.state = 'receiving'
+              subLog.ms = performance.now() - started
+              sources.push({ fragment: f, sub, log: subLog })
+            } catch (err) {
+              subLog.state = 'failed'
+              subLog.error = err instanceof Error ? err.message : String(err)
+              if (!query.subset || isCancellation(err)) throw err
+              logger.warn('operator left out (subset)', { node: operator.name, error: subLog.error })
+            }
+          })())
+        }
+      }
+    })
+    const opened = await Promise.allSettled(opening)
+    const firstFailure = opened.find(o => o.status === 'rejected')
+    if (firstFailure !== undefined) {
+      for (const s of sources) s.sub.cancel()
+      throw (firstFailure as PromiseRejectedResult).reason
+    }
+    const answered = (): number => sources.filter(s => s.log.state !== 'failed').length
+    const nodes = (): { target: number, participating: number } => ({ target, participating: answered() })
+    checkFields(sources.map(s => s.sub))
+
+    const onSourceError = (index: number, error: unknown): boolean => {
+      const source = sources[index]
+      if (source !== undefined) { source.log.state = 'failed'; source.log.error = error instanceof Error ? error.message : String(error) }
+      if (query.subset && !isCancellation(error)) { failed.add(index); return true }
+      return false
+    }
+    const tracked = (s: { sub: OpenSubquery, log: SubqueryEntry }, index: number): AsyncIterable<ResultBatch> => ({
+      [Symbol.asyncIterator]: async function * () {
+        for await (const batch of s.sub.batches) {
+          s.log.rows += batch.rowCount
+          yield batch
+        }
+        s.log.state = 'completed'
+        void index
+      }
+    })
+
+    if (plan.merge.kind === 'concat') {
+      const fields = sources.length > 0 ? renamed(sources[0]?.sub.fields ?? [], plan.outputNames) : outputFields
+      const stream = concatStreams(fields, sources.map((s, i) => ({ batches: tracked(s, i), cancel: () => { s.sub.cancel() } })), {
+        offset: plan.merge.offset, limit: plan.merge.limit, onSourceError, signal: query.signal
+      })
+      return { stream, nodes }
+    }
+
+    const mergeSql = printed.get(plan.merge.statement) ?? ''
+    entry.explain.push(`the query node merges: ${mergeSql}`)
+    const fragments = await Promise.all(plan.fragments.map(async (fragment, f) => {
+      const mine = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.fragment === f)
+      const fields = mine[0]?.s.sub.fields ?? await init.engine.describe(command.dbms, [...prepared.schemas.values()], bindNow(printed.get(fragment.statement) ?? '', now))
+      async function * batches (): AsyncGenerator<SourcedBatch> {
+        for (const { s, i } of mine) {
+          try {
+            for await (const batch of tracked(s, i)) yield { source: i, batch }
+          } catch (err) {
+            if (!onSourceError(i, err)) throw err
+          }
+        }
+      }
+      return { name: fragment.name, fields, batches: batches(), excluded: () => failed }
+    }))
+    try {
+      const stream = await init.engine.run(fragments, bindNow(mergeSql, now), { signal: query.signal })
+      return { stream, nodes }
+    } catch (err) {
+      for (const s of sources) s.sub.cancel()
+      throw err
+    }
+  }
+
+  const openTo = async (operator: OperatorTarget, signal: AbortSignal): Promise<FrameStream> => {
+    if (operator.peerId === init.selfPeerId() && init.localService !== undefined) {
+      const [client, server] = createFramePipe(4, [operator.peerId, operator.peerId])
+      void init.localService(server).catch((err: unknown) => { logger.warn('local sub-query failed', { error: (err as Error).message }) })
+      return client
+    }
+    return await init.openStream(operator.peerId, signal)
+  }
+
+  const executor: NetworkExecutor = {
+    log,
+    async run (query) {
+      const { command } = query
+      const entry = log.start(command.dbms, command.sql)
+      const started = performance.now()
+      const now = new Date()
+      try {
+        const prepared = await prepare(command, now)
+        const answer = await answerPlan(prepared, query, entry, now)
+        return { ...answer, stream: logged(answer.stream, entry, started) }
+      } catch (err) {
+        entry.state = 'failed'
+        entry.error = err instanceof Error ? err.message : String(err)
+        entry.ms = performance.now() - started
+        throw err
+      }
+    },
+    async explain (command) {
+      const prepared = await prepare(command, new Date())
+      const lines = [...prepared.plan.explain]
+      const plan = prepared.plan.kind === 'period' ? prepared.plan.probe : prepared.plan
+      if (plan.kind === 'network') {
+        const catalog = init.catalog()
+        for (const fragment of plan.fragments) {
+          lines.push(`operators run (${fragment.name}): ${prepared.printed.get(fragment.statement) ?? ''}`)
+          for (const { table } of sourceTables(catalog, command, fragment.tables)) {
+            const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map())
+            lines.push(`  targets for ${table.dbms}.${table.table}: ${choice.targets.map(t => t.name).join(', ') || '(none)'}`)
+          }
+        }
+        if (plan.merge.kind === 'sql') lines.push(`the query node merges: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
+        else lines.push(`the query node concatenates the rows${plan.merge.limit === null ? '' : ` (offset ${plan.merge.offset}, limit ${plan.merge.limit})`}`)
+      }
+      return lines
+    }
+  }
+
+  const answerPlan = async (prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, now: Date): Promise<NetworkAnswer> => {
+    const plan = prepared.plan
+    if (plan.kind === 'empty') return { stream: emptyStream(prepared.outputFields), nodes: () => ({ target: 0, participating: 0 }) }
+    if (plan.kind === 'network') return await runPlan(plan, prepared.printed, prepared, query, entry, prepared.outputFields, now)
+    entry.explain.push(...plan.explain)
+    const probe = await runPlan(plan.probe, prepared.printed, prepared, query, entry, [{ name: 'period_end', type: 'TIMESTAMP' }], now)
+    const t = await singleTimestamp(probe.stream)
+    const second: NetworkPlan | EmptyPlan = plan.complete(t)
+    if (second.kind === 'empty') return { stream: emptyStream(prepared.outputFields), nodes: probe.nodes }
+    const answer = await runPlan(second, await printPlan(second), prepared, query, entry, prepared.outputFields, now)
+    return answer
+  }
+
+  return executor
+}
+
+/** Every table of the dbms the catalog knows, with the extend columns as extra columns of each. */
+function catalogSchemas (catalog: Catalog, dbms: string, extend: readonly ExtendColumn[]): Map<string, TableSchema> {
+  const schemas = new Map<string, TableSchema>()
+  for (const ref of catalog.tables(dbms)) {
+    const schema = catalog.schema(dbms, ref.table)
+    if (schema === undefined) continue
+    const extra = extend.map(e => ({ name: e.name, type: e.kind === 'port' ? 'INTEGER' as const : 'VARCHAR' as const }))
+    schemas.set(ref.table.toLowerCase(), { ...schema, columns: [...schema.columns, ...extra] })
+  }
+  if (schemas.size === 0) {
+    throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_UNKNOWN_TABLE, `DBMS '${dbms}' has no table in the network's metadata`, { dbms })
+  }
+  return schemas
+}
+
+/** The tables a fragment reads: its own, then the `include` ones (each read as if it were the queried table). */
+function sourceTables (catalog: Catalog, command: SqlCommand, tables: readonly string[]): { table: { dbms: string, table: string }, schema: TableSchema }[] {
+  const out: { table: { dbms: string, table: string }, schema: TableSchema }[] = []
+  const refs = [...tables.map(t => ({ dbms: command.dbms, table: t })), ...(tables.length > 0 ? command.include ?? [] : [])]
+  for (const ref of refs) {
+    const schema = catalog.schema(ref.dbms, ref.table)
+    if (schema === undefined) throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_UNKNOWN_TABLE, `Table '${ref.table}' in DBMS '${ref.dbms}' is not in the network's metadata`, { dbms: ref.dbms, table: ref.table })
+    out.push({ table: { dbms: ref.dbms.toLowerCase(), table: ref.table.toLowerCase() }, schema })
+  }
+  return out
+}
+
+function extendValues (extend: readonly ExtendColumn[], operator: OperatorTarget, table: { dbms: string, table: string }): ExtendValue[] {
+  return extend.map(e => {
+    switch (e.kind) {
+      case 'ip': return { name: e.name, value: operator.ip ?? null }
+      case 'port': return { name: e.name, value: operator.port ?? null }
+      case 'dbms_name': return { name: e.name, value: table.dbms }
+      case 'table_name': return { name: e.name, value: table.table }
+      case 'policy': return { name: e.name, value: attributeOf(operator, e.attribute) }
+    }
+  })
+}
+
+/** A node policy attribute of the operator (`+name`, `+company`, `+country`...), as text. */
+function attributeOf (operator: OperatorTarget, attribute: string): string | number | null {
+  const value = operator.attributes[attribute.toLowerCase()] ?? (attribute.toLowerCase() === 'node_name' ? operator.name : undefined)
+  if (value === undefined || value === null) return null
+  return typeof value === 'number' ? value : typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** Every operator must give the same column kinds (else its batches could not be staged together). */
+function checkFields (subs: readonly OpenSubquery[]): void {
+  const first = subs[0]
+  if (first === undefined) return
+  for (const sub of subs.slice(1)) {
+    const same = sub.fields.length === first.fields.length && sub.fields.every((f, i) => f.type === first.fields[i]?.type)
+    if (!same) {
+      throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_SCHEMA_MISMATCH,
+        `${sub.target.name} returned columns ${describeFields(sub.fields)}, ${first.target.name} ${describeFields(first.fields)}: their tables differ`,
+        { node: sub.target.name, other: first.target.name })
+    }
+  }
+}
+
+function describeFields (fields: readonly ResultField[]): string {
+  return `(${fields.map(f => `${f.name} ${f.type}`).join(', ')})`
+}
+
+function renamed (fields: readonly ResultField[], names: readonly string[]): ResultField[] {
+  return fields.map((f, i) => ({ name: names[i] ?? f.name, type: f.type }))
+}
+
+function emptyStream (fields: readonly ResultField[]): ResultStream {
+  return { fields, cancel: () => {}, [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }
+}
+
+/** The one value of a period probe: T as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC), or null. */
+async function singleTimestamp (stream: ResultStream): Promise<string | null> {
+  let value: string | null = null
+  for await (const batch of stream) {
+    const vector = batch.vectors[0]
+    if (batch.rowCount === 0 || vector === undefined) continue
+    if (vector.valid !== null && vector.valid[0] === 0) continue
+    if (vector.kind === 'i64') value = formatTimestampMicros(vector.values[0] as bigint)
+    else if (vector.kind === 'text') value = vector.values[0] ?? null
+  }
+  return value
+}
+
+/** Keeps the query log's entry up to date as the answer streams. */
+function logged (stream: ResultStream, entry: QueryEntry, started: number): ResultStream {
+  return {
+    fields: stream.fields,
+    cancel: reason => { stream.cancel(reason) },
+    [Symbol.asyncIterator]: () => {
+      const inner = stream[Symbol.asyncIterator]()
+      return {
+        next: async () => {
+          try {
+            const next = await inner.next()
+            if (next.done === true) { entry.state = 'completed'; entry.ms = performance.now() - started } else entry.rows += next.value.rowCount
+            return next
+          } catch (err) {
+            entry.state = 'failed'
+            entry.error = isFedlakeError(err) ? err.message : String(err)
+            entry.ms = performance.now() - started
+            throw err
+          }
+        },
+        return: async () => {
+          if (entry.state === 'running') { entry.state = 'failed'; entry.error = 'cancelled'; entry.ms = performance.now() - started }
+          return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
+        }
+      }
+    }
+  }
+}
+
