@@ -4,7 +4,9 @@
  * network queries), and the network query planner and executor.
  */
 export { parseSqlCommand, SQL_FORMATS, SQL_OPTION_KEYS } from './sql-command.js'
-export type { SqlCommand, SqlFormat } from './sql-command.js'
+export type { ExtendColumn, SqlCommand, SqlFormat } from './sql-command.js'
+export { parseRunClient } from './run-client.js'
+export type { RunClientCommand, RunClientTargets } from './run-client.js'
 export {
   createReplyEncoder, errorRecord, formatElapsed, replyColumnNames, JSON_CONTENT_TYPE, NDJSON_CONTENT_TYPE, TEXT_CONTENT_TYPE
 } from './reply.js'
