@@ -3,6 +3,7 @@
  * The query side of fedlake: EdgeLake's `sql` command grammar and its reply formats (shared by local and
  * network queries), and the network query planner and executor.
  */
+export { QUERY_ERRORS } from './errors.js'
 export { parseSqlCommand, SQL_FORMATS, SQL_OPTION_KEYS } from './sql-command.js'
 export type { ExtendColumn, SqlCommand, SqlFormat } from './sql-command.js'
 export { parseRunClient } from './run-client.js'
