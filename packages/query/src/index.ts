@@ -13,3 +13,5 @@ export {
 } from './reply.js'
 export type { NodeCount, ReplyEncoder, ReplyOptions, ReplyStatistics } from './reply.js'
 export { replyFromStream } from './reply-stream.js'
+export { bindNow, containsNow, NOW_MARKER, NOW_SQL, resolveDateExpressions, resolveTimeZone, edgeLakeDateToUtc, TIME_UNITS, timeUnitOf } from './dates/index.js'
+export type { DateExpressionOptions, EdgeLakeDate, TimeUnit } from './dates/index.js'
