@@ -15,3 +15,5 @@ export type { NodeCount, ReplyEncoder, ReplyOptions, ReplyStatistics } from './r
 export { replyFromStream } from './reply-stream.js'
 export { bindNow, containsNow, NOW_MARKER, NOW_SQL, resolveDateExpressions, resolveTimeZone, edgeLakeDateToUtc, TIME_UNITS, timeUnitOf } from './dates/index.js'
 export type { DateExpressionOptions, EdgeLakeDate, TimeUnit } from './dates/index.js'
+export { bindableStatement, planNetworkQuery, PERIOD_PROBE_COLUMN } from './planner/index.js'
+export type { EmptyPlan, Fragment, Merge, NetworkPlan, PeriodPlan, PlanCatalog, PlanOptions, QueryPlan } from './planner/index.js'

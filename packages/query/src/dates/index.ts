@@ -5,3 +5,4 @@ export { edgeLakeDateToUtc, looksLikeEdgeLakeDate, resolveTimeZone } from './loc
 export type { EdgeLakeDate } from './local-time.js'
 export { arithmeticUnitOf, intervalText, TIME_UNITS, timeUnitOf, UNIT_SECONDS } from './time-units.js'
 export type { TimeUnit } from './time-units.js'
+export { resolveDateArgument, resolveTimestampLiterals } from './timestamp-literals.js'
