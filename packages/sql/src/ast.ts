@@ -3,11 +3,12 @@
  * DuckDB serialises only SELECT statements; anything else comes back as an error of type 'not implemented'.
  *
  * DuckDB prints non-finite DOUBLE constants as bare `Infinity`, `-Infinity` and `NaN` tokens, which are not
- * JSON (`select 1e400`), and integers beyond 2^53 (BIGINT and HUGEINT constants, wide DECIMAL values,
- * query_location's uint64 'none') as plain numbers that JSON.parse would round (`where pid = 9007199254740993`
- * would silently become ...992). `parsedSqlFromJson` reads both as marker strings (NON_FINITE_MARKER or
- * UNSAFE_INTEGER_MARKER followed by the token), and `printableAstJson` writes the markers back as the same
- * tokens, so a tree read here prints back to the same SQL.
+ * JSON (`select 1e400`); integers beyond 2^53 (BIGINT and HUGEINT constants, wide DECIMAL values,
+ * query_location's uint64 'none') that JSON.parse would round (`where pid = 9007199254740993` would silently
+ * become ...992); and integral DOUBLEs (`1e9` is `1000000000.0`), which JSON.stringify would write as an integer
+ * that json_deserialize_sql then refuses for a DOUBLE. `parsedSqlFromJson` reads these as marker strings
+ * (NON_FINITE_MARKER or NUMBER_TOKEN_MARKER followed by the token), and `printableAstJson` writes the markers back
+ * as the same tokens, so a tree read here prints back to the same SQL.
  */
 export type ParsedSql = ParsedSqlOk | ParsedSqlError
 
@@ -29,8 +30,8 @@ export interface ParsedSqlError {
 
 /** The string a non-finite number token is read as (and written back from). */
 export const NON_FINITE_MARKER = '\u0000fedlake:non-finite:'
-/** The string an integer token beyond Number.MAX_SAFE_INTEGER is read as (followed by its digits). */
-export const UNSAFE_INTEGER_MARKER = '\u0000fedlake:integer:'
+/** The string a number token JSON cannot carry exactly is read as, followed by the token as DuckDB wrote it. */
+export const NUMBER_TOKEN_MARKER = '\u0000fedlake:number:'
 const NON_FINITE_TOKENS = ['-Infinity', 'Infinity', 'NaN'] as const
 
 /** Reads the JSON text json_serialize_sql returned. */
@@ -54,12 +55,12 @@ export function printableAstJson (parsed: ParsedSqlOk): string {
   if (!text.includes('\\u0000fedlake:')) return text
   return text
     .replace(/"\\u0000fedlake:non-finite:(-Infinity|Infinity|NaN)"/g, '$1')
-    .replace(/"\\u0000fedlake:integer:(-?\d+)"/g, '$1')
+    .replace(/"\\u0000fedlake:number:(-?[\d.eE+-]+)"/g, '$1')
 }
 
-/** Wraps bare Infinity/-Infinity/NaN tokens and integers beyond 2^53 (outside strings) in marker strings. */
+/** Wraps bare Infinity/-Infinity/NaN tokens and numbers JSON cannot carry exactly (outside strings) in marker strings. */
 function quoteNonJsonNumbers (text: string): string {
-  if (!/Infinity|NaN|\d{16}/.test(text)) return text
+  if (!/Infinity|NaN|\d{16}|\d\.0|\d[eE]/.test(text)) return text
   let out = ''
   let from = 0
   let inString = false
@@ -75,8 +76,8 @@ function quoteNonJsonNumbers (text: string): string {
       let end = i + 1
       while (end < text.length && isNumberChar(text.charCodeAt(end))) end++
       const token = text.slice(i, end)
-      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
-        out += text.slice(from, i) + JSON.stringify(UNSAFE_INTEGER_MARKER + token)
+      if (!numberSurvivesJson(token)) {
+        out += text.slice(from, i) + JSON.stringify(NUMBER_TOKEN_MARKER + token)
         from = end
       }
       i = end - 1
@@ -92,6 +93,13 @@ function quoteNonJsonNumbers (text: string): string {
     }
   }
   return out + text.slice(from)
+}
+
+/** Whether JSON.parse then JSON.stringify gives back a token DuckDB reads as the same number of the same kind. */
+function numberSurvivesJson (token: string): boolean {
+  const value = Number(token)
+  if (/^-?\d+$/.test(token)) return Number.isSafeInteger(value)
+  return !Number.isInteger(value) || /[.eE]/.test(JSON.stringify(value))
 }
 
 function isDigit (c: number): boolean {

@@ -2,6 +2,7 @@
  * SQL-like text of an expression for explain lines and error messages only (statements are printed by DuckDB).
  * Common shapes are written out; anything else shows as its node class.
  */
+import { NUMBER_TOKEN_MARKER } from '@fedlake/sql'
 import { NOW_MARKER } from '../dates/index.js'
 import { isBetween, isCast, isColumnRef, isComparison, isConjunction, isConstant, isFunction, isOperator } from '../sql-tree/index.js'
 import type { Expr } from '../sql-tree/index.js'
@@ -17,7 +18,7 @@ export function describe (expr: Expr): string {
   if (isConstant(expr)) {
     if (expr.value.is_null) return 'NULL'
     const v = expr.value.value
-    if (typeof v === 'string') return v === NOW_MARKER ? 'now()' : `'${v}'`
+    if (typeof v === 'string') return v === NOW_MARKER ? 'now()' : v.startsWith(NUMBER_TOKEN_MARKER) ? v.slice(NUMBER_TOKEN_MARKER.length) : `'${v}'`
     return typeof v === 'object' ? expr.value.type.id : String(v)
   }
   if (isCast(expr)) {

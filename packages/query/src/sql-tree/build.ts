@@ -2,7 +2,7 @@
  * Factories for the nodes the planner creates, with every field json_deserialize_sql expects.
  * query_location is left out: DuckDB reads it as optional and it only serves error messages.
  */
-import { UNSAFE_INTEGER_MARKER } from '@fedlake/sql'
+import { NUMBER_TOKEN_MARKER } from '@fedlake/sql'
 import type {
   BaseTableRef, CastExpr, ColumnRef, ComparisonExpr, ConjunctionExpr, ConstantExpr, DistinctModifier, Expr, FunctionExpr,
   LimitModifier, OperatorExpr, OrderModifier, OrderTerm, QueryNode, ResultModifier, SelectNode, SelectStatement, TableRefNode
@@ -52,7 +52,7 @@ export function nullConstant (typeId = 'NULL'): ConstantExpr {
 export const integer = (n: number): ConstantExpr => constant('INTEGER', n)
 /** A BIGINT constant; beyond 2^53 as @fedlake/sql's exact-integer marker (printed back as digits). */
 export const bigint = (n: bigint | number): ConstantExpr =>
-  constant('BIGINT', typeof n === 'number' || (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)) ? Number(n) : UNSAFE_INTEGER_MARKER + String(n))
+  constant('BIGINT', typeof n === 'number' || (n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER)) ? Number(n) : NUMBER_TOKEN_MARKER + String(n))
 export const varchar = (s: string): ConstantExpr => constant('VARCHAR', s)
 export const boolean = (b: boolean): ConstantExpr => constant('BOOLEAN', b)
 

@@ -1,5 +1,5 @@
 /** Reading constant values out of the parse tree. */
-import { UNSAFE_INTEGER_MARKER } from '@fedlake/sql'
+import { NUMBER_TOKEN_MARKER } from '@fedlake/sql'
 import { isCast, isConstant } from './nodes.js'
 import type { Expr } from './nodes.js'
 
@@ -12,10 +12,10 @@ export function integerConstant (expr: Expr): bigint | null | undefined {
   if (constant.value.is_null) return null
   const raw = constant.value.value
   if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw)
-  if (typeof raw === 'string' && raw.startsWith(UNSAFE_INTEGER_MARKER)) return BigInt(raw.slice(UNSAFE_INTEGER_MARKER.length))
+  if (typeof raw === 'string' && raw.startsWith(NUMBER_TOKEN_MARKER) && /^-?\d+$/.test(raw.slice(NUMBER_TOKEN_MARKER.length))) return BigInt(raw.slice(NUMBER_TOKEN_MARKER.length))
   if (constant.value.type.id === 'HUGEINT' && typeof raw === 'object' && raw !== null) {
     const { upper, lower } = raw as { upper: unknown, lower: unknown }
-    const big = (v: unknown): bigint => typeof v === 'string' && v.startsWith(UNSAFE_INTEGER_MARKER) ? BigInt(v.slice(UNSAFE_INTEGER_MARKER.length)) : BigInt(v as number)
+    const big = (v: unknown): bigint => typeof v === 'string' && v.startsWith(NUMBER_TOKEN_MARKER) ? BigInt(v.slice(NUMBER_TOKEN_MARKER.length)) : BigInt(v as number)
     return (big(upper) << 64n) + big(lower)
   }
   return undefined
