@@ -8,7 +8,7 @@ import { and, func, isColumnRef, isFunction, isSelectNode, operator, someExpr, t
 import type { Expr, FunctionExpr, SelectStatement } from '../sql-tree/index.js'
 import { describe } from './describe.js'
 import { isPeriod } from './period.js'
-import { unsupported } from './refusals.js'
+import { invalidArgument, unsupported } from './refusals.js'
 import { conjuncts } from './time-span.js'
 
 export function bindableStatement (statement: unknown): unknown {
@@ -27,6 +27,11 @@ export function bindableStatement (statement: unknown): unknown {
       return withAlias(rewritten, `range(${arg.column_names.join('.')})`)
     })
   const where = node.where_clause === null ? null : and(...conjuncts(node.where_clause).filter(c => !isPeriod(c))) ?? null
+  for (const clause of [...select_list, where, node.having]) {
+    if (clause === null) continue
+    if (someExpr(clause, isIncrements)) throw invalidArgument('increments() belongs in the select list, where it makes the time buckets')
+    if (someExpr(clause, isPeriod)) throw invalidArgument('period() must appear once, as a condition of the WHERE clause joined by AND')
+  }
   return {
     ...statement as SelectStatement,
     node: {

@@ -74,7 +74,8 @@ export function generateKubeArmorData (seed: number): GeneratedData {
   return { schemas, rows }
 }
 
-function row (schema: TableSchema, values: Readonly<Record<string, Cell>>): Row {
+/** A row of `schema` from named values (the others NULL). */
+export function row (schema: TableSchema, values: Readonly<Record<string, Cell>>): Row {
   return schema.columns.map(c => values[c.name] ?? null)
 }
 
