@@ -11,15 +11,26 @@ const ZONE_ALIASES: Readonly<Record<string, string>> = {
   pt: 'America/Los_Angeles', mt: 'America/Denver', ct: 'America/Chicago', et: 'America/New_York'
 }
 
+/** Resolved zones by name as given ('' for the process's zone): building an Intl.DateTimeFormat costs ~0.5 ms. */
+const resolvedZones = new Map<string, string>()
+
 /** An IANA zone name for `utc`, `local`, `pt`, `mt`, `ct`, `et` or a tz-database name; undefined means the process's zone. */
 export function resolveTimeZone (name: string | undefined): string {
-  if (name === undefined || name.toLowerCase() === 'local') return Intl.DateTimeFormat().resolvedOptions().timeZone
-  const zone = ZONE_ALIASES[name.toLowerCase()] ?? name
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
-  } catch {
-    throw new FedlakeError(QUERY_ERRORS.DATE_EXPRESSION_INVALID, `unknown time zone '${name}'`, { timezone: name })
+  const key = name === undefined || name.toLowerCase() === 'local' ? '' : name
+  const known = resolvedZones.get(key)
+  if (known !== undefined) return known
+  let zone: string
+  if (key === '') {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+  } else {
+    try {
+      zone = new Intl.DateTimeFormat('en-US', { timeZone: ZONE_ALIASES[key.toLowerCase()] ?? key }).resolvedOptions().timeZone
+    } catch {
+      throw new FedlakeError(QUERY_ERRORS.DATE_EXPRESSION_INVALID, `unknown time zone '${name ?? ''}'`, { timezone: name })
+    }
   }
+  if (resolvedZones.size < 1000) resolvedZones.set(key, zone)
+  return zone
 }
 
 export interface EdgeLakeDate {

@@ -64,21 +64,22 @@ function checkExpressions (node: SelectNode, catalog: PlanCatalog): void {
   })
 }
 
-/** Catalog tables a tree reads (CTE names excepted). */
+/** Catalog tables a tree reads (CTE names excepted), in one walk. */
 function distributedTablesRead (tree: unknown, catalog: PlanCatalog): Set<string> {
   const cteNames = new Set<string>()
+  const tables: Record<string, unknown>[] = []
   visitTree(tree, value => {
     const map = (value.cte_map as { map?: { key?: unknown }[] } | undefined)?.map
     if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') cteNames.add(entry.key.toLowerCase())
+    if (value.type === 'BASE_TABLE' && typeof value.table_name === 'string') tables.push(value)
   })
   const read = new Set<string>()
-  visitTree(tree, value => {
-    if (value.type !== 'BASE_TABLE' || typeof value.table_name !== 'string') return
-    const name = value.table_name.toLowerCase()
-    const qualified = String(value.schema_name ?? '') !== '' || String(value.catalog_name ?? '') !== ''
-    if (!qualified && cteNames.has(name)) return
+  for (const table of tables) {
+    const name = (table.table_name as string).toLowerCase()
+    const qualified = String(table.schema_name ?? '') !== '' || String(table.catalog_name ?? '') !== ''
+    if (!qualified && cteNames.has(name)) continue
     if (!catalog.tables.has(name)) throw new FedlakeError(SQL_ERRORS.SQL_UNKNOWN_TABLE, `Table '${name}' in DBMS '${catalog.dbms}' not defined`, { table: name, dbms: catalog.dbms })
     read.add(name)
-  })
+  }
   return read
 }

@@ -3,30 +3,47 @@
  * only in alias, source position, the case of names, or a qualifier naming the one table read. Used to match
  * select items with GROUP BY keys and ORDER BY terms, and to share partial aggregates.
  */
-import { isExpr } from './nodes.js'
 import type { Expr } from './nodes.js'
 
 /** Qualifiers that name the table of the FROM clause (its name, its alias), lower case. */
 export type TableQualifiers = ReadonlySet<string>
 
-export function expressionKey (expr: Expr, qualifiers: TableQualifiers = new Set()): string {
-  return JSON.stringify(normalize(expr, qualifiers))
+const NO_QUALIFIERS: TableQualifiers = new Set()
+
+/** A string equal for expressions DuckDB binds to the same thing (the planner calls it often: no JSON round trip). */
+export function expressionKey (expr: Expr, qualifiers: TableQualifiers = NO_QUALIFIERS): string {
+  const out: string[] = []
+  write(expr, qualifiers, out)
+  return out.join('')
 }
 
-function normalize (value: unknown, qualifiers: TableQualifiers): unknown {
-  if (Array.isArray(value)) return value.map(v => normalize(v, qualifiers))
-  if (value === null || typeof value !== 'object') return value
+function write (value: unknown, qualifiers: TableQualifiers, out: string[]): void {
+  if (value === null || value === undefined) { out.push('~'); return }
+  switch (typeof value) {
+    case 'string': out.push(JSON.stringify(value)); return
+    case 'number': case 'boolean': out.push(String(value)); return
+    case 'object': break
+    default: out.push(String(value)); return
+  }
+  if (Array.isArray(value)) {
+    out.push('[')
+    for (const item of value) { write(item, qualifiers, out); out.push(',') }
+    out.push(']')
+    return
+  }
   const node = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(node).sort()) {
+  const cls = node.class
+  if (cls === 'COLUMN_REF') { out.push('col', JSON.stringify(unqualified(node.column_names as string[], qualifiers))); return }
+  out.push('{')
+  for (const key in node) {
     if (key === 'alias' || key === 'query_location') continue
-    out[key] = normalize(node[key], qualifiers)
+    const child = node[key]
+    out.push(key, ':')
+    if (key === 'function_name' && typeof child === 'string') out.push(child.toLowerCase())
+    else write(child, qualifiers, out)
+    out.push(';')
   }
-  if (isExpr(value)) {
-    if (value.class === 'COLUMN_REF') out.column_names = unqualified(value.column_names as string[], qualifiers)
-    if (value.class === 'FUNCTION' || value.class === 'WINDOW') out.function_name = String(value.function_name).toLowerCase()
-  }
-  return out
+  out.push('}')
 }
 
 function unqualified (names: readonly string[], qualifiers: TableQualifiers): string[] {
