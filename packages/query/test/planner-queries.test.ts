@@ -101,6 +101,18 @@ describe('planner, hand-written queries', () => {
     await same('select count(*) from logs group by all')
   })
 
+  it('table aliases and qualified names, GROUP BY ()', async () => {
+    await same('select l.pod_name, count(*) as n, max(l.pid) from logs l where l.uid = 0 group by l.pod_name order by 1')
+    await same('select logs.namespace, count(logs.pid) from logs group by namespace order by 1 desc')
+    await same('select l.* from logs as l where pid > 50000 order by l."timestamp" limit 4')
+    await same('select count(*), sum(pid) from logs where pid < 0 group by ()')
+  })
+
+  it('lateral aliases and aliases in HAVING and ORDER BY', async () => {
+    await same('select count(*) as n, n * 2 as twice, pod_name as p from logs group by p having n > 10 order by twice desc, p')
+    await same('select pid::bigint + 1 as q, q * 2 from logs where pid is not null order by q desc limit 5')
+  })
+
   it('a global aggregate answers its one row over no rows, and when no operator answers at all', async () => {
     await same('select count(*), sum(pid), avg(pid), min(pod_name), stddev(pid) from logs where pid < 0')
     const none = await network.query('select count(*), sum(pid), avg(pid), count(distinct pod_name), var_pop(pid) from logs', { answeringOperators: [] })

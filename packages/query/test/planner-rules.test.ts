@@ -73,13 +73,21 @@ describe('planner rules', () => {
     ['select pid from logs tablesample 10%', /^TABLESAMPLE/],
     ["select columns('p.*') from logs", /^COLUMNS\(\.\.\.\)/],
     ['select distinct pod_name from logs order by pid', /^SELECT DISTINCT ordered by an expression that is not selected/],
-    ['select pid from logs limit (select 3)', /^LIMIT with an expression/]
+    ['select pid from logs limit (select 3)', /^LIMIT with an expression/],
+    ['select pod_name from logs order by pod_name collate nocase', /^COLLATE outside WHERE/],
+    ['select pod_name collate nocase, count(*) from logs group by 1', /^COLLATE outside WHERE/],
+    ['select avg("timestamp") from logs', /^avg\(\) of a TIMESTAMP/]
   ]
   for (const [sql, message] of refused) {
     it(`refuses with PLAN_UNSUPPORTED naming the construct: ${sql}`, async () => {
       await assert.rejects(plan(sql), (err: unknown) => isFedlakeError(err, 'PLAN_UNSUPPORTED') && message.test(err.message) && errorSpec(err.code).status === 400 && errorSpec(err.code).edgelakeCode === 18)
     })
   }
+
+  it('an output column named like the planner\'s partial columns is refused', async () => {
+    const statement = await parse('select pid as __k0, count(*) as n from logs group by 1 order by 1')
+    assert.throws(() => planNetworkQuery(statement, catalog, ['__k0', 'n']), (err: unknown) => isFedlakeError(err, 'PLAN_UNSUPPORTED') && /output column named __k0/.test(err.message))
+  })
 
   it('an unknown table is SQL_UNKNOWN_TABLE', async () => {
     await assert.rejects(plan('select count(*) from nosuch'), (err: unknown) => isFedlakeError(err, 'SQL_UNKNOWN_TABLE'))
@@ -120,6 +128,18 @@ describe('planner rules', () => {
     assert.equal(await parser.print((p.merge as { statement: unknown }).statement),
       'SELECT __k0 AS c0, CAST(COALESCE(sum(__a0_count), 0) AS BIGINT) AS c1 FROM __p0 GROUP BY __k0 ORDER BY 2 DESC NULLS LAST LIMIT 3')
     assert.ok(p.explain.some(line => /LIMIT below GROUP BY/.test(line)), p.explain.join('\n'))
+  })
+
+  it('date strings compared with timestamp columns are the timezone option\'s local time, in UTC; text columns keep theirs', async () => {
+    const statement = await parse("select pid from logs where \"timestamp\" > '2026-03-20 10:00:00' and pod_name = '2026-03-20 10:00:00' and updated_timestamp in ('2026-07-01', '2026-07-02T00:00:00Z')")
+    const p = planNetworkQuery(statement, catalog, ['pid'], { timeZone: 'America/New_York' }) as NetworkPlan
+    const fragment = await parser.print(p.fragments[0]?.statement)
+    assert.match(fragment, /"timestamp" > CAST\('2026-03-20 14:00:00' AS TIMESTAMP\)/)
+    assert.match(fragment, /pod_name = '2026-03-20 10:00:00'/)
+    assert.match(fragment, /updated_timestamp IN \(CAST\('2026-07-01 04:00:00' AS TIMESTAMP\), CAST\('2026-07-02 00:00:00' AS TIMESTAMP\)\)/)
+    const period = planNetworkQuery(await parse("select pid from logs where period(day, 1, '2026-03-20 10:00:00', \"timestamp\")"), catalog, ['pid'], { timeZone: 'pt' })
+    assert.equal(period.kind, 'period')
+    assert.match(await parser.print(period.kind === 'period' ? period.probe.fragments[0]?.statement : undefined), /"timestamp" <= CAST\('2026-03-20 17:00:00' AS TIMESTAMP\)/)
   })
 
   it('bindableStatement: what DuckDB binds to name the answer\'s columns', async () => {

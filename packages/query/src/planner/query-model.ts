@@ -19,6 +19,9 @@ import { invalidArgument, unsupported } from './refusals.js'
 import type { TableInfo } from './table-info.js'
 import { tableColumnOf } from './table-info.js'
 
+/** The planner's own column names in fragments and merges (__k0, __d0, __a0_sum, __w0_count, __c0, __o0, __p0, __t). */
+const RESERVED_NAME = /^__[a-z]\d*(_|$)/i
+
 export interface SelectItem {
   readonly expr: Expr
   /** The alias written in the query, lower case ('' when none). */
@@ -62,6 +65,8 @@ export function buildQueryModel (node: SelectNode, table: TableInfo, outputNames
     throw new FedlakeError(CORE_ERRORS.INTERNAL, `the query has ${rawItems.length} output columns but ${outputNames.length} output names were given`, { outputNames })
   }
   const items: SelectItem[] = rawItems.map((item, i) => ({ ...item, name: outputNames[i] as string }))
+  const reserved = outputNames.find(name => RESERVED_NAME.test(name))
+  if (reserved !== undefined) throw unsupported(`an output column named ${reserved}`, 'names like __k0, __a0_sum, __c0 are the planner\'s partial columns; choose another alias')
   for (const clause of [node.where_clause, node.having, ...node.group_expressions]) {
     if (clause !== null && someExpr(clause, isIncrements)) throw invalidArgument('increments() belongs in the select list, where it makes the time buckets')
   }

@@ -52,8 +52,12 @@ export function statementShape (statement: unknown, catalog: PlanCatalog): State
   return { kind: 'select', node, table: tableInfo(base, schema, catalog.dbms) }
 }
 
-/** Window functions anywhere, and subqueries that read a distributed table. */
+/** Window functions anywhere, subqueries that read a distributed table, COLLATE outside WHERE. */
 function checkExpressions (node: SelectNode, catalog: PlanCatalog): void {
+  // partial rows reach the query node without their collation: grouping, sorting or DISTINCT there would differ
+  visitTree([node.select_list, node.having, node.group_expressions, node.modifiers], value => {
+    if (value.class === 'COLLATE') throw unsupported('COLLATE outside WHERE', 'the merge would compare the values without the collation')
+  })
   const parts = [node.select_list, node.where_clause, node.having, node.group_expressions, node.modifiers]
   visitTree(parts, value => {
     if (value.class === 'WINDOW') throw unsupported(`window functions (${String(value.function_name)}() OVER ...)`)

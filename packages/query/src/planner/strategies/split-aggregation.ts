@@ -25,6 +25,7 @@ import type { IncrementsBuckets } from '../increments.js'
 import type { NetworkPlan } from '../plan.js'
 import type { SelectQuery } from '../query-model.js'
 import { unsupported } from '../refusals.js'
+import { tableColumnOf } from '../table-info.js'
 import type { StrategyContext } from './context.js'
 import { FRAGMENT, fragmentTable, limitText, mergeLimit, namedOutputs, orderByExpr, orderByItem } from './context.js'
 
@@ -82,6 +83,10 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
   }
 
   const finalOfCall = (call: AggregateCall): Expr => {
+    const argumentColumn = call.args[0] === undefined ? undefined : tableColumnOf(call.args[0], query.table)
+    if ((call.name === 'avg' || call.name === 'mean') && argumentColumn !== undefined && query.table.columnTypes.get(argumentColumn) === 'TIMESTAMP') {
+      throw unsupported(`${call.name}() of a TIMESTAMP`, 'partial sums of timestamps do not exist')
+    }
     if (call.distinct) {
       const values = split.distinctValues(call.args[0] as Expr)
       const flag = call.filter === null ? null : split.partial(func('bool_or', [call.filter]), 'any')
