@@ -142,6 +142,28 @@ describe('planner rules', () => {
     assert.match(await parser.print(period.kind === 'period' ? period.probe.fragments[0]?.statement : undefined), /"timestamp" <= CAST\('2026-03-20 17:00:00' AS TIMESTAMP\)/)
   })
 
+  it('aggregates over the same argument share their partials', async () => {
+    const p = await plan('select avg(pid), count(pid), sum(pid), stddev(pid), var_pop(pid), min(pid), range(pid) from logs', 7) as NetworkPlan
+    assert.equal(await parser.print(p.fragments[0]?.statement),
+      'SELECT sum(pid) AS __a0_sum, count(pid) AS __a1_count, avg(pid) AS __a2_mean, var_pop(pid) AS __a3_var_pop, min(pid) AS __a4_min, max(pid) AS __a5_max FROM logs')
+  })
+
+  it('a period plan: the probe is one row and column, complete(T) plans phase two, and both explain themselves', async () => {
+    const p = await plan('select pod_name, count(*) from logs where period(hours, 2, now(), "timestamp", and uid = 0) and pid > 3 group by 1', 2)
+    assert.equal(p.kind, 'period')
+    if (p.kind !== 'period') return
+    assert.equal(await parser.print(p.probe.fragments[0]?.statement),
+      `SELECT max("timestamp") AS __t FROM logs WHERE (("timestamp" <= CAST('${NOW_MARKER}' AS TIMESTAMP)) AND (uid = 0))`)
+    assert.deepEqual(p.probe.outputNames, ['period_end'])
+    const two = p.complete('2026-04-01 10:00:00.5')
+    assert.equal(two.kind, 'network')
+    assert.match(await parser.print(two.kind === 'network' ? two.fragments[0]?.statement : undefined),
+      /WHERE \(\(pid > 3\) AND \(\("timestamp" > \(CAST\('2026-04-01 10:00:00.5' AS TIMESTAMP\) - CAST\('2 hours' AS INTERVAL\)\)\) AND \("timestamp" <= CAST\('2026-04-01 10:00:00.5' AS TIMESTAMP\)\)\)\)/)
+    assert.equal(p.complete(null).kind, 'empty')
+    assert.throws(() => p.complete("2026-04-01'; drop table logs"), (err: unknown) => isFedlakeError(err, 'PLAN_INVALID_ARGUMENT'))
+    assert.ok(p.explain.some(l => l.startsWith('period phase one')) && p.explain.some(l => l.startsWith('period phase two')))
+  })
+
   it('bindableStatement: what DuckDB binds to name the answer\'s columns', async () => {
     const names = async (sql: string): Promise<string> => await parser.print(bindableStatement(await parse(sql)))
     assert.equal(await names('select increments(hour, 1, "timestamp"), max(pid) as m from logs where period(day, 1, now(), "timestamp") and uid = 0'),
