@@ -70,6 +70,13 @@ describe('increments() and period() over the network', () => {
       true)
   })
 
+  it('increments whose bucket is also a GROUP BY key of the query', async () => {
+    await same(
+      "select increments(hour, 1, \"timestamp\"), date_trunc('hour', \"timestamp\") as h, count(*) from logs where pid > 40000 group by h",
+      "select date_trunc('hour', \"timestamp\") as h, count(*) from logs where pid > 40000 group by h order by h nulls last",
+      true)
+  })
+
   const optimised: [string, string, string, number][] = [
     // 36 days / 1000 points = 3110.4 s: minutes, 52 of them
     ["\"timestamp\" >= '2026-03-01' and \"timestamp\" < '2026-04-06'", 'increments("timestamp")', 'minute', 52],

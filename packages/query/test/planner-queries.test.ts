@@ -99,6 +99,8 @@ describe('planner, hand-written queries', () => {
     await same('select namespace as ns, max(pid) from logs group by all order by sum(pid) desc, ns nulls first')
     await same('select pod_name from logs group by pod_name order by max(pid), pod_name')
     await same('select count(*) from logs group by all')
+    await same('select 2 as two, count(*) from logs group by 1')
+    await same("select 'x' as k, pod_name, count(*) from logs where pid < 0 group by 1, 2")
   })
 
   it('table aliases and qualified names, GROUP BY ()', async () => {

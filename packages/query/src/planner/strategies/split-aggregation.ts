@@ -13,7 +13,7 @@
  * distinct values; the other partials are then per (keys, x) and still merge exactly.
  */
 import {
-  columnRef, distinctModifier, func, isColumnRef, orderModifier, orderTerm, selectNode, star, statement,
+  columnRef, distinctModifier, func, integer, isColumnRef, orderModifier, orderTerm, selectNode, star, statement,
   subqueryTable, transformExpr, windowAggregate, withAlias
 } from '../../sql-tree/index.js'
 import type { ColumnRef, Expr, OrderTerm, ResultModifier } from '../../sql-tree/index.js'
@@ -116,15 +116,15 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
     throw unsupported(buckets !== null ? 'SELECT DISTINCT with increments()' : 'SELECT DISTINCT ordered by an expression that is not selected')
   }
   const orderTerms: OrderTerm[] = query.orderBy.map(o => o.target.kind === 'item' ? orderByItem(o, o.target.index) : orderByExpr(o, toFinal(o.target.expr)))
-  if (buckets !== null) {
-    for (let i = keys.length - buckets.keys.length; i < keys.length; i++) orderTerms.push(orderTerm(keyRefs[i] as Expr, false, false))
-  }
+  // the bucket orders rows after the user's ORDER BY (a bucket key may also be one of the user's GROUP BY keys)
+  for (const bucketKey of buckets?.keys ?? []) orderTerms.push(orderTerm(keyRefs[keyIndex.get(query.key(bucketKey)) as number] as Expr, false, false))
 
   const fragment = selectNode({
     selectList: [...keys, ...distinctValues, ...partials].map(c => withAlias(c.expr, c.name)),
     from: ctx.node.from_table,
     where: query.where,
-    groupBy: [...keys, ...distinctValues].map(c => c.expr)
+    // by position: a key that is a constant (GROUP BY 1 over `select 2, ...`) would otherwise read as an ordinal
+    groupBy: [...keys, ...distinctValues].map((_, i) => integer(i + 1))
   })
   const source = windows.length === 0
     ? fragmentTable()
