@@ -13,6 +13,7 @@ import { ENV_KEYS, NodeConfigSchema, registeredErrors } from '@fedlake/core'
 import '@fedlake/sql'
 import '@fedlake/operator'
 import '@fedlake/metadata'
+import '@fedlake/query'
 import '@fedlake/node'
 import '@fedlake/kubearmor-sim'
 

@@ -7,17 +7,27 @@
  * the first token that is not one (or at a quoted string). Option keys are exactly EdgeLake's list; any
  * other key is refused with COMMAND_SYNTAX ('Error Command Structure', err_code 2), as EdgeLake does.
  */
-import { CORE_ERRORS, FedlakeError } from '@fedlake/core'
+import type { FedlakeError, TableRef } from '@fedlake/core'
+import { commandSyntax, isTimeoutUnit, parseBooleanValue, parseTimeoutMs } from './command-values.js'
 
 export type SqlFormat = 'json' | 'json:output' | 'json:list' | 'table'
 
 export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'json:output', 'json:list', 'table']
 
-/** EdgeLake's `cmd_instructions` keys (member_cmd.py). */
+/** EdgeLake's `cmd_instructions` keys (member_cmd.py), plus `subset` and `timeout` (the REST headers, also accepted here). */
 export const SQL_OPTION_KEYS: readonly string[] = [
   'format', 'stat', 'timezone', 'dest', 'file', 'table', 'drop', 'include', 'extend', 'max_time', 'nodes',
-  'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output'
+  'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output', 'subset', 'timeout'
 ]
+
+/**
+ * One `extend` column: a value of the operator that answered, added to each of its rows.
+ * `@ip`, `@port`, `@dbms_name`, `@table_name` are the node's address and the table read; `+attr` is an attribute
+ * of the node's policy (`+node_name`, `+city`). The column is named `as` when given, else the word without its sigil.
+ */
+export type ExtendColumn =
+  | { readonly kind: 'ip' | 'port' | 'dbms_name' | 'table_name', readonly name: string }
+  | { readonly kind: 'policy', readonly attribute: string, readonly name: string }
 
 export interface SqlCommand {
   /** Lower case, as EdgeLake lower-cases dbms names. */
@@ -32,6 +42,16 @@ export interface SqlCommand {
   readonly timezone?: string
   /** `max_time` option in seconds, when given. */
   readonly maxTimeSec?: number
+  /** `include = (dbms.table, table2)`: more tables read as if they were the queried one (dbms defaults to the command's). */
+  readonly include?: readonly TableRef[]
+  /** `extend = (@ip, +node_name as node, ...)`. */
+  readonly extend?: readonly ExtendColumn[]
+  /** `nodes = main|all`: in a cluster with several operators, prefer its main one or take any live one. */
+  readonly nodes?: 'main' | 'all'
+  /** `subset = true`: answer with the operators that replied when some fail. */
+  readonly subset?: boolean
+  /** `timeout = 30` (seconds) or `timeout = 2 minutes`, in milliseconds. */
+  readonly timeoutMs?: number
   /** Every option as given (keys lower case, values with quotes removed), including the ones above. */
   readonly options: Readonly<Record<string, string>>
 }
@@ -74,26 +94,77 @@ export function parseSqlCommand (text: string): SqlCommand {
   if (isOptionAhead(command, skipSpace(command, pos))) throw syntax("options must be joined by 'and'")
   const sql = unquoteSql(command.slice(pos).trim())
   if (sql === '') throw syntax('missing SQL statement')
-  return { dbms, sql, ...typedOptions(options), options }
+  return { dbms, sql, ...typedOptions(options, dbms), options }
 }
 
-function typedOptions (options: Readonly<Record<string, string>>): Pick<SqlCommand, 'format' | 'stat' | 'timezone' | 'maxTimeSec'> {
+type TypedOptions = Omit<SqlCommand, 'dbms' | 'sql' | 'options'>
+
+function typedOptions (options: Readonly<Record<string, string>>, dbms: string): TypedOptions {
   const format = (options.format ?? 'json').toLowerCase()
   if (!(SQL_FORMATS as readonly string[]).includes(format)) throw syntax(`format must be one of ${SQL_FORMATS.join(', ')}, not '${options.format ?? ''}'`)
-  const statText = (options.stat ?? 'true').toLowerCase()
-  if (statText !== 'true' && statText !== 'false') throw syntax(`stat must be true or false, not '${options.stat ?? ''}'`)
-  const result: { format: SqlFormat, stat: boolean, timezone?: string, maxTimeSec?: number } = { format: format as SqlFormat, stat: statText === 'true' }
+  const result: { -readonly [K in keyof TypedOptions]: TypedOptions[K] } = {
+    format: format as SqlFormat,
+    stat: options.stat === undefined ? true : parseBooleanValue('sql', 'stat', options.stat)
+  }
   if (options.timezone !== undefined) result.timezone = options.timezone
   if (options.max_time !== undefined) {
     const seconds = Number(options.max_time)
     if (!Number.isFinite(seconds) || seconds <= 0) throw syntax(`max_time must be a positive number of seconds, not '${options.max_time}'`)
     result.maxTimeSec = seconds
   }
+  if (options.include !== undefined) result.include = includeOption(options.include, dbms)
+  if (options.extend !== undefined) result.extend = extendOption(options.extend)
+  if (options.nodes !== undefined) {
+    const nodes = options.nodes.toLowerCase()
+    if (nodes !== 'main' && nodes !== 'all') throw syntax(`nodes must be main or all, not '${options.nodes}'`)
+    result.nodes = nodes
+  }
+  if (options.subset !== undefined) result.subset = parseBooleanValue('sql', 'subset', options.subset)
+  if (options.timeout !== undefined) result.timeoutMs = parseTimeoutMs('sql', options.timeout)
   return result
 }
 
+/** The entries of a parenthesised list option, e.g. `(a, b)`; a single bare word is a one-entry list. */
+function listEntries (key: string, value: string): string[] {
+  const inner = /^\((.*)\)$/s.exec(value.trim())?.[1] ?? value
+  const entries = inner.split(',').map(e => e.trim())
+  if (entries.some(e => e === '')) throw syntax(`${key} must be a list like (a, b), not '${value}'`)
+  return entries
+}
+
+function includeOption (value: string, dbms: string): TableRef[] {
+  const tables: TableRef[] = []
+  for (const entry of listEntries('include', value)) {
+    const m = /^(?:([a-z0-9_]+)\.)?([a-z0-9_]+)$/i.exec(entry)
+    if (m === null) throw syntax(`include takes tables as (dbms.table, table, ...), not '${entry}'`)
+    const ref = { dbms: (m[1] ?? dbms).toLowerCase(), table: (m[2] as string).toLowerCase() }
+    if (!tables.some(t => t.dbms === ref.dbms && t.table === ref.table)) tables.push(ref)
+  }
+  return tables
+}
+
+const EXTEND_NODE_VALUES = new Set(['ip', 'port', 'dbms_name', 'table_name'])
+
+function extendOption (value: string): ExtendColumn[] {
+  const columns: ExtendColumn[] = []
+  for (const entry of listEntries('extend', value)) {
+    const m = /^([@+])\s*([a-z_][a-z0-9_.]*)(?:\s+as\s+([a-z_][a-z0-9_]*))?$/i.exec(entry)
+    if (m === null) throw syntax(`extend takes (@ip, @port, @dbms_name, @table_name, +<policy attribute> [as name], ...), not '${entry}'`)
+    const word = (m[2] as string).toLowerCase()
+    const name = m[3] ?? word.replace(/\./g, '_')
+    if (m[1] === '@') {
+      if (!EXTEND_NODE_VALUES.has(word)) throw syntax(`extend: unknown @${word}; expected @ip, @port, @dbms_name or @table_name`)
+      columns.push({ kind: word as 'ip' | 'port' | 'dbms_name' | 'table_name', name })
+    } else {
+      columns.push({ kind: 'policy', attribute: word, name })
+    }
+    if (columns.filter(c => c.name.toLowerCase() === name.toLowerCase()).length > 1) throw syntax(`extend: column '${name}' given twice`)
+  }
+  return columns
+}
+
 function syntax (message: string): FedlakeError {
-  return new FedlakeError(CORE_ERRORS.COMMAND_SYNTAX, `Error Command Structure: ${message}`, { command: 'sql' })
+  return commandSyntax('sql', message)
 }
 
 function skipSpace (text: string, pos: number): number {
@@ -113,6 +184,11 @@ function readOption (text: string, pos: number): { key: string, value: string, e
   if (!SQL_OPTION_KEYS.includes(key)) throw syntax(`unknown option '${key}'`)
   const value = readValue(text, pos + m[0].length)
   if (value === undefined) throw syntax(`missing value for option '${key}'`)
+  if (key === 'timeout' && !value.quoted && /^\d+(\.\d+)?$/.test(value.text)) {
+    // `timeout = 2 minutes`: the unit is the next word (no SQL statement starts with a time unit)
+    const unit = readToken(text, value.end)
+    if (unit !== undefined && !unit.quoted && isTimeoutUnit(unit.text)) return { key, value: `${value.text} ${unit.text}`, end: unit.end }
+  }
   return { key, value: value.text, end: value.end }
 }
 

@@ -40,7 +40,34 @@ describe('parseSqlCommand', () => {
     assert.equal(parseSqlCommand('sql d "with x as (select 1) select * from x"').sql, 'with x as (select 1) select * from x')
   })
 
+  it('types include, extend, nodes, subset and timeout', () => {
+    const cmd = parseSqlCommand('sql kubearmor include = (kubearmor.alert, Logs2, other.t, alert) and extend = (@ip, @port, @dbms_name, @table_name, +node_name, +city as town) and nodes = ALL and subset = true and timeout = 2 minutes "select 1"')
+    assert.deepEqual(cmd.include, [{ dbms: 'kubearmor', table: 'alert' }, { dbms: 'kubearmor', table: 'logs2' }, { dbms: 'other', table: 't' }])
+    assert.deepEqual(cmd.extend, [
+      { kind: 'ip', name: 'ip' }, { kind: 'port', name: 'port' }, { kind: 'dbms_name', name: 'dbms_name' }, { kind: 'table_name', name: 'table_name' },
+      { kind: 'policy', attribute: 'node_name', name: 'node_name' }, { kind: 'policy', attribute: 'city', name: 'town' }
+    ])
+    assert.equal(cmd.nodes, 'all')
+    assert.equal(cmd.subset, true)
+    assert.equal(cmd.timeoutMs, 120_000)
+    assert.equal(cmd.sql, 'select 1')
+    assert.equal(parseSqlCommand('sql d timeout = 30 select 1').timeoutMs, 30_000)
+    assert.equal(parseSqlCommand('sql d timeout = "1.5 s" and extend = @ip select 1').timeoutMs, 1500)
+    assert.deepEqual(parseSqlCommand('sql d extend = @ip select 1').extend, [{ kind: 'ip', name: 'ip' }])
+    const none = parseSqlCommand('sql d select 1')
+    assert.deepEqual([none.include, none.extend, none.nodes, none.subset, none.timeoutMs], [undefined, undefined, undefined, undefined, undefined])
+  })
+
   const bad: [string, RegExp][] = [
+    ['sql kubearmor include = (a.b.c) "select 1"', /include takes tables/],
+    ['sql kubearmor include = (a, ) "select 1"', /include must be a list/],
+    ['sql kubearmor extend = (@mac) "select 1"', /unknown @mac/],
+    ['sql kubearmor extend = (ip) "select 1"', /extend takes/],
+    ['sql kubearmor extend = (@ip, +ip) "select 1"', /column 'ip' given twice/],
+    ['sql kubearmor nodes = some "select 1"', /nodes must be main or all/],
+    ['sql kubearmor subset = yes "select 1"', /subset must be true or false/],
+    ['sql kubearmor timeout = -1 "select 1"', /timeout must be a number/],
+    ['sql kubearmor timeout = 0 "select 1"', /timeout must be positive/],
     ['sql kubearmor stats = false "select 1"', /unknown option 'stats'/],
     ['sql kubearmor format = xml "select 1"', /format must be one of/],
     ['sql kubearmor stat = maybe "select 1"', /stat must be true or false/],

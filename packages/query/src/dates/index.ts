@@ -1,0 +1,8 @@
+export { resolveDateExpressions } from './resolve-date-expressions.js'
+export type { DateExpressionOptions } from './resolve-date-expressions.js'
+export { bindNow, containsNow, formatUtcTimestamp, NOW_MARKER, NOW_SQL } from './now-marker.js'
+export { edgeLakeDateToUtc, looksLikeEdgeLakeDate, resolveTimeZone } from './local-time.js'
+export type { EdgeLakeDate } from './local-time.js'
+export { arithmeticUnitOf, intervalText, TIME_UNITS, timeUnitOf, UNIT_SECONDS } from './time-units.js'
+export type { TimeUnit } from './time-units.js'
+export { resolveDateArgument, resolveTimestampLiterals } from './timestamp-literals.js'

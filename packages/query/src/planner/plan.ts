@@ -1,0 +1,81 @@
+/**
+ * The plan of one network query, as data (it is cached by command text and shown by explain):
+ *
+ *   fragments ──(each operator holding the fragment's tables runs its statement)──▶ partial rows
+ *   partial rows of fragment i ──▶ table __p<i> in the query node's merge DuckDB ──▶ merge ──▶ the answer
+ *
+ * The executor prints each statement with createSqlParser().print, substitutes the time placeholder with bindNow,
+ * and keeps each __p<i> with the column types the operators returned (HUGEINT partial sums included: a lossy
+ * transport would make the merge wrong). When no operator answered, __p<i> is created empty with the types the
+ * fragment statement has over empty tables.
+ */
+import type { TableSchema } from '@fedlake/core'
+
+/** What the planner knows of the queried dbms: table schemas by lower-case name. */
+export interface PlanCatalog {
+  readonly dbms: string
+  readonly tables: ReadonlyMap<string, TableSchema>
+}
+
+export interface PlanOptions {
+  /**
+   * Zone of date strings compared with timestamp columns and of period()'s date ('YYYY-MM-DD HH:MM:SS' is local time
+   * in EdgeLake): the sql command's `timezone` option. @default the process's time zone
+   */
+  readonly timeZone?: string
+  /**
+   * The current time, read only by increments(col) when its WHERE mixes a fixed bound with a bound relative to
+   * now(); the plan then says dependsOnNow and must not be cached. @default new Date()
+   */
+  readonly now?: Date
+}
+
+export interface Fragment {
+  /** The table the merge statement reads this fragment's rows from: '__p0', '__p1', ... */
+  readonly name: string
+  /** Tables the fragment reads: its targets are the operators holding them. */
+  readonly tables: readonly string[]
+  /** A json_serialize_sql statement (`{ node, named_param_map }`). */
+  readonly statement: unknown
+}
+
+export type Merge =
+  /** Rows as they arrive from the operators (a plain SELECT without ORDER BY): skip `offset`, stop after `limit`. Columns are outputNames, by position. */
+  | { readonly kind: 'concat', readonly offset: number, readonly limit: number | null }
+  /** A statement over the fragments' tables giving the final rows, its columns named outputNames exactly, in order. */
+  | { readonly kind: 'sql', readonly statement: unknown }
+
+export interface NetworkPlan {
+  readonly kind: 'network'
+  readonly dbms: string
+  readonly fragments: readonly Fragment[]
+  readonly merge: Merge
+  /** The answer's column names (DuckDB's names for the user's query). */
+  readonly outputNames: readonly string[]
+  /** Human lines: what is pushed down, what stays on the query node, and why. */
+  readonly explain: readonly string[]
+  /** The plan was made for one instant (see PlanOptions.now): do not cache it. */
+  readonly dependsOnNow?: boolean
+}
+
+/** The answer is known to have no rows without asking anyone. */
+export interface EmptyPlan {
+  readonly kind: 'empty'
+  readonly outputNames: readonly string[]
+  readonly explain: readonly string[]
+}
+
+/**
+ * period(unit, n, date, col): phase one finds T = max(col) where col <= date (and period's own filter) over the whole
+ * network; phase two runs the query over T - n units < col <= T.
+ */
+export interface PeriodPlan {
+  readonly kind: 'period'
+  /** One row, one column: T, as a TIMESTAMP (NULL when no row is at or before the date). */
+  readonly probe: NetworkPlan
+  /** Phase two for the T the probe returned ('YYYY-MM-DD HH:MM:SS[.ffffff]'); null T gives no rows (or a global aggregate's one row). */
+  complete(t: string | null): NetworkPlan | EmptyPlan
+  readonly explain: readonly string[]
+}
+
+export type QueryPlan = NetworkPlan | PeriodPlan

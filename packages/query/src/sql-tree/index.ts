@@ -1,0 +1,6 @@
+export * from './nodes.js'
+export * from './build.js'
+export { transformExpr, visitExpr, someExpr, visitTree } from './transform.js'
+export { expressionKey } from './expression-key.js'
+export type { TableQualifiers } from './expression-key.js'
+export { integerConstant, isNullConstant, stringConstant } from './constants.js'
