@@ -8,18 +8,23 @@
  * and the metadata node goes last so the node says goodbye after its data is flushed.
  */
 import { join } from 'node:path'
-import { startAll, stopAll } from '@fedlake/core'
+import { resourcePlan, startAll, stopAll } from '@fedlake/core'
 import type { Logger, NodeConfig, Startable, TableRef, TableSchema } from '@fedlake/core'
 import { createMetadataNode } from '@fedlake/metadata'
 import type { MetadataNode, MetadataNodeInit, NodeRole } from '@fedlake/metadata'
-import { createOperatorRole } from '@fedlake/operator'
+import { createMergeEngine, createSqlParser } from '@fedlake/duckdb'
+import { createOperatorRole, createSubqueryService } from '@fedlake/operator'
+import { createNetworkExecutor } from '@fedlake/query'
+import type { NetworkExecutor } from '@fedlake/query'
+import { SUBQUERY_PROTOCOL } from '@fedlake/sql'
 import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestServer } from './http/rest-app.js'
-import { sqlCommandHandler } from './sql-command.js'
+import { queryCommandHandlers } from './query-commands.js'
+import { sqlCommandHandlers } from './sql-command.js'
 
 export interface FedlakeNode extends Startable {
   readonly config: NodeConfig
@@ -65,10 +70,21 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     })
     : undefined
 
+  // Sub-queries from query nodes (and from this node's own query role, through an in-process pipe).
+  const subqueryService = operator === undefined
+    ? undefined
+    : createSubqueryService({ openQuery: async (dbms, sql, options) => await operator.openQuery(dbms, sql, options), maxTimeoutMs: config.limits.maxCommandTimeoutMs, logger: logger.child('operator') })
+  // The query role: DuckDB's parser and the merge engine here, the executor once the metadata layer is up.
+  const queryEngine = config.roles.includes('query')
+    ? { parser: createSqlParser(), engine: createMergeEngine({ memoryLimit: resourcePlan(config.limits).duckdbMemoryLimit }) }
+    : undefined
+  let network: NetworkExecutor | undefined
+
   router.register([
     statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles }), eventLoop),
     helpHandler(router),
-    sqlCommandHandler({ operator, limits: config.limits }),
+    ...sqlCommandHandlers({ operator, limits: config.limits, network: () => network }),
+    ...queryCommandHandlers(() => network),
     ...(operator?.commandHandlers() ?? [])
   ])
 
@@ -113,7 +129,8 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
         maxCommandTimeoutMs: config.limits.maxCommandTimeoutMs,
         put: operator === undefined ? undefined : async (req) => await operator.put(req)
       })
-      const parts: Startable[] = [eventLoop, ...(operator === undefined ? [] : [operator]), rest]
+      const queryParts: Startable[] = queryEngine === undefined ? [] : [queryEngine.parser, queryEngine.engine]
+      const parts: Startable[] = [eventLoop, ...queryParts, ...(operator === undefined ? [] : [operator]), rest]
       await startAll(parts)
       let metadataNode: MetadataNode
       try {
@@ -125,7 +142,20 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       }
       router.register(metadataNode.commandHandlers())
       metadata = metadataNode
-      stoppers = [eventLoop, metadataNode, ...(operator === undefined ? [] : [operator]), rest]
+      if (subqueryService !== undefined) metadataNode.handleStream(SUBQUERY_PROTOCOL, subqueryService)
+      if (queryEngine !== undefined) {
+        network = createNetworkExecutor({
+          catalog: () => metadataNode.catalog,
+          selfPeerId: () => metadataNode.peerId,
+          openStream: async (peerId, signal) => await metadataNode.openStream(peerId, SUBQUERY_PROTOCOL, { signal }),
+          ...(subqueryService !== undefined ? { localService: subqueryService } : {}),
+          engine: queryEngine.engine,
+          parser: queryEngine.parser,
+          limits: config.limits,
+          logger
+        })
+      }
+      stoppers = [eventLoop, ...queryParts, metadataNode, ...(operator === undefined ? [] : [operator]), rest]
       if (operator !== undefined) {
         for (const dbms of await operator.storage.listDatabases()) {
           for (const schema of await operator.storage.listTables(dbms)) await announce(schema)
@@ -137,6 +167,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       // stopAll stops in reverse order: REST first, then the operator flushes, then metadata.
       await stopAll(stoppers)
       stoppers = []
+      network = undefined
       metadata = undefined
       logger.info('node stopped')
     }

@@ -10,5 +10,11 @@ export const QUERY_ERRORS = defineErrors({
   /** increments()/period() with a bad unit, count or column, or used where they have no meaning. */
   PLAN_INVALID_ARGUMENT: { status: 400, edgelakeCode: 46, text: 'Failed to parse SQL statement' },
   /** An EdgeLake date expression that cannot be resolved (`date('now', 'start of fortnight')`, `'2026-13-01'`). */
-  DATE_EXPRESSION_INVALID: { status: 400, edgelakeCode: 134, text: 'Error in SQL Select statement' }
+  DATE_EXPRESSION_INVALID: { status: 400, edgelakeCode: 134, text: 'Error in SQL Select statement' },
+  /** A network query names a dbms or table no table policy of the network describes. */
+  NETWORK_UNKNOWN_TABLE: { status: 404, edgelakeCode: 45, text: 'Failed to load table metadata from blockchain' },
+  /** A cluster holds the table but no operator of it can be reached by the metadata's node policies. */
+  NETWORK_NO_OPERATOR: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
+  /** Operators returned different columns for the same sub-query (their tables differ). */
+  NETWORK_SCHEMA_MISMATCH: { status: 502, edgelakeCode: 217, text: 'Inconsistent schema' }
 })

@@ -17,3 +17,6 @@ export { bindNow, containsNow, NOW_MARKER, NOW_SQL, resolveDateExpressions, reso
 export type { DateExpressionOptions, EdgeLakeDate, TimeUnit } from './dates/index.js'
 export { bindableStatement, planNetworkQuery, PERIOD_PROBE_COLUMN } from './planner/index.js'
 export type { EmptyPlan, Fragment, Merge, NetworkPlan, PeriodPlan, PlanCatalog, PlanOptions, QueryPlan } from './planner/index.js'
+export { createNetworkExecutor } from './network/executor.js'
+export type { NetworkAnswer, NetworkExecutor, NetworkExecutorInit, NetworkQuery } from './network/executor.js'
+export type { QueryEntry, SubqueryEntry } from './network/query-log.js'

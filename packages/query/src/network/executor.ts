@@ -18,6 +18,7 @@ import type { Catalog } from '@fedlake/metadata'
 import { formatTimestampMicros, parseFailure, validateSelect } from '@fedlake/sql'
 import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
 import { bindNow, resolveDateExpressions } from '../dates/index.js'
+import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
 import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
@@ -27,7 +28,7 @@ import type { QueryEntry, SubqueryEntry } from './query-log.js'
 import { openSubquery } from './subquery-client.js'
 import type { OpenSubquery } from './subquery-client.js'
 import { chooseTargets } from './targets.js'
-import type { NodesOption, OperatorTarget, Rotation } from './targets.js'
+import type { OperatorTarget, Rotation } from './targets.js'
 import { targetSql } from './target-sql.js'
 import type { ExtendValue } from './target-sql.js'
 
@@ -135,7 +136,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
         const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
         if (choice.withoutOperators.length > 0 && !query.subset) {
-          throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_NO_OPERATOR, `no operator of cluster ${choice.withoutOperators[0]?.clusterName ?? '?'} holds ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
+          throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `no operator of cluster ${choice.withoutOperators[0]?.clusterName ?? '?'} holds ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
         }
         target += choice.withoutOperators.length
         for (const operator of choice.targets) {
@@ -276,7 +277,6 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
 
   const answerPlan = async (prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, now: Date): Promise<NetworkAnswer> => {
     const plan = prepared.plan
-    if (plan.kind === 'empty') return { stream: emptyStream(prepared.outputFields), nodes: () => ({ target: 0, participating: 0 }) }
     if (plan.kind === 'network') return await runPlan(plan, prepared.printed, prepared, query, entry, prepared.outputFields, now)
     entry.explain.push(...plan.explain)
     const probe = await runPlan(plan.probe, prepared.printed, prepared, query, entry, [{ name: 'period_end', type: 'TIMESTAMP' }], now)
@@ -300,7 +300,7 @@ function catalogSchemas (catalog: Catalog, dbms: string, extend: readonly Extend
     schemas.set(ref.table.toLowerCase(), { ...schema, columns: [...schema.columns, ...extra] })
   }
   if (schemas.size === 0) {
-    throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_UNKNOWN_TABLE, `DBMS '${dbms}' has no table in the network's metadata`, { dbms })
+    throw new FedlakeError(QUERY_ERRORS.NETWORK_UNKNOWN_TABLE, `DBMS '${dbms}' has no table in the network's metadata`, { dbms })
   }
   return schemas
 }
@@ -311,7 +311,7 @@ function sourceTables (catalog: Catalog, command: SqlCommand, tables: readonly s
   const refs = [...tables.map(t => ({ dbms: command.dbms, table: t })), ...(tables.length > 0 ? command.include ?? [] : [])]
   for (const ref of refs) {
     const schema = catalog.schema(ref.dbms, ref.table)
-    if (schema === undefined) throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_UNKNOWN_TABLE, `Table '${ref.table}' in DBMS '${ref.dbms}' is not in the network's metadata`, { dbms: ref.dbms, table: ref.table })
+    if (schema === undefined) throw new FedlakeError(QUERY_ERRORS.NETWORK_UNKNOWN_TABLE, `Table '${ref.table}' in DBMS '${ref.dbms}' is not in the network's metadata`, { dbms: ref.dbms, table: ref.table })
     out.push({ table: { dbms: ref.dbms.toLowerCase(), table: ref.table.toLowerCase() }, schema })
   }
   return out
@@ -343,7 +343,7 @@ function checkFields (subs: readonly OpenSubquery[]): void {
   for (const sub of subs.slice(1)) {
     const same = sub.fields.length === first.fields.length && sub.fields.every((f, i) => f.type === first.fields[i]?.type)
     if (!same) {
-      throw new FedlakeError(QUERY_NETWORK_ERRORS.NETWORK_SCHEMA_MISMATCH,
+      throw new FedlakeError(QUERY_ERRORS.NETWORK_SCHEMA_MISMATCH,
         `${sub.target.name} returned columns ${describeFields(sub.fields)}, ${first.target.name} ${describeFields(first.fields)}: their tables differ`,
         { node: sub.target.name, other: first.target.name })
     }
