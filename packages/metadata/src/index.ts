@@ -11,7 +11,7 @@ import '@fedlake/core/polyfills'
 export { createMetadataNode, POLICY_STORE_FILE } from './node.js'
 export type {
   MetadataNode, MetadataNodeInit, MetadataCounters, AnnounceTableOptions, AnnouncedTable, PolicyFilter
-} from './node.js'
+} from './api.js'
 export type { Catalog, ClusterHolding, NodeEntry, OperatorEntry } from './catalog.js'
 export type { PeerLiveness, PeerStatus, LivenessChange } from './peer-directory.js'
 export type { PolicyChange, PolicyChangeKind } from './store.js'

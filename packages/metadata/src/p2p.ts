@@ -56,6 +56,12 @@ export function seedToMultiaddr (seed: string): Multiaddr {
   return multiaddr(`/${proto}/${host}/tcp/${m[2] as string}`)
 }
 
+/** The TCP port the node listens on, once it does. */
+export function tcpListenPort (p2p: P2PNode): number | undefined {
+  const port = p2p.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value
+  return port !== undefined ? Number(port) : undefined
+}
+
 /** from + seqno identify a signed gossipsub message; the data hash covers unsigned ones. */
 function fastMessageId (from: Uint8Array | undefined, seqno: Uint8Array | undefined, data: Uint8Array | undefined): string {
   if (from !== undefined && seqno !== undefined) return `${Buffer.from(from).toString('base64')}/${Buffer.from(seqno).toString('base64')}`
