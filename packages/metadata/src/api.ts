@@ -3,6 +3,8 @@ import type { CommandHandler, JsonValue, Logger, Startable, TableRef, TableSchem
 import type { Catalog, NodeEntry } from './catalog.js'
 import type { NodeInfo } from './node-policies.js'
 import type { LivenessChange, PeerLiveness, PeerStatus } from './peer-directory.js'
+import type { PeerStream } from './peer-stream.js'
+import type { HandleStreamOptions, OpenStreamOptions, PeerStreamHandler } from './peer-streams.js'
 import type { StoredPolicy } from './policy.js'
 import type { PolicyChange } from './store.js'
 
@@ -111,4 +113,18 @@ export interface MetadataNode extends Startable {
   dial(address: string): Promise<string>
   /** Runs one anti-entropy exchange with a connected or known peer. */
   syncWith(peerId: string): Promise<void>
+  /**
+   * Serves a stream protocol (a short name such as `subquery/1`, sent as `/fedlake/<network>/<name>`).
+   * The handler owns the stream: when its promise resolves the write side is closed, when it throws or
+   * rejects the stream is reset. Returns the unregister function.
+   */
+  handleStream(protocol: string, handler: PeerStreamHandler, options?: HandleStreamOptions): () => void
+  /**
+   * Opens a stream of a protocol to a node (its peer id or catalog entry) over the nodes' connection,
+   * dialling it first when needed. Fails with METADATA_PEER_UNREACHABLE, METADATA_PROTOCOL_UNSUPPORTED or
+   * METADATA_STREAM_CANCELLED; `options.signal` bounds opening and then the stream.
+   */
+  openStream(node: NodeEntry | string, protocol: string, options?: OpenStreamOptions): Promise<PeerStream>
+  /** The peer id serving a node: a catalog entry's, a node name's (when unambiguous), or a peer id itself. */
+  peerIdOf(node: NodeEntry | string): string | undefined
 }

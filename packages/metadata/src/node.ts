@@ -21,12 +21,14 @@ import { createNodeLiveness } from './node-liveness.js'
 import { createOwnPolicies } from './own-policies.js'
 import { createP2PNode, resolveHost, seedToMultiaddr, tcpListenPort } from './p2p.js'
 import { PeerDirectory } from './peer-directory.js'
+import { createPeerStreams } from './peer-streams.js'
 import { createPinger } from './ping.js'
 import { parsePolicyInput } from './policy.js'
 import { filterPolicies } from './policy-filter.js'
 import { createPolicyGossip } from './policy-gossip.js'
 import { createPublisher } from './publisher.js'
 import { createRecordIntake } from './record-intake.js'
+import { resolvePeerId } from './resolve-peer.js'
 import { PolicyStore } from './store.js'
 import { createVersionRepair } from './version-repair.js'
 
@@ -131,6 +133,8 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
   const requireRunning = (): void => {
     if (!running) throw new FedlakeError(METADATA_ERRORS.METADATA_NOT_STARTED, 'the metadata node is not running')
   }
+
+  const streams = createPeerStreams({ p2p, networkName: init.networkName, selfId, dialer, directory, logger: log.child('streams'), requireRunning })
 
   const node: MetadataNode = {
     peerId: selfId,
@@ -240,7 +244,10 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
       }
     },
 
-    syncWith: peerId => antiEntropy.syncWith(peerId)
+    syncWith: peerId => antiEntropy.syncWith(peerId),
+    handleStream: (protocol, handler, options) => streams.handle(protocol, handler, options),
+    openStream: (target, protocol, options) => streams.open(target, protocol, options),
+    peerIdOf: target => resolvePeerId(target, () => catalog.nodes())
   }
   return node
 }

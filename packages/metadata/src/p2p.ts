@@ -22,6 +22,13 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type P2PNode = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
+/**
+ * The largest receive window a yamux stream grows to (yamux's default is 16 MiB). It is also what a paused
+ * stream (peer-stream.ts) may still receive, so it bounds the memory of a slow reader: 64 concurrent
+ * sub-query streams cost at most 256 MiB of windows instead of 1 GiB. 4 MiB still fills a 100 ms link at 40 MiB/s.
+ */
+export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
+
 export interface P2PInit {
   readonly privateKey: PrivateKey
   readonly host: string
@@ -77,7 +84,7 @@ export async function createP2PNode (init: P2PInit): Promise<P2PNode> {
     addresses: { listen: [`/${ipProto(ip)}/${ip}/tcp/${init.port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW } })],
     ...(init.networkKey !== undefined ? { connectionProtector: preSharedKey({ psk: init.networkKey }) } : {}),
     connectionManager: {
       // libp2p refuses more than 5 inbound connections per second from one IP by default; several
