@@ -33,6 +33,8 @@ export interface NodeLiveness {
   serve(stream: Stream, peerId: string): void
   /** A peer just connected: it gets a frame now rather than at the next tick. */
   greet(peerId: string): void
+  /** Data other than liveness frames arrived from a peer (its connection is not silent). */
+  noteTraffic(peerId: string): void
   start(): void
   /** Says goodbye to direct peers and closes the streams. */
   stop(): Promise<void>
@@ -89,6 +91,7 @@ export function createNodeLiveness (init: NodeLivenessInit): NodeLiveness {
     },
 
     greet: peerId => { exchange.greet(peerId) },
+    noteTraffic: peerId => { exchange.noteTraffic(peerId) },
 
     start () {
       exchange.start()

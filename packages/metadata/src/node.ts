@@ -134,7 +134,9 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     if (!running) throw new FedlakeError(METADATA_ERRORS.METADATA_NOT_STARTED, 'the metadata node is not running')
   }
 
-  const streams = createPeerStreams({ p2p, networkName: init.networkName, selfId, dialer, directory, logger: log.child('streams'), requireRunning })
+  const streams = createPeerStreams({
+    p2p, networkName: init.networkName, selfId, dialer, directory, logger: log.child('streams'), requireRunning, onTraffic: liveness.noteTraffic
+  })
 
   const node: MetadataNode = {
     peerId: selfId,

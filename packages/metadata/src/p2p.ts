@@ -29,6 +29,13 @@ export type P2PNode = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub
  */
 export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
 
+/**
+ * Streams a peer may open on a new connection before libp2p has attached its handlers (yamux's default is 10,
+ * and the 11th aborts the whole connection): a query node opening its sub-queries at once on a fresh
+ * connection opens dozens.
+ */
+const YAMUX_MAX_EARLY_STREAMS = 256
+
 export interface P2PInit {
   readonly privateKey: PrivateKey
   readonly host: string
@@ -84,7 +91,7 @@ export async function createP2PNode (init: P2PInit): Promise<P2PNode> {
     addresses: { listen: [`/${ipProto(ip)}/${ip}/tcp/${init.port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW } })],
+    streamMuxers: [yamux({ maxEarlyStreams: YAMUX_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW } })],
     ...(init.networkKey !== undefined ? { connectionProtector: preSharedKey({ psk: init.networkKey }) } : {}),
     connectionManager: {
       // libp2p refuses more than 5 inbound connections per second from one IP by default; several

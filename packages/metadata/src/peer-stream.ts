@@ -54,6 +54,8 @@ export interface FramedPeerStreamInit {
   readonly remotePeer: string
   readonly protocol: string
   readonly maxFrameBytes: number
+  /** Data arrived (the connection is alive). */
+  readonly onTraffic?: () => void
 }
 
 export class FramedPeerStream implements PeerStream {
@@ -64,6 +66,7 @@ export class FramedPeerStream implements PeerStream {
   readonly closed: Promise<void>
   private readonly stream: Stream
   private readonly maxFrameBytes: number
+  private readonly onTraffic: (() => void) | undefined
   private readonly decoder: FrameDecoder
   private readonly controller = new AbortController()
   private readonly queue: Uint8Array[] = []
@@ -84,6 +87,7 @@ export class FramedPeerStream implements PeerStream {
     this.remotePeer = init.remotePeer
     this.protocol = init.protocol
     this.maxFrameBytes = init.maxFrameBytes
+    this.onTraffic = init.onTraffic
     this.decoder = new FrameDecoder(init.maxFrameBytes)
     this.frames = { [Symbol.asyncIterator]: () => this.read() }
     const stream = this.stream
@@ -182,6 +186,7 @@ export class FramedPeerStream implements PeerStream {
 
   private onMessage (evt: StreamMessageEvent): void {
     if (this.failure !== undefined) return
+    this.onTraffic?.()
     this.decoder.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
     try {
       for (let frame = this.decoder.next(); frame !== undefined; frame = this.decoder.next()) {

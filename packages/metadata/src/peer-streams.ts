@@ -57,6 +57,8 @@ export interface PeerStreamsInit {
   readonly logger: Logger
   /** Throws when the node does not run. */
   readonly requireRunning: () => void
+  /** Stream data arrived from a peer (liveness then does not take its connection for silent). */
+  readonly onTraffic: (peerId: string) => void
 }
 
 export interface PeerStreams {
@@ -88,7 +90,7 @@ export function createPeerStreams (init: PeerStreamsInit): PeerStreams {
   }
 
   const serve = (stream: Stream, remotePeer: string, protocol: string, maxFrameBytes: number, handler: PeerStreamHandler): void => {
-    const peerStream = new FramedPeerStream({ stream, remotePeer, protocol, maxFrameBytes })
+    const peerStream = new FramedPeerStream({ stream, remotePeer, protocol, maxFrameBytes, onTraffic: () => { init.onTraffic(remotePeer) } })
     const failed = (err: unknown): void => {
       log.warn('stream handler failed; the stream is reset', { protocol, peer: remotePeer, err })
       peerStream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -163,7 +165,7 @@ export function createPeerStreams (init: PeerStreamsInit): PeerStreams {
     } catch (err) {
       throw openError(err, peer, protocol, signal)
     }
-    const peerStream = new FramedPeerStream({ stream, remotePeer: peer, protocol, maxFrameBytes })
+    const peerStream = new FramedPeerStream({ stream, remotePeer: peer, protocol, maxFrameBytes, onTraffic: () => { init.onTraffic(peer) } })
     if (options.signal !== undefined) {
       const callerSignal = options.signal
       const onAbort = (): void => { peerStream.abort(abortReason(callerSignal.reason, peer, protocol)) }

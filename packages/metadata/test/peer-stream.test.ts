@@ -14,12 +14,20 @@ import { after, before, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { delay, isFedlakeError, silentLogger, waitFor } from '@fedlake/core'
+import { multiaddr } from '@multiformats/multiaddr'
 import { FrameDecoder, encodeFrame } from '../src/binary-frames.js'
 import { METADATA_ERRORS, createMetadataNode, generateNetworkKey } from '../src/index.js'
 import type { MetadataNode, NodeEntry, PeerStream } from '../src/index.js'
+import { createP2PNode } from '../src/p2p.js'
 import { MetadataProcess, hostPort, killAll } from './fixtures/process-harness.js'
 
 const MiB = 1024 * 1024
+/**
+ * Not a liveness test: on a loaded machine bulk transfers delay liveness frames, and short settings would
+ * mark peers unreachable (and close their connections) in the middle of a test.
+ */
+const TIMING = { heartbeatIntervalMs: 1000, unreachableAfterMs: 10_000 }
+const CHILD_TIMING = { networkName: 'stream-test', ...TIMING }
 const { METADATA_PEER_UNREACHABLE, METADATA_PROTOCOL_UNSUPPORTED, METADATA_STREAM_RESET, METADATA_STREAM_CANCELLED, METADATA_STREAM_CLOSED, METADATA_FRAME_TOO_LARGE } = METADATA_ERRORS
 
 /** Asserts a FedlakeError with the code (assert.rejects with an object compares own properties only). */
@@ -94,7 +102,7 @@ describe('streams between nodes (in-process, loopback)', () => {
   /** Errors and signal reasons the server side saw, by test. */
   const seen = new Map<string, unknown>()
 
-  const make = async (name: string, options: { seeds?: string[], networkName?: string, networkKeyFile?: string } = {}): Promise<MetadataNode> => {
+  const make = async (name: string, options: { seeds?: string[], networkName?: string, networkKeyFile?: string, heartbeatIntervalMs?: number, unreachableAfterMs?: number } = {}): Promise<MetadataNode> => {
     const node = await createMetadataNode({
       dataDir: join(root, name),
       host: '127.0.0.1',
@@ -103,8 +111,8 @@ describe('streams between nodes (in-process, loopback)', () => {
       networkName: options.networkName ?? 'stream-test',
       ...(options.networkKeyFile !== undefined ? { networkKeyFile: options.networkKeyFile } : {}),
       admins: [],
-      heartbeatIntervalMs: 300,
-      unreachableAfterMs: 1200,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? TIMING.heartbeatIntervalMs,
+      unreachableAfterMs: options.unreachableAfterMs ?? TIMING.unreachableAfterMs,
       antiEntropyIntervalMs: 1000,
       logger: silentLogger,
       nodeInfo: { name, roles: ['query'] }
@@ -155,9 +163,9 @@ describe('streams between nodes (in-process, loopback)', () => {
   })
 
   it('echoes many frames of mixed sizes in order; the handler returning ends the peer\'s frames', async () => {
-    const stream = await client.openStream(server.peerId, 'echo/1', { signal: AbortSignal.timeout(30_000) })
+    const stream = await client.openStream(server.peerId, 'echo/1', { signal: AbortSignal.timeout(120_000) })
     assert.equal(stream.remotePeer, server.peerId)
-    const sizes = Array.from({ length: 3000 }, (_, i) => i % 500 === 0 ? 0 : i % 997 === 0 ? 3 * MiB : i % 7 === 0 ? 70_000 : (i * 37) % 2000)
+    const sizes = Array.from({ length: 3000 }, (_, i) => i % 500 === 0 ? 0 : i % 997 === 0 ? 3 * MiB : i % 50 === 0 ? 70_000 : (i * 37) % 2000)
     const echoed = readAll(stream)
     for (let i = 0; i < sizes.length; i++) await stream.send(patterned(i, sizes[i] as number))
     await stream.closeWrite()
@@ -171,8 +179,13 @@ describe('streams between nodes (in-process, loopback)', () => {
     assert.equal(stream.signal.aborted, false, 'a clean end does not abort the signal')
   })
 
-  it('runs 100 concurrent streams of one protocol to one peer (beyond libp2p\'s default of 32)', async () => {
-    const streams = await Promise.all(Array.from({ length: 100 }, () => client.openStream(server.peerId, 'echo/1', { signal: AbortSignal.timeout(20_000) })))
+  it('runs 100 concurrent streams of one protocol to one peer, opened at once on a fresh connection', async () => {
+    // libp2p's defaults refuse the 33rd inbound stream of a protocol, and yamux aborts a whole new connection
+    // on the 11th stream opened before libp2p attached its handlers
+    const fresh = await make('fresh')
+    fresh.handleStream('echo/1', async stream => { for await (const f of stream.frames) await stream.send(f) })
+    const target = entryFor(fresh.peerId, fresh.p2pAddresses())
+    const streams = await Promise.all(Array.from({ length: 100 }, () => client.openStream(target, 'echo/1', { signal: AbortSignal.timeout(60_000) })))
     const replies = await Promise.all(streams.map(async (s, i) => {
       const reply = readAll(s)
       await s.send(patterned(i, 100))
@@ -273,7 +286,7 @@ describe('streams between nodes (in-process, loopback)', () => {
   })
 
   it('opening a stream to a frozen peer (SIGSTOP, connection still open) fails within the deadline', async () => {
-    const frozen = new MetadataProcess('frozen', { dataDir: join(root, 'frozen'), networkName: 'stream-test', seeds: [seedOf(client)] })
+    const frozen = new MetadataProcess('frozen', { dataDir: join(root, 'frozen'), seeds: [seedOf(client)], ...CHILD_TIMING })
     const ready = await frozen.ready
     await waitFor(() => client.peers().includes(ready.peerId), { what: 'frozen peer connected' })
     process.kill(ready.pid, 'SIGSTOP')
@@ -334,6 +347,29 @@ describe('streams between nodes (in-process, loopback)', () => {
     await assert.rejects(client.openStream(server.peerId, 'temporary/1', { signal: AbortSignal.timeout(5000) }), hasCode(METADATA_PROTOCOL_UNSUPPORTED))
   })
 
+  it('stream data from a peer keeps its connection from being closed as silent (liveness frames may queue behind it)', async () => {
+    const quick = await make('quick', { heartbeatIntervalMs: 200, unreachableAfterMs: 800 })
+    quick.handleStream('sink/1', async stream => { await readAll(stream).catch(() => undefined) })
+    // a bare libp2p node: it never sends liveness frames, only stream data
+    const mute = await createP2PNode({ privateKey: await generateKeyPair('Ed25519'), host: '127.0.0.1', port: 0, isBlocked: () => false })
+    await mute.start()
+    try {
+      const muteId = mute.peerId.toString()
+      const raw = await mute.dialProtocol(multiaddr(quick.p2pAddresses()[0] as string), '/fedlake/stream-test/sink/1', { signal: AbortSignal.timeout(5000) })
+      const started = Date.now()
+      while (Date.now() - started < 3 * 800) {
+        raw.send(encodeFrame(patterned(0, 100)))
+        await delay(100)
+        assert.ok(quick.peers().includes(muteId), `connection closed after ${Date.now() - started} ms while data flowed`)
+      }
+      const quiet = Date.now()
+      await waitFor(() => !quick.peers().includes(muteId), { timeoutMs: 5000, intervalMs: 50, what: 'the quiet connection closed' })
+      assert.ok(Date.now() - quiet >= 800, 'closed only once silent for 2 × unreachableAfterMs')
+    } finally {
+      await mute.stop()
+    }
+  })
+
   it('backpressure: 200 MiB to a slow reader; the sending process stays small and its sends wait for the reader', async t => {
     const FRAME = 256 * 1024
     const FRAMES = 800
@@ -357,7 +393,7 @@ describe('streams between nodes (in-process, loopback)', () => {
       readerDone()
     })
     try {
-      const sender = new MetadataProcess('sender', { dataDir: join(root, 'sender'), networkName: 'stream-test', seeds: [seedOf(client)] }, ['--expose-gc'])
+      const sender = new MetadataProcess('sender', { dataDir: join(root, 'sender'), seeds: [seedOf(client)], ...CHILD_TIMING }, ['--expose-gc'])
       const { peerId: senderId } = await sender.ready
       await waitFor(() => client.peers().includes(senderId), { what: 'sender connected' })
       const report = await sender.call<{
@@ -365,7 +401,7 @@ describe('streams between nodes (in-process, loopback)', () => {
         peak: { rss: number, heapUsed: number, arrayBuffers: number }
         startedAt: number
         finishedAt: number
-      }>('push', { peer: client.peerId, protocol: 'slow-sink/1', frames: FRAMES, frameBytes: FRAME }, 120_000)
+      }>('push', { peer: client.peerId, protocol: 'slow-sink/1', frames: FRAMES, frameBytes: FRAME }, 300_000)
       await done
       assert.equal(received, FRAME * FRAMES)
       assert.ok(intact, 'every frame arrived whole and in order')
