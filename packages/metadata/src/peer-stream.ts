@@ -13,6 +13,7 @@
  * unfinished frame, and what arrives while paused (at most one yamux window, YAMUX_MAX_STREAM_WINDOW).
  */
 import { FedlakeError, isFedlakeError } from '@fedlake/core'
+import type { FrameStream } from '@fedlake/core'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame, encodeFrameHeader, frameTooLarge } from './binary-frames.js'
 import { METADATA_ERRORS } from './errors.js'
@@ -27,8 +28,11 @@ const COALESCE_BELOW_BYTES = 64 * 1024
 /** libp2p resets a stream whose paused read buffer exceeds its limit (4 MiB by default); a full window must fit. */
 const PAUSED_READ_BUFFER_LIMIT = 2 * YAMUX_MAX_STREAM_WINDOW
 
-/** One bidirectional byte stream with a peer, message-framed. */
-export interface PeerStream {
+/**
+ * One bidirectional byte stream with a peer, message-framed: core's FrameStream (what the sub-query protocol
+ * speaks) over the nodes' libp2p connection, with the protocol and a signal added.
+ */
+export interface PeerStream extends FrameStream {
   /** Peer id of the other node. */
   readonly remotePeer: string
   /** The protocol as the handler registered it (without the network prefix). */
