@@ -177,6 +177,14 @@ export class LivenessExchange {
     }
   }
 
+  /**
+   * Other traffic (stream data) arrived from a connected peer: its connection is not silent, even when its
+   * liveness frames wait behind that data on the same connection.
+   */
+  noteTraffic (peerId: string): void {
+    if (this.heardAt.has(peerId)) this.heardAt.set(peerId, Date.now())
+  }
+
   /** A peer just connected: it learns we are alive now rather than at the next tick. */
   greet (peerId: string): void {
     if (!this.running || this.init.isBlocked(peerId) || this.outbound.has(peerId)) return

@@ -22,6 +22,20 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export type P2PNode = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
+/**
+ * The largest receive window a yamux stream grows to (yamux's default is 16 MiB). It is also what a paused
+ * stream (peer-stream.ts) may still receive, so it bounds the memory of a slow reader: 64 concurrent
+ * sub-query streams cost at most 256 MiB of windows instead of 1 GiB. 4 MiB still fills a 100 ms link at 40 MiB/s.
+ */
+export const YAMUX_MAX_STREAM_WINDOW = 4 * 1024 * 1024
+
+/**
+ * Streams a peer may open on a new connection before libp2p has attached its handlers (yamux's default is 10,
+ * and the 11th aborts the whole connection): a query node opening its sub-queries at once on a fresh
+ * connection opens dozens.
+ */
+const YAMUX_MAX_EARLY_STREAMS = 256
+
 export interface P2PInit {
   readonly privateKey: PrivateKey
   readonly host: string
@@ -56,6 +70,12 @@ export function seedToMultiaddr (seed: string): Multiaddr {
   return multiaddr(`/${proto}/${host}/tcp/${m[2] as string}`)
 }
 
+/** The TCP port the node listens on, once it does. */
+export function tcpListenPort (p2p: P2PNode): number | undefined {
+  const port = p2p.getMultiaddrs()[0]?.getComponents().find(c => c.name === 'tcp')?.value
+  return port !== undefined ? Number(port) : undefined
+}
+
 /** from + seqno identify a signed gossipsub message; the data hash covers unsigned ones. */
 function fastMessageId (from: Uint8Array | undefined, seqno: Uint8Array | undefined, data: Uint8Array | undefined): string {
   if (from !== undefined && seqno !== undefined) return `${Buffer.from(from).toString('base64')}/${Buffer.from(seqno).toString('base64')}`
@@ -71,7 +91,7 @@ export async function createP2PNode (init: P2PInit): Promise<P2PNode> {
     addresses: { listen: [`/${ipProto(ip)}/${ip}/tcp/${init.port}`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxEarlyStreams: YAMUX_MAX_EARLY_STREAMS, streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW } })],
     ...(init.networkKey !== undefined ? { connectionProtector: preSharedKey({ psk: init.networkKey }) } : {}),
     connectionManager: {
       // libp2p refuses more than 5 inbound connections per second from one IP by default; several
