@@ -75,7 +75,8 @@ export const SEAMS: readonly Seam[] = [
 
 /** Top-level test/, bench/ and scripts/ files that use a heavy library directly, and why. */
 export const TOP_LEVEL_SEAM_EXCEPTIONS: ReadonlyArray<{ readonly file: string, readonly library: string, readonly why: string }> = [
-  { file: 'bench/duckdb-alone.ts', library: '@duckdb/node-api', why: 'the baseline: DuckDB\'s appender alone, which the ingest benchmark is measured against' }
+  { file: 'bench/duckdb-alone.ts', library: '@duckdb/node-api', why: 'the baseline: DuckDB\'s appender alone, which the ingest benchmark is measured against' },
+  { file: 'test/network-query.test.ts', library: '@duckdb/node-api', why: 'the reference: one DuckDB holding the union of every operator\'s rows, which network answers must equal' }
 ]
 
 /** Violations that exist today and are to be fixed by their owners; each must still occur (a fixed one is removed). */

@@ -6,8 +6,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { isFedlakeError } from '@fedlake/core'
-import { differences } from './helpers/compare-answers.js'
-import { DBMS, generateKubeArmorData, kubeArmorSchemas, NOW, row } from './helpers/kubearmor-data.js'
+import { differences } from '../../../test/helpers/compare-answers.js'
+import { DBMS, generateKubeArmorData, kubeArmorSchemas, NOW, row } from '../../../test/helpers/kubearmor-data.js'
 import { createNetwork } from './helpers/network-harness.js'
 import type { Network, NetworkRun } from './helpers/network-harness.js'
 

@@ -5,11 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { differences } from './helpers/compare-answers.js'
-import { DBMS, generateKubeArmorData, NOW } from './helpers/kubearmor-data.js'
+import { differences } from '../../../test/helpers/compare-answers.js'
+import { DBMS, generateKubeArmorData, NOW } from '../../../test/helpers/kubearmor-data.js'
 import { createNetwork } from './helpers/network-harness.js'
 import type { Network } from './helpers/network-harness.js'
-import { generateQueries } from './helpers/query-generator.js'
+import { generateQueries } from '../../../test/helpers/query-generator.js'
 
 const SEED = Number(process.env.FEDLAKE_PLAN_SEED ?? 20260517)
 const COUNT = Number(process.env.FEDLAKE_PLAN_QUERIES ?? 320)

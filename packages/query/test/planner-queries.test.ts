@@ -5,8 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { canonical, differences } from './helpers/compare-answers.js'
-import { DBMS, generateKubeArmorData, NOW } from './helpers/kubearmor-data.js'
+import { canonical, differences } from '../../../test/helpers/compare-answers.js'
+import { DBMS, generateKubeArmorData, NOW } from '../../../test/helpers/kubearmor-data.js'
 import { createNetwork } from './helpers/network-harness.js'
 import type { Network, NetworkRun, QueryAnswer } from './helpers/network-harness.js'
 

@@ -10,7 +10,7 @@ import { createSqlParser } from '@fedlake/duckdb'
 import { bindableStatement, NOW_MARKER, planNetworkQuery, resolveDateExpressions } from '../src/index.js'
 import type { NetworkPlan, PlanCatalog, QueryPlan } from '../src/index.js'
 import { DUCKDB_AGGREGATES, WINDOW_ONLY } from '../src/planner/aggregates/duckdb-aggregates.js'
-import { DBMS, kubeArmorSchemas } from './helpers/kubearmor-data.js'
+import { DBMS, kubeArmorSchemas } from '../../../test/helpers/kubearmor-data.js'
 
 const schemas = kubeArmorSchemas()
 const catalog: PlanCatalog = { dbms: DBMS, tables: new Map([['logs', schemas.logs], ['alert', schemas.alert]]) }

@@ -17,6 +17,12 @@ export interface SelectValidationContext {
   readonly dbms: string
   /** Tables of that dbms, lower case. */
   readonly tables: ReadonlySet<string>
+  /**
+   * The statement is in EdgeLake's dialect and the network planner rewrites it before any DuckDB runs it: a
+   * one-argument range(x) of a non-constant is EdgeLake's range aggregate (max(x) - min(x)), not DuckDB's list
+   * builder. The operators validate the rewritten SQL again with this off.
+   */
+  readonly edgeLakeDialect?: boolean
 }
 
 export interface ValidatedSelect {
@@ -102,7 +108,7 @@ function checkNode (node: Record<string, unknown>, ctx: SelectValidationContext,
   const type = node.type
   if (typeof type !== 'string') return
   if (typeof node.class === 'string') {
-    if (node.class === 'FUNCTION' || node.class === 'WINDOW' || node.class === 'AGGREGATE') checkFunction(node)
+    if (node.class === 'FUNCTION' || node.class === 'WINDOW' || node.class === 'AGGREGATE') checkFunction(node, ctx.edgeLakeDialect === true)
     return
   }
   if (type === 'BASE_TABLE') { checkBaseTable(node, ctx, cteNames, read); return }
@@ -115,7 +121,7 @@ function checkNode (node: Record<string, unknown>, ctx: SelectValidationContext,
   }
 }
 
-function checkFunction (node: Record<string, unknown>): void {
+function checkFunction (node: Record<string, unknown>, edgeLake: boolean): void {
   const name = String(node.function_name ?? '')
   const schema = String(node.schema ?? '')
   const catalog = String(node.catalog ?? '')
@@ -125,7 +131,9 @@ function checkFunction (node: Record<string, unknown>): void {
   if (isForbiddenFunction(name)) {
     throw new FedlakeError(SQL_ERRORS.SQL_FORBIDDEN_FUNCTION, `function ${name}() is not allowed`, { function: name })
   }
-  checkSizedCall(name, Array.isArray(node.children) ? node.children as Record<string, unknown>[] : [])
+  const children = Array.isArray(node.children) ? node.children as Record<string, unknown>[] : []
+  if (edgeLake && name.toLowerCase() === 'range' && children.length === 1 && children[0]?.class !== 'CONSTANT') return
+  checkSizedCall(name, children)
 }
 
 function checkBaseTable (node: Record<string, unknown>, ctx: SelectValidationContext, cteNames: ReadonlySet<string>, read: Set<string>): void {

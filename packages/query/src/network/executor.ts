@@ -25,7 +25,7 @@ import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStreams, isCancellation } from './concat-stream.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
-import { openSubquery } from './subquery-client.js'
+import { fromOperator, openSubquery } from './subquery-client.js'
 import type { OpenSubquery } from './subquery-client.js'
 import { chooseTargets } from './targets.js'
 import type { OperatorTarget, Rotation } from './targets.js'
@@ -97,7 +97,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     }
     const parsed = await init.parser.parse(text)
     if (parsed.error) throw parseFailure(parsed.error_type, parsed.error_message, parsed.position, text)
-    validateSelect(parsed, { dbms: command.dbms, tables: new Set(schemas.keys()) }, text)
+    validateSelect(parsed, { dbms: command.dbms, tables: new Set(schemas.keys()), edgeLakeDialect: true }, text)
     const statement = parsed.statements[0]
     const outputFields = await init.engine.describe(command.dbms, [...schemas.values()], await init.parser.print(bindableStatement(statement)))
     const plan = planNetworkQuery(statement, { dbms: command.dbms, tables: schemas }, outputFields.map(f => f.name), {
@@ -147,7 +147,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
           const started = performance.now()
           opening.push((async () => {
             try {
-              const stream = await openTo(operator, query.signal)
+              const stream = await openTo(operator, query.signal).catch((err: unknown) => { throw fromOperator(err, operator) })
               const sub = await openSubquery(stream, operator, {
                 type: 'query',
                 queryId: `${entry.id}`,

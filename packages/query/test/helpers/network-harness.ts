@@ -14,14 +14,9 @@ import type { SqlParser } from '@fedlake/duckdb'
 import { bindableStatement, bindNow, planNetworkQuery, resolveDateExpressions } from '../../src/index.js'
 import type { EmptyPlan, NetworkPlan, PlanOptions, QueryPlan } from '../../src/index.js'
 
-export type Cell = null | boolean | number | bigint | string
-export type Row = readonly Cell[]
+import type { Cell, QueryAnswer, Row } from '../../../../test/helpers/answers.js'
 
-export interface QueryAnswer {
-  readonly columns: readonly string[]
-  readonly types: readonly string[]
-  readonly rows: readonly (readonly unknown[])[]
-}
+export type { Cell, QueryAnswer, Row }
 
 export interface NetworkRun extends QueryAnswer {
   readonly plan: QueryPlan

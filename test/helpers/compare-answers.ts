@@ -3,7 +3,7 @@
  * the query has no ORDER BY, in order when it has one; DOUBLEs within a relative 1e-9 (partial sums add up in
  * another order).
  */
-import type { QueryAnswer } from './network-harness.js'
+import type { QueryAnswer } from './answers.js'
 
 export const RELATIVE_TOLERANCE = 1e-9
 

@@ -6,7 +6,7 @@
  */
 import type { TableSchema } from '@fedlake/core'
 import { createKubeArmorMappings } from '@fedlake/operator'
-import type { Cell, Row } from './network-harness.js'
+import type { Cell, Row } from './answers.js'
 
 export const DBMS = 'kubearmor'
 /** 2026-03-02 00:00:00 UTC, a Monday; rows span START to START + 35 days. */

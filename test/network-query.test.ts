@@ -1,0 +1,271 @@
+/**
+ * Network queries end to end: three operator processes hold disjoint rows of the KubeArmor tables (PUT), a
+ * query node process answers over the network, and one DuckDB in this process holds the union of their rows
+ * as the reference. Every answer must equal the reference's (as a multiset when there is no ORDER BY, floats
+ * within 1e-9). Replay the generated queries: FEDLAKE_NETWORK_SEED=<seed> [FEDLAKE_NETWORK_QUERIES=<n>].
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { silentLogger, waitFor } from '@fedlake/core'
+import { createMetadataNode } from '@fedlake/metadata'
+import { decodeFrame, encodeControl, SUBQUERY_PROTOCOL } from '@fedlake/sql'
+import type { QueryAnswer, Row } from './helpers/answers.js'
+import { differences } from './helpers/compare-answers.js'
+import { generateKubeArmorData } from './helpers/kubearmor-data.js'
+import { startFedlake, tempDir, restCommand } from './helpers/processes.js'
+import type { Child } from './helpers/processes.js'
+import { generateQueries } from './helpers/query-generator.js'
+
+const SEED = Number(process.env.FEDLAKE_NETWORK_SEED ?? 4242)
+const COUNT = Number(process.env.FEDLAKE_NETWORK_QUERIES ?? 320)
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+after(async () => { for (const c of cleanups.reverse()) await c() })
+
+const data = generateKubeArmorData(11)
+const TABLES = ['logs', 'alert'] as const
+
+async function startNode (name: string, roles: string, seeds: string[], extra: string[] = []): Promise<Child> {
+  const dir = tempDir(`net-${name}`)
+  cleanups.push(() => { dir.remove() })
+  const child = await startFedlake(['node', '--name', name, '--roles', roles, '--rest-port', '0', '--p2p-port', '0', '--data-dir', dir.path,
+    '--cluster', `${name}-cluster`, ...(seeds.length > 0 ? ['--seeds', seeds.join(',')] : []), ...extra])
+  cleanups.push(async () => { await child.stop('SIGKILL') })
+  return child
+}
+
+function ndjson (table: string, rows: readonly Row[]): string {
+  const columns = table === 'logs' ? data.schemas.logs.columns : data.schemas.alert.columns
+  return rows.map(row => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])))).join('\n')
+}
+
+/** One network query as a client sends it; the answer's rows as JSON values (json:list, no statistics). */
+async function networkAnswer (url: string, sql: string, headers: Record<string, string> = {}): Promise<{ status: number, answer?: QueryAnswer, text: string }> {
+  const reply = await restCommand(url, `sql kubearmor format=json:list and stat=false "${sql}"`, { headers: { destination: 'network', ...headers } })
+  if (reply.status !== 200) return { status: reply.status, text: reply.text }
+  const rows = reply.json() as Record<string, unknown>[]
+  const columns = rows[0] === undefined ? [] : Object.keys(rows[0])
+  return { status: 200, text: reply.text, answer: normalized({ columns, types: [], rows: rows.map(r => Object.values(r)) }) }
+}
+
+describe('network queries over three operators', { timeout: 600_000 }, () => {
+  let query: Child
+  let operators: Child[]
+  let url = ''
+  let reference: DuckDBConnection
+  let referenceInstance: DuckDBInstance
+
+  before(async () => {
+    query = await startNode('query-1', 'query', [])
+    url = query.ready.rest ?? ''
+    const seed = query.ready.p2p ?? ''
+    operators = await Promise.all([0, 1, 2].map(async i => await startNode(`op-${i + 1}`, 'operator', [seed])))
+    for (const [i, op] of operators.entries()) {
+      for (const table of TABLES) {
+        const rows = data.rows[i]?.[table] ?? []
+        if (rows.length === 0) continue
+        const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body: ndjson(table, rows) })
+        assert.equal(res.status, 200, await res.text())
+      }
+    }
+    const total = (table: string): number => data.rows.reduce((n, r) => n + (r[table]?.length ?? 0), 0)
+    for (const table of TABLES) {
+      await waitFor(async () => {
+        const got = await networkAnswer(url, `select count(*) as n from ${table}`)
+        return got.answer?.rows[0]?.[0] === total(table)
+      }, { timeoutMs: 30_000, intervalMs: 200 })
+    }
+    // the reference: one DuckDB holding every operator's rows, with the types the operators inferred
+    referenceInstance = await DuckDBInstance.create(':memory:')
+    reference = await referenceInstance.connect()
+    for (const table of TABLES) {
+      const columns = (await restCommand(url, `get columns where dbms = kubearmor and table = ${table} and format = json`)).json() as Record<string, string>
+      await reference.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([c, t]) => `"${c}" ${t}`).join(', ')})`)
+      const schema = table === 'logs' ? data.schemas.logs : data.schemas.alert
+      const appender = await reference.createAppender(table)
+      for (const rows of data.rows) {
+        for (const row of rows[table] ?? []) {
+          for (const [i, c] of schema.columns.entries()) {
+            const v = row[i] ?? null
+            const type = columns[c.name] ?? 'varchar'
+            if (v === null) appender.appendNull()
+            else if (type.startsWith('timestamp')) appender.appendVarchar(String(v))
+            else if (type === 'bigint' || type === 'integer') appender.appendBigInt(BigInt(v as number))
+            else if (type === 'double') appender.appendDouble(Number(v))
+            else if (type === 'boolean') appender.appendBoolean(v === true)
+            else appender.appendVarchar(String(v))
+          }
+          appender.endRow()
+        }
+      }
+      appender.closeSync()
+    }
+    cleanups.push(() => { reference.closeSync(); referenceInstance.closeSync() })
+  })
+
+  async function referenceAnswer (sql: string): Promise<QueryAnswer> {
+    const result = await reference.runAndReadAll(sql)
+    const types = result.columnTypes().map(t => t.toString())
+    const json = result.getRowsJson()
+    // INTERVALs as DuckDB prints them (replies carry DuckDB's text for them), the rest as DuckDB's JSON
+    const raw = result.getRows()
+    return { columns: result.columnNames(), types: [], rows: json.map((row, r) => row.map((v, c) => types[c] === 'INTERVAL' && v !== null ? String(raw[r]?.[c]) : v)) }
+  }
+
+  it('answers EdgeLake\'s seed queries as one DuckDB would', async () => {
+    const count = await networkAnswer(url, 'select count(*) from logs')
+    assert.deepEqual(count.answer?.rows, [[data.rows.reduce((n, r) => n + (r.logs?.length ?? 0), 0)]])
+    const increments = await networkAnswer(url, "select increments(day, 1, updated_timestamp), result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation='File' group by result ORDER by min_ts")
+    const expected = await referenceAnswer("select result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation='File' group by date_trunc('day', updated_timestamp), result ORDER by min_ts")
+    assert.equal(increments.status, 200, increments.text)
+    const got = increments.answer as QueryAnswer
+    // rows tied on min_ts (the NULL timestamps) may come in any order, as in one DuckDB: the same rows, min_ts ascending
+    assert.equal(differences(got, normalized(expected), false), undefined)
+    const minTs = got.rows.map(r => r[1]).filter(v => v !== null) as string[]
+    assert.deepEqual(minTs, [...minTs].sort())
+  })
+
+  it('gets the global top 3 right when each operator\'s own top 3 differs, and HAVING on merged counts', async () => {
+    const sql = 'select pod_name, count(*) from logs where pod_name is not null group by pod_name order by count(*) desc, pod_name limit 3'
+    const got = await networkAnswer(url, sql)
+    const want = await referenceAnswer(sql)
+    assert.equal(differences(got.answer as QueryAnswer, normalized(want), true), undefined)
+    for (const op of operators) {
+      const local = (await restCommand(op.ready.rest ?? '', `sql kubearmor format=json:list and stat=false "${sql}"`)).json() as Record<string, unknown>[]
+      assert.notDeepEqual(local.map(r => r.pod_name), (got.answer?.rows ?? []).map(r => r[0]), 'each operator alone would answer differently')
+    }
+    const having = 'select pod_name, count(*) as n from logs group by pod_name having count(*) > 100 order by pod_name nulls last'
+    assert.equal(differences((await networkAnswer(url, having)).answer as QueryAnswer, normalized(await referenceAnswer(having)), true), undefined)
+  })
+
+  it('finds period()\'s latest row on whichever operator holds it', async () => {
+    const got = await networkAnswer(url, "select count(*) as n, max(timestamp) as latest from logs where period(day, 2, '2026-04-10 00:00:00', timestamp)")
+    const want = await referenceAnswer("select count(*) as n, max(timestamp) as latest from logs where timestamp > (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00') - interval 2 day and timestamp <= (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00')")
+    assert.equal(differences(got.answer as QueryAnswer, normalized(want), false), undefined, got.text)
+  })
+
+  describe(`generated queries (seed ${SEED})`, () => {
+    const queries = generateQueries(SEED, COUNT)
+    it(`${queries.length} queries answer as one DuckDB over the union`, async () => {
+      const failures: string[] = []
+      for (const [index, q] of queries.entries()) {
+        const got = await networkAnswer(url, q.sql)
+        let want: QueryAnswer
+        try {
+          want = normalized(await referenceAnswer(resolveForReference(q.reference)))
+        } catch (err) {
+          failures.push(`#${index} reference failed: ${(err as Error).message}\n  ${q.sql}`)
+          continue
+        }
+        if (got.status !== 200 || got.answer === undefined) { failures.push(`#${index} status ${got.status}: ${got.text.slice(0, 300)}\n  ${q.sql}`); continue }
+        const diff = got.answer.rows.length === 0 && want.rows.length === 0 ? undefined : differences(got.answer, want, q.ordered)
+        if (diff !== undefined) failures.push(`#${index} ${diff}\n  ${q.sql}`)
+      }
+      assert.deepEqual(failures, [], `seed ${SEED} (replay with FEDLAKE_NETWORK_SEED=${SEED}):\n${failures.slice(0, 10).join('\n')}`)
+    })
+  })
+
+  it('refuses hostile SQL at the query node and at an operator that receives it over the sub-query protocol', async () => {
+    const hostile = ["select * from read_csv('/etc/passwd')", "copy logs to '/tmp/x.csv'", "attach '/tmp/x.duckdb' as x", 'install httpfs', 'load httpfs',
+      'pragma database_list', "set memory_limit = '10GB'", 'create table t (a int)', 'drop table logs', 'insert into logs (pid) values (1)',
+      'select 1; select 2', 'select * from information_schema.tables', "select getenv('HOME')", 'select * from duckdb_settings()',
+      'select 1 /* ; drop table logs */; drop table logs', "select * from glob('/etc/*')"]
+    for (const sql of hostile) {
+      const reply = await restCommand(url, `sql kubearmor "${sql}"`, { headers: { destination: 'network' } })
+      assert.ok(reply.status >= 400 && reply.status < 500, `${sql}: ${reply.status} ${reply.text.slice(0, 200)}`)
+    }
+    const count = await networkAnswer(url, 'select count(*) from logs')
+    assert.equal(count.status, 200)
+  })
+
+  it('has every operator refuse hostile SQL sent straight over the sub-query protocol by a member of the network', async () => {
+    const dir = tempDir('net-peer')
+    cleanups.push(() => { dir.remove() })
+    const peer = await createMetadataNode({
+      dataDir: dir.path, host: '127.0.0.1', p2pPort: 0, seeds: [query.ready.p2p ?? ''], networkName: 'fedlake', admins: [],
+      heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, logger: silentLogger
+    })
+    await peer.start()
+    cleanups.push(async () => { await peer.stop() })
+    const target = operators[0] as Child
+    const targetPeer = await waitFor(() => peer.catalog.nodes().find(n => n.name === 'op-1')?.peerId, { timeoutMs: 20_000, intervalMs: 100 })
+    const ask = async (sql: string): Promise<string> => {
+      const stream = await peer.openStream(targetPeer, SUBQUERY_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      await stream.send(encodeControl({ type: 'query', queryId: 'x', dbms: 'kubearmor', sql, timeoutMs: 5000 }))
+      for await (const frame of stream.frames) {
+        const decoded = decodeFrame(frame)
+        if (decoded.kind === 'control' && decoded.message.type === 'error') { stream.abort(); return decoded.message.error.code }
+        if (decoded.kind === 'control' && decoded.message.type === 'fields') { stream.abort(); return 'ANSWERED' }
+      }
+      return 'CLOSED'
+    }
+    assert.equal(await ask('select count(*) from logs'), 'ANSWERED', 'a member may query')
+    for (const [sql, code] of [["select * from read_csv('/etc/passwd')", 'SQL_FORBIDDEN_FUNCTION'], ["copy logs to '/tmp/x.csv'", 'SQL_NOT_READ_ONLY'],
+      ["attach '/tmp/x.duckdb' as x", 'SQL_NOT_READ_ONLY'], ['drop table logs', 'SQL_NOT_READ_ONLY'], ['select 1; delete from logs', 'SQL_NOT_READ_ONLY'],
+      ['select * from information_schema.tables', 'SQL_FORBIDDEN_REFERENCE'], ["select current_setting('memory_limit')", 'SQL_FORBIDDEN_FUNCTION'],
+      ['select count(*) from (select unnest(range(50000000)))', 'SQL_RESOURCE_LIMIT']] as const) {
+      assert.equal(await ask(sql), code, sql)
+    }
+    const after = (await restCommand(target.ready.rest ?? '', 'sql kubearmor format=json:list and stat=false "select count(*) as n from logs"')).json() as { n: number }[]
+    assert.equal(after[0]?.n, data.rows[0]?.logs?.length, 'the operator\'s data is untouched')
+  })
+
+  it('names a stopped operator within the deadline, and answers with the others under subset = true', async () => {
+    const victim = operators[2] as Child
+    await victim.stop('SIGKILL')
+    const started = performance.now()
+    const failed = await restCommand(url, 'sql kubearmor "select count(*) from logs"', { headers: { destination: 'network', timeout: '5' } })
+    const elapsed = performance.now() - started
+    assert.ok(failed.status >= 500, `${failed.status}: ${failed.text}`)
+    assert.match(failed.text, /op-3/, 'the error names the operator')
+    assert.ok(elapsed < 6000, `within the deadline (${Math.round(elapsed)} ms)`)
+    const partial = await restCommand(url, 'sql kubearmor "select count(*) from logs"', { headers: { destination: 'network', subset: 'true', timeout: '5' } })
+    assert.equal(partial.status, 200, partial.text)
+    const body = partial.json() as { Query: { 'count(*)': number }[], Statistics: Record<string, number>[] }
+    assert.equal(body.Query[0]?.['count(*)'], (data.rows[0]?.logs?.length ?? 0) + (data.rows[1]?.logs?.length ?? 0))
+    assert.equal(body.Statistics[0]?.['Target Nodes'], 3)
+    assert.equal(body.Statistics[0]?.['Participating Nodes'], 2)
+  })
+
+  it('names an operator that dies while the query waits for it, well before the deadline', async () => {
+    const victim = operators[1] as Child
+    victim.proc.kill('SIGSTOP')
+    const started = performance.now()
+    const pending = restCommand(url, 'sql kubearmor "select count(*) from logs"', { headers: { destination: 'network', timeout: '20', subset: 'false' } })
+    setTimeout(() => { victim.proc.kill('SIGKILL') }, 700)
+    const failed = await pending
+    const elapsed = performance.now() - started
+    assert.ok(failed.status >= 500, `${failed.status}: ${failed.text}`)
+    assert.match(failed.text, /op-2|op-3/, 'the error names an operator')
+    assert.ok(elapsed < 10_000, `the death is noticed, not the 20 s deadline waited out (${Math.round(elapsed)} ms)`)
+    const partial = await restCommand(url, 'sql kubearmor "select count(*) from logs"', { headers: { destination: 'network', subset: 'true', timeout: '5' } })
+    const body = partial.json() as { Query: { 'count(*)': number }[], Statistics: Record<string, number>[] }
+    assert.equal(body.Query[0]?.['count(*)'], data.rows[0]?.logs?.length)
+    assert.equal(body.Statistics[0]?.['Participating Nodes'], 1)
+  })
+})
+
+/**
+ * One shape for both sides: the reference's DuckDB JSON (BIGINT as strings, timestamps without trailing zeros,
+ * count_star()) and the reply's (numbers when exact, timestamps with microseconds, count(*)).
+ */
+function normalized (answer: QueryAnswer): QueryAnswer {
+  return { columns: answer.columns.map(c => c === 'count_star()' ? 'count(*)' : c), types: [], rows: answer.rows.map(r => r.map(jsonCell)) }
+}
+
+function jsonCell (value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(value) || value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value)
+    if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)) return value.padEnd(26, value.includes('.') ? '0' : '.000000').replace(/(\.\d{6})\d*$/, '$1')
+    return value
+  }
+  if (value !== null && typeof value === 'object') return JSON.stringify(value)
+  return value
+}
+
+/** The generator's EdgeLake date forms (now() - 20 days) in DuckDB SQL for the reference. */
+function resolveForReference (sql: string): string {
+  return sql.replace(/now\(\)\s*-\s*(\d+)\s*(days?|weeks?)/gi, (_m, n: string, unit: string) => `now() - INTERVAL ${n} ${unit.toLowerCase().startsWith('week') ? 'WEEK' : 'DAY'}`)
+}
+
