@@ -107,7 +107,7 @@ export const demoCommand: CliCommand = {
       'Query the whole network (every operator answers, the query node merges):',
       `  curl -H 'User-Agent: AnyLog/1.23' -H 'destination: network' -H 'command: sql kubearmor format=table "select operation, count(*) from logs group by operation"' ${queryUrl}`,
       `  npx fedlake client --url ${queryUrl} 'run client () sql kubearmor "select count(*) from alert"'`,
-      `  npx fedlake client --url ${queryUrl} 'run client () sql kubearmor format=table "select increments(minute, 1, updated_timestamp), result, min(updated_timestamp) as min_ts, count(*) as row_count from logs where operation = \'File\' group by result order by min_ts"'`,
+      `  npx fedlake client --url ${queryUrl} "run client () sql kubearmor format=table \\"select increments(minute, 1, updated_timestamp), result, min(updated_timestamp) as min_ts, count(*) as row_count from logs where operation = 'File' group by result order by min_ts\\""`,
       `  npx fedlake client --url ${queryUrl} 'run client () sql kubearmor format=table "select updated_timestamp as timestamp, pod_name as pod, severity, policy_name as policy, action, result from alert where period(minute, 1, now(), timestamp) limit 10"'`,
       '',
       'The metadata and one operator:',

@@ -1,0 +1,213 @@
+/**
+ * npm run bench:query — network queries against one DuckDB, side by side in one run.
+ *
+ * Three operator processes each hold BENCH_ROWS KubeArmor log rows (default 1,000,000; built straight into their
+ * DuckDB files) and a query node process answers over the network; one DuckDB in this process holds the same
+ * rows (3 × BENCH_ROWS) as the baseline. For each query: p50 and p95 of fedlake (HTTP to the query node, as curl
+ * sends it, `format=json and stat=false`) and of the baseline (DuckDB's query plus JSON of its rows, what any
+ * server would pay), and their ratio. Then the query node's RSS.
+ *
+ * A second part (BENCH_EDGELAKE=0 skips it) runs the same queries on EdgeLake's published setup, 200,000 rows on
+ * two operators, against EdgeLake's measured medians on this kind of machine (reference/edgelake.md, issue 9).
+ * BENCH_RUNS sets the runs per query (default 40).
+ */
+import '@fedlake/core/polyfills'
+import { mkdirSync, rmSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection } from '@duckdb/node-api'
+import { waitFor } from '@fedlake/core'
+import type { TableSchema } from '@fedlake/core'
+import { createKubeArmorMappings } from '@fedlake/operator'
+import { restCommand, startFedlake } from '../test/helpers/processes.js'
+import type { Child } from '../test/helpers/processes.js'
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
+const RUNS = Number(process.env.BENCH_RUNS ?? 40)
+const WARMUP = 5
+
+interface BenchQuery {
+  readonly name: string
+  /** What users send (EdgeLake's dialect). */
+  readonly network: string
+  /** The same answer in plain DuckDB SQL, for the baseline. */
+  readonly duckdb: string
+}
+
+const QUERIES: readonly BenchQuery[] = [
+  { name: 'count(*)', network: 'select count(*) from logs', duckdb: 'select count(*) from logs' },
+  { name: 'group by pod_name', network: 'select pod_name, count(*) from logs group by pod_name', duckdb: 'select pod_name, count(*) from logs group by pod_name' },
+  {
+    name: 'group by 3 columns',
+    network: 'select namespace, pod_name, operation, count(*), max(pid) from logs group by namespace, pod_name, operation',
+    duckdb: 'select namespace, pod_name, operation, count(*), max(pid) from logs group by namespace, pod_name, operation'
+  },
+  {
+    name: 'increments(hour) + where',
+    network: "select increments(hour, 1, updated_timestamp), result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation = 'File' group by result order by min_ts",
+    duckdb: "select result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation = 'File' group by date_trunc('hour', updated_timestamp), result order by min_ts"
+  },
+  {
+    name: 'period(day) count(*)',
+    network: 'select count(*) from logs where period(day, 1, now(), updated_timestamp)',
+    duckdb: 'select count(*) from logs where updated_timestamp > (select max(updated_timestamp) from logs where updated_timestamp <= now()) - interval 1 day and updated_timestamp <= (select max(updated_timestamp) from logs where updated_timestamp <= now())'
+  },
+  {
+    name: 'top-10 pods',
+    network: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10',
+    duckdb: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10'
+  },
+  { name: 'select 10,000 rows', network: 'select * from logs limit 10000', duckdb: 'select * from logs limit 10000' }
+]
+
+/** EdgeLake on this kind of machine, 200,000 rows on 2 operators: medians in ms (issue 9). Its top-3 and HAVING answers were wrong. */
+const EDGELAKE_MS: Readonly<Record<string, number>> = {
+  'count(*)': 6.9, 'group by pod_name': 67, 'group by 3 columns': 178, 'increments(hour) + where': 258, 'period(day) count(*)': 8.6
+}
+
+/** The logs table's rows, generated in SQL: skewed pods, a few namespaces and operations, timestamps over the last 2 days. */
+function generateSql (table: string, rows: number, seed: number, nowUs: number): string {
+  const pick = (values: readonly string[], salt: number): string => `(['${values.join("','")}'])[1 + (hash(i, ${seed}, ${salt}) % ${values.length})::INTEGER]`
+  const pods = Array.from({ length: 40 }, (_, p) => `pod-${p}`)
+  return `INSERT INTO ${table} SELECT
+    make_timestamp(${nowUs} - (hash(i, ${seed}, 1) % 172800000000)::BIGINT) AS "timestamp",
+    make_timestamp(${nowUs} - (hash(i, ${seed}, 1) % 172800000000)::BIGINT + 1000) AS updated_timestamp,
+    'edge-${seed}' AS cluster_name, ${pick(['node-1', 'node-2', 'node-3', 'node-4'], 2)} AS hostname,
+    ${pick(['default', 'kube-system', 'prod', 'dev', 'monitoring'], 3)} AS namespace, 'Deployment' AS owner_ref,
+    ${pick(['web', 'api', 'db', 'cache'], 4)} AS owner_name, 'default' AS owner_namespace,
+    CASE WHEN hash(i, ${seed}, 5) % 10 < 6 THEN ${pick(pods.slice(0, 5), 6)} ELSE ${pick(pods, 7)} END AS pod_name,
+    'app=web' AS labels, 'c' || (hash(i, ${seed}, 8) % 200) AS container_id, ${pick(['nginx', 'envoy', 'postgres', 'redis'], 9)} AS container_name,
+    'nginx:1.27' AS container_image, (hash(i, ${seed}, 10) % 65000)::INTEGER AS host_ppid, (hash(i, ${seed}, 11) % 65000)::INTEGER AS host_pid,
+    (hash(i, ${seed}, 12) % 2000)::INTEGER AS ppid, (hash(i, ${seed}, 13) % 50000)::INTEGER AS pid, ([0, 0, 1000, 65534])[1 + (hash(i, ${seed}, 14) % 4)::INTEGER] AS uid,
+    '/bin/sh' AS parent_process_name, ${pick(['/usr/bin/curl', '/bin/cat', '/usr/sbin/nginx', '/bin/ls', '/usr/bin/python3'], 15)} AS process_name,
+    'ContainerLog' AS type, '/bin/sh -c' AS source, ${pick(['File', 'File', 'Process', 'Network', 'Syscall'], 16)} AS operation,
+    '/etc/passwd' AS resource, 'flags=O_RDONLY' AS data, ${pick(['Passed', 'Passed', 'Passed', 'Permission denied', 'No such file or directory'], 17)} AS result,
+    '/' AS cwd, '' AS tty, 'n' || (hash(i, ${seed}, 18) % 4) AS node_id, 'root' AS user_name
+    FROM range(${rows}) t(i)`
+}
+
+async function createLogs (connection: DuckDBConnection, schema: TableSchema): Promise<void> {
+  await connection.run(`CREATE TABLE logs (${schema.columns.map(c => `"${c.name}" ${c.type}`).join(', ')})`)
+}
+
+function percentile (values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+}
+
+function fmt (ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)
+}
+
+async function timed (runs: number, run: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await run()
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await run()
+    times.push(performance.now() - started)
+  }
+  return times
+}
+
+async function rssMb (pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN
+  const { readFileSync } = await import('node:fs')
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? NaN : Math.round(Number(m[1]) / 1024)
+}
+
+interface Setup { query: Child, operators: Child[], baseline: DuckDBConnection, close: () => Promise<void> }
+
+async function setUp (operatorCount: number, rowsEach: number): Promise<Setup> {
+  const root = mkdtempSync(join(tmpdir(), 'fedlake-bench-query-'))
+  const schema = (createKubeArmorMappings({ dbms: 'kubearmor' }).byStream.logs[0] as { schema: TableSchema }).schema
+  const nowUs = Date.now() * 1000
+  const baselineInstance = await DuckDBInstance.create(':memory:')
+  const baseline = await baselineInstance.connect()
+  await createLogs(baseline, schema)
+  process.stdout.write(`building ${operatorCount} × ${rowsEach.toLocaleString('en')} rows...\n`)
+  for (let op = 0; op < operatorCount; op++) {
+    const dir = join(root, `op-${op + 1}`, 'duckdb')
+    mkdirSync(dir, { recursive: true })
+    const instance = await DuckDBInstance.create(join(dir, 'kubearmor.duckdb'))
+    const c = await instance.connect()
+    await createLogs(c, schema)
+    await c.run(generateSql('logs', rowsEach, op + 1, nowUs))
+    await c.run('CHECKPOINT')
+    c.closeSync()
+    instance.closeSync()
+    await baseline.run(generateSql('logs', rowsEach, op + 1, nowUs))
+  }
+  const query = await startFedlake(['node', '--name', 'query-1', '--roles', 'query', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, 'query-1')])
+  const operators = await Promise.all(Array.from({ length: operatorCount }, async (_, op) => await startFedlake([
+    'node', '--name', `op-${op + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, `op-${op + 1}`),
+    '--cluster', `cluster-${op + 1}`, '--seeds', query.ready.p2p ?? ''])))
+  const url = query.ready.rest ?? ''
+  await waitFor(async () => {
+    const reply = await restCommand(url, 'sql kubearmor format=json and stat=false "select count(*) as n from logs"', { headers: { destination: 'network' } })
+    return reply.status === 200 && (reply.json() as { Query: { n: number }[] }).Query[0]?.n === operatorCount * rowsEach
+  }, { timeoutMs: 60_000, intervalMs: 250, what: 'the query node to see every operator\'s rows' })
+  return {
+    query,
+    operators,
+    baseline,
+    close: async () => {
+      await Promise.all([query, ...operators].map(async c => await c.stop()))
+      baseline.closeSync()
+      baselineInstance.closeSync()
+      rmSync(root, { recursive: true, force: true })
+    }
+  }
+}
+
+async function measure (setup: Setup, runs: number): Promise<Map<string, { fed: number[], duck: number[] }>> {
+  const url = setup.query.ready.rest ?? ''
+  const out = new Map<string, { fed: number[], duck: number[] }>()
+  for (const q of QUERIES) {
+    let failure: string | undefined
+    const fed = await timed(runs, async () => {
+      const reply = await restCommand(url, `sql kubearmor format=json and stat=false "${q.network}"`, { headers: { destination: 'network', timeout: '60' } })
+      if (reply.status !== 200) failure = reply.text
+    })
+    if (failure !== undefined) throw new Error(`${q.name}: ${failure}`)
+    const duck = await timed(runs, async () => {
+      const result = await setup.baseline.runAndReadAll(q.duckdb)
+      JSON.stringify(result.getRowObjectsJson())
+    })
+    out.set(q.name, { fed, duck })
+  }
+  return out
+}
+
+function report (title: string, results: Map<string, { fed: number[], duck: number[] }>, edgeLake: boolean): void {
+  const lines = [title, '', '| query | fedlake p50 | p95 | one DuckDB p50 | p95 | fedlake / DuckDB (p50) |' + (edgeLake ? ' EdgeLake p50 | EdgeLake / fedlake |' : ''),
+    '|---|---|---|---|---|---|' + (edgeLake ? '---|---|' : '')]
+  for (const [name, { fed, duck }] of results) {
+    const f50 = percentile(fed, 0.5)
+    const d50 = percentile(duck, 0.5)
+    const el = EDGELAKE_MS[name]
+    lines.push(`| ${name} | ${fmt(f50)} ms | ${fmt(percentile(fed, 0.95))} ms | ${fmt(d50)} ms | ${fmt(percentile(duck, 0.95))} ms | ${(f50 / d50).toFixed(2)} |` +
+      (edgeLake ? ` ${el === undefined ? '—' : `${el} ms`} | ${el === undefined ? '—' : `${(el / f50).toFixed(1)}×`} |` : ''))
+  }
+  process.stdout.write(lines.join('\n') + '\n\n')
+}
+
+const big = await setUp(3, ROWS)
+try {
+  const results = await measure(big, RUNS)
+  report(`fedlake (3 operators × ${ROWS.toLocaleString('en')} rows) vs one DuckDB (${(3 * ROWS).toLocaleString('en')} rows), ${RUNS} runs each`, results, false)
+  process.stdout.write(`query node RSS: ${await rssMb(big.query.proc.pid)} MB; operators: ${(await Promise.all(big.operators.map(async o => await rssMb(o.proc.pid)))).join(', ')} MB\n\n`)
+} finally {
+  await big.close()
+}
+
+if (process.env.BENCH_EDGELAKE !== '0') {
+  const small = await setUp(2, 100_000)
+  try {
+    report('EdgeLake\'s setup: 2 operators × 100,000 rows (EdgeLake medians from the same kind of machine)', await measure(small, RUNS), true)
+  } finally {
+    await small.close()
+  }
+}
