@@ -16,6 +16,7 @@ import type { Startable, TableSchema } from '@fedlake/core'
 import { SQL_ERRORS } from '@fedlake/sql'
 import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
 import { appendBatch, quoteIdent, stagingType, stagingView } from './batch-writer.js'
+import { inlineFragment, MAX_INLINE_VALUES, withInlineFragments } from './inline-values.js'
 import { sqlErrorFromDuckDb } from './errors.js'
 import { lockedDownOptions } from './lockdown.js'
 import { openSelectStream } from './select-stream.js'
@@ -57,6 +58,8 @@ interface SchemaDatabase {
 export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
   let merge: DuckDBInstance | undefined
   const schemas = new Map<string, Promise<SchemaDatabase>>()
+  /** Connections of finished inline merges (they leave nothing behind). */
+  const idle: DuckDBConnection[] = []
   const describing = new Map<string, Promise<unknown>>()
 
   const options = (): Record<string, string> => lockedDownOptions({
@@ -96,6 +99,7 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
         db?.instance.closeSync()
       }
       schemas.clear()
+      for (const c of idle.splice(0)) c.closeSync()
       merge?.closeSync()
       merge = undefined
     },
@@ -127,22 +131,80 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
 
     async run (fragments, mergeSql, runOptions = {}) {
       if (merge === undefined) throw new FedlakeError(SQL_ERRORS.SQL_EXECUTION, 'the merge engine is not started')
-      const connection = await merge.connect()
+      const instance = merge
+      const signal = runOptions.signal
+      const reason = (err: unknown): unknown => signal?.aborted === true && isFedlakeError(signal.reason) ? signal.reason : err
+      // small partials (aggregates) are read first and written into the merge statement itself
+      let collected: Collected[]
       try {
-        await Promise.all(fragments.map(async (fragment, f) => { await stage(connection, fragment, f, runOptions.signal) }))
+        collected = await Promise.all(fragments.map(async fragment => await collectSmall(fragment, signal)))
+      } catch (err) {
+        throw reason(err)
+      }
+      const inline = collected.every(c => c.rest === undefined)
+        ? collected.map((c, f) => inlineFragment((fragments[f] as MergeFragment).name, (fragments[f] as MergeFragment).fields, kept(fragments[f] as MergeFragment, c)))
+        : undefined
+      if (inline !== undefined && inline.every(cte => cte !== undefined)) {
+        const connection = idle.pop() ?? await instance.connect()
+        return await openSelectStream({
+          connection,
+          sql: withInlineFragments(mergeSql, inline as string[]),
+          dbms: 'merge',
+          ...(signal !== undefined ? { signal } : {}),
+          onSettled: (c, reusable) => { if (reusable && idle.length < MAX_IDLE_CONNECTIONS) idle.push(c); else c.closeSync() }
+        })
+      }
+      const connection = await instance.connect()
+      try {
+        await Promise.all(fragments.map(async (fragment, f) => { await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal) }))
       } catch (err) {
         connection.closeSync()
-        throw runOptions.signal?.aborted === true && isFedlakeError(runOptions.signal.reason) ? runOptions.signal.reason : err
+        throw reason(err)
       }
       return await openSelectStream({
         connection,
         sql: mergeSql,
         dbms: 'merge',
-        ...(runOptions.signal !== undefined ? { signal: runOptions.signal } : {}),
+        ...(signal !== undefined ? { signal } : {}),
         onSettled: (c) => { c.closeSync() }
       })
     }
   }
+}
+
+const MAX_IDLE_CONNECTIONS = 4
+
+/** A fragment's first batches, read while they fit inline; `rest` continues the stream when they did not. */
+interface Collected {
+  readonly sourced: readonly SourcedBatch[]
+  readonly rest?: AsyncIterator<SourcedBatch>
+}
+
+async function collectSmall (fragment: MergeFragment, signal: AbortSignal | undefined): Promise<Collected> {
+  const iterator = fragment.batches[Symbol.asyncIterator]()
+  const sourced: SourcedBatch[] = []
+  let values = 0
+  for (;;) {
+    signal?.throwIfAborted()
+    const next = await iterator.next()
+    if (next.done === true) return { sourced }
+    sourced.push(next.value)
+    values += next.value.batch.rowCount * Math.max(1, fragment.fields.length)
+    if (values > MAX_INLINE_VALUES) return { sourced, rest: iterator }
+  }
+}
+
+/** The batches a merge may see: every source's but the excluded ones'. */
+function kept (fragment: MergeFragment, collected: Collected): ResultBatch[] {
+  const excluded = fragment.excluded?.() ?? new Set<number>()
+  return collected.sourced.filter(s => !excluded.has(s.source)).map(s => s.batch)
+}
+
+async function * replay (collected: Collected): AsyncGenerator<SourcedBatch> {
+  for (const s of collected.sourced) yield s
+  const rest = collected.rest
+  if (rest === undefined) return
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value
 }
 
 /**

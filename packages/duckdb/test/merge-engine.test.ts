@@ -57,6 +57,14 @@ describe('merge engine', () => {
     ])
   })
 
+  it('stages partials too big to write inline in a table, with the same answer', async () => {
+    const f: ResultField[] = [{ name: 'k', type: 'VARCHAR' }, { name: 'n', type: 'HUGEINT' }, { name: 'ts', type: 'TIMESTAMP' }]
+    const rows = (from: number): BatchValue[][] => Array.from({ length: 3000 }, (_, i) => [`k${(from + i) % 7}`, String(BigInt(from + i) * 10n ** 20n), 1_700_000_000_000_000 + from + i])
+    const stream = await engine.run([{ name: '__p0', fields: f, batches: batches(f, rows(0), rows(3000)), excluded: () => new Set([1]) }],
+      'select count(*) as c, sum(n) as s, min(ts) as first from __p0')
+    assert.deepEqual(await rowsOf(stream), [[3000, String((2999n * 3000n / 2n) * 10n ** 20n), '2023-11-14 22:13:20.000000']])
+  })
+
   it('leaves out the rows of sources it is told to exclude', async () => {
     const f: ResultField[] = [{ name: 'x', type: 'INTEGER' }]
     const stream = await engine.run([{ name: '__p0', fields: f, batches: batches(f, [[1], [2]], [[10]], [[100]]), excluded: () => new Set([1]) }], 'select sum(x) from __p0')

@@ -41,6 +41,7 @@ const MAX_IDLE_QUERY_CONNECTIONS = 4
 export const DEFAULT_CHECKPOINT_THRESHOLD = '128MB'
 const MAX_GROUP_ROWS = 65_536
 const DEFAULT_CONCURRENT_QUERIES = 4
+const PARSED_QUERIES_KEPT = 256
 
 interface TableEntry {
   /** Name as created (case preserved). */
@@ -82,6 +83,7 @@ class DuckDbStorage implements ColumnarStorage {
   private readonly queries = new Set<{ cancel: () => void, settled: Promise<void> }>()
   private readonly slots: Slots
   private readonly parser: SqlParser = createSqlParser()
+  private readonly parsedQueries = new Map<string, ParsedSql>()
 
   constructor (init: DuckDbStorageInit, private readonly guard: PathGuard) {
     this.init = init
@@ -168,7 +170,7 @@ class DuckDbStorage implements ColumnarStorage {
     this.assertStarted()
     const dbms = dbmsName.toLowerCase()
     assertDbmsName(dbms)
-    const parsed = await this.parseSql(sql)
+    const parsed = await this.parseCached(sql)
     if (parsed.error) throw parseFailure(parsed.error_type, parsed.error_message, parsed.position, sql)
     const db = await this.database(dbms, false)
     validateSelect(parsed, { dbms, tables: new Set(db?.tables.keys() ?? []) }, sql)
@@ -211,6 +213,20 @@ class DuckDbStorage implements ColumnarStorage {
     if (!isValidDbmsName(dbms)) return undefined
     const entry = (await this.database(dbms, false))?.tables.get(table.toLowerCase())
     return entry === undefined ? undefined : { dbms, table: entry.name, columns: entry.columns }
+  }
+
+  /** Parse trees of recent query texts: a dashboard repeats the same few queries every few seconds. */
+  private async parseCached (sql: string): Promise<ParsedSql> {
+    const cached = this.parsedQueries.get(sql)
+    if (cached !== undefined) {
+      this.parsedQueries.delete(sql)
+      this.parsedQueries.set(sql, cached)
+      return cached
+    }
+    const parsed = await this.parseSql(sql)
+    this.parsedQueries.set(sql, parsed)
+    if (this.parsedQueries.size > PARSED_QUERIES_KEPT) this.parsedQueries.delete(this.parsedQueries.keys().next().value as string)
+    return parsed
   }
 
   async parseSql (sql: string): Promise<ParsedSql> {
