@@ -16,7 +16,7 @@ import { bytesField, message, varintField } from './helpers/protobuf.js'
 
 const TABLE: Record<KubeArmorStream, string> = { logs: 'logs', alerts: 'alert', messages: 'message' }
 const cleanups: Array<() => Promise<unknown> | unknown> = []
-after(async () => { for (const c of cleanups.reverse()) await c() })
+after(async () => { for (const c of cleanups.reverse()) { try { await c() } catch { /* the next cleanup still runs */ } } })
 
 function operatorArgs (dataDir: string, sources: string[], extra: string[] = []): string[] {
   return ['node', '--roles', 'operator', '--name', 'op-e2e', '--rest-port', '0', '--p2p-port', '0', '--data-dir', dataDir,

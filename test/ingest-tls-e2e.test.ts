@@ -11,7 +11,7 @@ import type { Child } from './helpers/processes.js'
 import { createTestPki } from './helpers/tls.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
-after(async () => { for (const c of cleanups.reverse()) await c() })
+after(async () => { for (const c of cleanups.reverse()) { try { await c() } catch { /* the next cleanup still runs */ } } })
 
 async function startOperator (dataDir: string, source: string, tlsArgs: string[]): Promise<Child> {
   const child = await startFedlake(['node', '--roles', 'operator', '--name', 'op-tls', '--rest-port', '0', '--p2p-port', '0',

@@ -21,7 +21,7 @@ import { generateQueries } from './helpers/query-generator.js'
 const SEED = Number(process.env.FEDLAKE_NETWORK_SEED ?? 4242)
 const COUNT = Number(process.env.FEDLAKE_NETWORK_QUERIES ?? 320)
 const cleanups: Array<() => Promise<unknown> | unknown> = []
-after(async () => { for (const c of cleanups.reverse()) await c() })
+after(async () => { for (const c of cleanups.reverse()) { try { await c() } catch { /* the next cleanup still runs */ } } })
 
 const data = generateKubeArmorData(11)
 const TABLES = ['logs', 'alert'] as const
