@@ -166,6 +166,29 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     })
   })
 
+  it('tags rows with extend, reads included tables as the queried one, and takes every way of asking', async () => {
+    const perNode = await restCommand(url, 'run client () sql kubearmor extend = (+name as node, @dbms_name) and format = json:list and stat = false "select node, dbms_name, count(*) as n from logs group by all order by node"')
+    assert.equal(perNode.status, 200, perNode.text)
+    assert.deepEqual(perNode.json(), [0, 1, 2].map(i => ({ node: `op-${i + 1}`, dbms_name: 'kubearmor', n: data.rows[i]?.logs?.length })))
+    const filtered = await networkAnswer(url, "select count(*) from logs where node = 'op-2'", {})
+    assert.equal(filtered.status, 400, 'without extend there is no node column')
+    const onlyOp2 = await restCommand(url, 'run client () sql kubearmor extend = (+name as node) and format = json:list and stat = false "select count(*) as n from logs where node = \'op-2\'"')
+    assert.deepEqual(onlyOp2.json(), [{ n: data.rows[1]?.logs?.length }])
+    const included = await restCommand(url, 'run client () sql kubearmor include = (alert) and format = json:list and stat = false "select count(*) as n from logs"')
+    const all = data.rows.reduce((n, r) => n + (r.logs?.length ?? 0) + (r.alert?.length ?? 0), 0)
+    assert.deepEqual(included.json(), [{ n: all }])
+    const post = await fetch(url, { method: 'POST', headers: { 'User-Agent': 'AnyLog/1.23', 'content-type': 'application/json' }, body: JSON.stringify({ dbms: 'kubearmor', sql: 'select count(*) as n from alert' }) })
+    assert.equal(post.status, 200)
+    const postBody = await post.json() as { Query: { n: number }[], Statistics: { Nodes: number }[] }
+    assert.equal(postBody.Query[0]?.n, data.rows.reduce((n, r) => n + (r.alert?.length ?? 0), 0))
+    assert.equal(postBody.Statistics[0]?.Nodes, 2, 'the operators holding alert (the third holds none)')
+    const explain = await restCommand(url, 'query explain sql kubearmor "select pod_name, count(*) from logs group by pod_name order by 2 desc limit 3"')
+    assert.match(explain.text, /operators run/)
+    assert.match(explain.text, /op-1/)
+    const status = await restCommand(url, 'query status where format = json')
+    assert.ok((status.json() as unknown[]).length >= 2)
+  })
+
   it('refuses hostile SQL at the query node and at an operator that receives it over the sub-query protocol', async () => {
     const hostile = ["select * from read_csv('/etc/passwd')", "copy logs to '/tmp/x.csv'", "attach '/tmp/x.duckdb' as x", 'install httpfs', 'load httpfs',
       'pragma database_list', "set memory_limit = '10GB'", 'create table t (a int)', 'drop table logs', 'insert into logs (pid) values (1)',

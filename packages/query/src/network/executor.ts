@@ -141,7 +141,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         target += choice.withoutOperators.length
         for (const operator of choice.targets) {
           target++
-          const queried = prepared.schemas.get(fragment.tables[0] ?? '') ?? schema
+          // the queried table as stored (without extend's columns, which the CTE adds)
+          const queried = catalog.schema(command.dbms, fragment.tables[0] ?? '') ?? schema
           const subLog: SubqueryEntry = { node: operator.name, peerId: operator.peerId, state: 'sent', rows: 0, ms: 0 }
           entry.subqueries.push(subLog)
           const started = performance.now()
