@@ -130,8 +130,8 @@ describe('import boundaries checker', () => {
       'packages/sql/src/evil-edge.ts': "export { DUCKDB_ERRORS } from '@fedlake/duckdb'\n"
     })
     assertReported(imported, 'packages/sql/src/evil-edge.ts:1:', /imports @fedlake\/duckdb, but sql may import only core/)
-    const undeclared = problemsWith({ 'packages/query/src/evil-undeclared.ts': "export type { Catalog } from '@fedlake/metadata'\n" })
-    assertReported(undeclared, 'packages/query/src/evil-undeclared.ts:1:', /does not declare in dependencies/)
+    const undeclared = problemsWith({ 'packages/cli/src/evil-undeclared.ts': "export type { SqlCommand } from '@fedlake/query'\n" })
+    assertReported(undeclared, 'packages/cli/src/evil-undeclared.ts:1:', /does not declare in dependencies/)
   })
 
   it('finds package cycles', () => {
