@@ -22,7 +22,8 @@ import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { createRestServer } from './http/rest-app.js'
-import type { RestServer } from './http/rest-app.js'
+import type { RestPlugin, RestServer } from './http/rest-app.js'
+import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
 
@@ -112,6 +113,21 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     }
   })
 
+  /** What the HTTP surfaces beyond EdgeLake's commands need of this node (read when each request comes). */
+  const services: NodeServices = {
+    config,
+    router,
+    operator,
+    network: () => network,
+    metadata: () => metadata,
+    eventLoop
+  }
+  /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
+  const restPlugins = (): RestPlugin[] => {
+    void services
+    return []
+  }
+
   return {
     config,
     restUrl: () => rest?.url() ?? '',
@@ -127,7 +143,8 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
         bodyLimitBytes: config.ingest.maxPutBytes,
         commandTimeoutMs: config.limits.commandTimeoutMs,
         maxCommandTimeoutMs: config.limits.maxCommandTimeoutMs,
-        put: operator === undefined ? undefined : async (req) => await operator.put(req)
+        put: operator === undefined ? undefined : async (req) => await operator.put(req),
+        plugins: restPlugins()
       })
       const queryParts: Startable[] = queryEngine === undefined ? [] : [queryEngine.parser, queryEngine.engine]
       const parts: Startable[] = [eventLoop, ...queryParts, ...(operator === undefined ? [] : [operator]), rest]

@@ -40,7 +40,15 @@ export interface RestAppInit {
   readonly commandTimeoutMs?: number
   /** Longest deadline a `timeout` header may ask for; longer is refused with 400. @default 300000 */
   readonly maxCommandTimeoutMs?: number
+  /**
+   * More HTTP surfaces on the same port (Grafana's JSON datasource, the console, metrics, MCP...), each a
+   * function that adds its routes; registered before EdgeLake's catch-all `/*` routes, so exact paths win.
+   */
+  readonly plugins?: readonly RestPlugin[]
 }
+
+/** Adds routes to the node's one REST server. */
+export type RestPlugin = (app: FastifyInstance) => void
 
 const CORS_HEADERS = {
   'access-control-allow-origin': '*',
@@ -145,6 +153,8 @@ export function buildRestApp (init: RestAppInit): FastifyInstance {
       deadline?.clear()
     }
   }
+
+  for (const plugin of init.plugins ?? []) plugin(app)
 
   app.get('/*', runCommand)
   app.post('/*', runCommand)
