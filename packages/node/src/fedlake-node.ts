@@ -57,6 +57,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       kubearmor: config.kubearmor,
       kubearmorTls: config.kubearmorTls,
       ingest: config.ingest,
+      limits: config.limits,
       logger: logger.child('operator'),
       onTableCreated: announce
     })

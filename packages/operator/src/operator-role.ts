@@ -4,11 +4,11 @@
  * Stop: connector first (no new rows), then the pipeline flushes everything it received, then storage closes.
  */
 import { join } from 'node:path'
-import { silentLogger } from '@fedlake/core'
-import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import { resourcePlan, silentLogger } from '@fedlake/core'
+import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
 import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
-import { createIngestPipeline } from './ingest/index.js'
+import { BUFFERED_ROW_BYTES, createIngestPipeline } from './ingest/index.js'
 import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
 import { createPutIngestor } from './put/index.js'
@@ -26,6 +26,8 @@ export interface OperatorRoleInit {
   /** TLS to the KubeArmor endpoints; plaintext when absent or disabled. */
   readonly kubearmorTls?: KubeArmorTlsConfig
   readonly ingest: IngestConfig
+  /** The node's memory budget; the ingest buffer holds at most its ingest share. Absent: ingest.maxBufferedRows alone. */
+  readonly limits?: LimitsConfig
   readonly logger?: Logger
   /** Called once for every table this operator creates (the metadata layer announces it). */
   readonly onTableCreated?: TableCreatedListener
@@ -54,7 +56,8 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     batchRows: init.ingest.batchRows,
     flushIntervalMs: init.ingest.flushIntervalMs,
     idleFlushMs: init.ingest.idleFlushMs,
-    maxBufferedRows: init.ingest.maxBufferedRows,
+    highWaterMs: init.ingest.maxBufferedMs,
+    maxBufferedRows: maxBufferedRows(init.ingest, init.limits),
     rejectsTable: mappings.rejects,
     onTableCreated: init.onTableCreated
   })
@@ -103,6 +106,11 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   }
 }
 
+function maxBufferedRows (ingest: IngestConfig, limits: LimitsConfig | undefined): number {
+  if (limits === undefined) return ingest.maxBufferedRows
+  return Math.min(ingest.maxBufferedRows, Math.floor(resourcePlan(limits).ingestBufferBytes / BUFFERED_ROW_BYTES))
+}
+
 /** `get streaming`: what the ingest pipeline holds and has committed, per table (EdgeLake has a command of that name). */
 function streamingHandler (stats: () => IngestStats): CommandHandler {
   return {
@@ -115,7 +123,8 @@ function streamingHandler (stats: () => IngestStats): CommandHandler {
       rows.push(['*', '*', s.rowsBuffered, s.rowsCommitted])
       return {
         kind: 'table',
-        title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
+        title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}, ` +
+          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
         columns: ['DBMS', 'Table', 'Buffered', 'Committed'],
         rows,
         preferJson: /format\s*=\s*json/i.test(command)

@@ -6,7 +6,8 @@
  *                └──────────── batch put back in front, retried with backoff ──────────┘
  *
  * While one append is in flight new rows gather in `pending`, so under load the batches grow
- * to the append latency (group commit) up to maxAppendRows. When rows stop coming (the end of a burst)
+ * to the append latency (group commit) up to maxAppendRows (which the pipeline keeps at a fraction of a
+ * second of commits, so one commit never holds much). When rows stop coming (the end of a burst)
  * what is pending is appended after idleFlushMs instead of waiting out flushIntervalMs.
  *
  * Pending rows are kept as column batches (storage/column-batch.ts), built as rows arrive: a row
@@ -39,8 +40,8 @@ export interface TableBufferInit {
   readonly flushIntervalMs?: number
   /** Pending rows are appended once no row has been added for this long (ms); 0 disables. @default 50 */
   readonly idleFlushMs?: number
-  /** Largest single append. @default 4 * batchRows */
-  readonly maxAppendRows?: number
+  /** Largest single append, or a function giving it as it changes (the pipeline follows the commit rate). @default 4 * batchRows */
+  readonly maxAppendRows?: number | (() => number)
   /** @default 100 */
   readonly retryInitialMs?: number
   /** @default 5000 */
@@ -64,14 +65,17 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   const batchRows = init.batchRows ?? 8192
   const flushIntervalMs = init.flushIntervalMs ?? 1000
   const idleFlushMs = init.idleFlushMs ?? 50
-  const maxAppendRows = Math.max(1, init.maxAppendRows ?? 4 * batchRows)
+  const givenMaxAppendRows = init.maxAppendRows ?? 4 * batchRows
+  const maxAppendRows = typeof givenMaxAppendRows === 'function'
+    ? () => Math.max(1, givenMaxAppendRows())
+    : () => Math.max(1, givenMaxAppendRows)
   const retryInitialMs = init.retryInitialMs ?? 100
   const retryMaxMs = init.retryMaxMs ?? 5000
   const types = schema.columns.map(c => c.type)
 
   /** Full batches (maxAppendRows each, or put back after a failure), oldest first, then `open`. */
   let sealed: ColumnBatch[] = []
-  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows))
+  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows()))
   /** Rows in `sealed` and `open`. */
   let pending = 0
   /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
@@ -199,7 +203,7 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       open.add(row)
       pending++
       received++
-      if (open.rowCount >= maxAppendRows) sealed.push(open.build())
+      if (open.rowCount >= maxAppendRows()) sealed.push(open.build())
       if (pending >= batchRows) kick()
       else armTimer()
     },
