@@ -196,7 +196,7 @@ describe('ingest pipeline', () => {
     const sink = new FakeSink()
     let clock = 1_000_000
     const pipeline = pipelineWith(sink, { batchRows: 10, highWaterMs: 2000, maxBufferedRows: 100_000, now: () => clock })
-    assert.equal(pipeline.stats().highWaterRows, 20, 'before any commit: 2 × batchRows')
+    assert.equal(pipeline.stats().highWaterRows, 10, 'before any commit: batchRows')
     // 500 rows committed per 100 ms of the clock for 3 s: 5,000 rows/s
     for (let step = 0; step < 30; step++) {
       for (let n = 0; n < 500; n++) pipeline.push(EVENTS, [n, 's'])
@@ -226,6 +226,19 @@ describe('ingest pipeline', () => {
     }
     assert.equal(capped.stats().highWaterRows, 1024, 'at most half the memory cap')
     await capped.stop()
+  })
+
+  it('appends what is pending as soon as the sources are paused, without waiting for a timer', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 100, highWaterRows: 30, maxBufferedRows: 1000, flushIntervalMs: 60_000, idleFlushMs: 0 })
+    let drained = false
+    pipeline.onDrain(() => { drained = true })
+    let n = 0
+    while (pipeline.push(EVENTS, [n, 's'])) n++
+    assert.equal(n, 29, 'paused at the 30th row')
+    await waitFor(() => drained, { what: 'the drain after an append no timer asked for', timeoutMs: 2000 })
+    assert.equal(sink.rows('kubearmor.events').length, 30)
+    await pipeline.stop()
   })
 
   it('sizes appends to about commitTargetMs of commits (between batchRows and 4 × batchRows)', async () => {

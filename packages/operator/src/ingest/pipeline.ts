@@ -35,7 +35,7 @@ export interface IngestPipelineInit {
   readonly maxBufferedRows?: number
   /**
    * The high-water mark in time: push() returns false once the buffered rows are this many ms of commits at the
-   * measured commit rate (at least 2 × batchRows, at most maxBufferedRows / 2). @default 1500 (config ingest.maxBufferedMs)
+   * measured commit rate (at least batchRows, at most maxBufferedRows / 2). @default 1500 (config ingest.maxBufferedMs)
    */
   readonly highWaterMs?: number
   /** A fixed high-water mark in rows instead of highWaterMs (tests). */
@@ -111,7 +111,8 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   const highWaterMs = init.highWaterMs ?? 1500
   const commitTargetMs = init.commitTargetMs ?? 250
   const fixedHighWater = init.highWaterRows === undefined ? undefined : Math.min(init.highWaterRows, maxBufferedRows)
-  const leastHighWater = Math.min(2 * batchRows, Math.floor(maxBufferedRows / 2))
+  // one batch: below batchRows / highWaterMs rows per second (~5,500 at the defaults) the mark is in rows, not time
+  const leastHighWater = Math.min(batchRows, Math.floor(maxBufferedRows / 2))
   const commitRate = createCommitRate()
   const now = init.now ?? Date.now
   const rejectsTable = init.rejectsTable ?? rejectsTableSchema('kubearmor')
@@ -234,15 +235,22 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     return false
   }
 
+  // Paused sources add no rows, so nothing would become due by size or idleness: append what is pending now.
+  const pauseSources = (): void => {
+    if (needDrain) return
+    needDrain = true
+    for (const b of byFingerprint.values()) void b.flush()
+  }
+
   const push = (schema: TableSchema, row: IngestRow): boolean => {
     if (stopped) return refuse(1, 'pipeline stopped')
     // storage would refuse the whole batch holding such a row, again at every retry
     if (row.length !== schema.columns.length) return refuse(1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
-    if (buffered >= maxBufferedRows) { needDrain = true; return refuse(1, 'buffer cap reached') }
+    if (buffered >= maxBufferedRows) { pauseSources(); return refuse(1, 'buffer cap reached') }
     buffered++
     received++
     bufferFor(schema).add(row)
-    if (buffered >= highWaterRows) { needDrain = true; return false }
+    if (buffered >= highWaterRows) { pauseSources(); return false }
     return true
   }
 
