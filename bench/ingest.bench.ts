@@ -4,7 +4,11 @@
  *      decoding Log/Alert messages from the simulator, no storage;
  *  (b) raw DuckDB appender rate for the same rows (already mapped), in the pipeline's batch size;
  *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows;
- *  (d) DuckDB alone inserting the rows (b) stored, INSERT … SELECT with no JavaScript per row (duckdb-alone.ts).
+ *  (d) DuckDB alone inserting the rows (b) stored, INSERT … SELECT with no JavaScript per row (duckdb-alone.ts);
+ *  (e) memory of a real operator process (operator-memory.ts): RSS idle, and peak / at the last commit / settled
+ *      while and after it ingests N events, with the V8 heap of each of its isolates. BENCH_OPERATOR_NODE_OPTIONS
+ *      (e.g. "--max-semi-space-size=1") and/or BENCH_OPERATOR_ENV (e.g. "MALLOC_ARENA_MAX=2") run (e) a second time
+ *      with those node options and environment, for ratios side by side.
  * The simulator runs as a separate process (`fedlake kubearmor-sim --count N`), as in production.
  * Prints (c) in events/s and the ratios (c)/(a), (b)/(c), (b)/(a) and (d)/(a), and the operator's event-loop delay during
  * (c) (p99/max: how long a timer, a REST request or a heartbeat could wait). BENCH_EVENTS sets N (default 1000000).
@@ -24,6 +28,8 @@ import type { StorageValue } from '@fedlake/operator'
 import { startFedlake } from '../test/helpers/processes.js'
 import { duckDbAlone } from './duckdb-alone.js'
 import type { DuckDbAlone } from './duckdb-alone.js'
+import { measureOperatorMemory } from './operator-memory.js'
+import type { OperatorMemory, ProcessMemory } from './operator-memory.js'
 
 /**
  * Events per part. A million by default: DuckDB checkpoints automatically every 128 MB of WAL (~250k events
@@ -31,8 +37,11 @@ import type { DuckDbAlone } from './duckdb-alone.js'
  * (a 200k run can contain none). It also lets the JIT warm up on both sides.
  */
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
-/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdc */
-const PARTS = process.env.BENCH_PARTS ?? 'abdc'
+/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdce */
+const PARTS = process.env.BENCH_PARTS ?? 'abdce'
+const VARIANT_NODE_OPTIONS = (process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(o => o !== '')
+const VARIANT_ENV = Object.fromEntries((process.env.BENCH_OPERATOR_ENV ?? '').split(' ').filter(o => o.includes('=')).map(o => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]))
+const VARIANT = [...Object.entries(VARIANT_ENV).map(([k, v]) => `${k}=${v}`), ...VARIANT_NODE_OPTIONS].join(' ')
 const SEED = 11
 const STALL_MS = 10_000
 const MIX = ['--nodes', '4', '--pods', '16', '--seed', String(SEED)]
@@ -225,5 +234,26 @@ if (a !== undefined && d !== undefined && a.cpu.main > 0) {
   const most = availableParallelism() * 1e6 / floor
   console.log(`with only (a)'s receive and DuckDB's own insert, (c) could reach at most ${fmt(most)} events/s = ${(most / a.rate).toFixed(2)} × (a) ` +
     `(${availableParallelism()} cores / ${us(floor)} µs per event)`)
+}
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0)
+const heaps = (m: ProcessMemory): string => m.threads.map(t => `${t.thread} ${mb(t.heapTotal)}`).join(', ')
+function printMemory (label: string, m: OperatorMemory): void {
+  console.log(`(e) operator process${label}: idle RSS ${mb(m.idle.rss)} MB (anonymous ${mb(m.idle.anonymous)}, files ${mb(m.idle.file)}); ` +
+    `ingesting ${fmt(m.committed)} events at ${fmt(m.rate)} events/s: peak RSS ${mb(m.peakRss)} MB, at the last commit ${mb(m.loaded.rss)} MB, ` +
+    `settled ${mb(m.settled.rss)} MB (anonymous ${mb(m.settled.anonymous)})`)
+  console.log(`    V8 heaps (MB committed) idle: ${heaps(m.idle)}`)
+  console.log(`    at the last commit: ${heaps(m.loaded)}; peak: ${m.loaded.threads.map(t => `${t.thread} ${mb(t.heapTotalPeak)}`).join(', ')}`)
+  console.log(`    settled: ${heaps(m.settled)}`)
+}
+if (PARTS.includes('e')) {
+  const shipped = await measureOperatorMemory({ events: N, simArgs: MIX })
+  printMemory('', shipped)
+  if (VARIANT !== '') {
+    const variant = await measureOperatorMemory({ events: N, simArgs: MIX, nodeArgs: VARIANT_NODE_OPTIONS, env: VARIANT_ENV })
+    printMemory(` with ${VARIANT}`, variant)
+    const ratio = (x: number, y: number): string => (x / y).toFixed(2)
+    console.log(`    with ${VARIANT} / as shipped: idle RSS ${ratio(variant.idle.rss, shipped.idle.rss)}, peak ${ratio(variant.peakRss, shipped.peakRss)}, ` +
+      `settled ${ratio(variant.settled.rss, shipped.settled.rss)}, rate ${ratio(variant.rate, shipped.rate)}`)
+  }
 }
 process.exit(0)
