@@ -39,6 +39,8 @@ import type { OperatorMemory, ProcessMemory } from './operator-memory.js'
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 /** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdce */
 const PARTS = process.env.BENCH_PARTS ?? 'abdce'
+/** Ingest settings for (c), e.g. BENCH_INGEST='{"maxBufferedMs":3000}'. */
+const INGEST = JSON.parse(process.env.BENCH_INGEST ?? '{}') as Record<string, unknown>
 const VARIANT_NODE_OPTIONS = (process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(o => o !== '')
 const VARIANT_ENV = Object.fromEntries((process.env.BENCH_OPERATOR_ENV ?? '').split(' ').filter(o => o.includes('=')).map(o => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]))
 const VARIANT = [...Object.entries(VARIANT_ENV).map(([k, v]) => `${k}=${v}`), ...VARIANT_NODE_OPTIONS].join(' ')
@@ -152,11 +154,11 @@ async function rawAppend (batchRows: number, withDuckDbAlone: boolean): Promise<
 /** (c) simulator -> operator role -> committed rows, timed from the first received event to the last commit. */
 interface LoopDelay { readonly p99: number, readonly max: number }
 
-async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay }> {
+async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay, longestAppendMs: number, highWaterRows: number }> {
   const sim = await simulator()
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-ingest-'))
-  const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir } })
-  const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, logger: silentLogger })
+  const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir, ingest: INGEST } })
+  const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, limits: config.limits, logger: silentLogger })
   await role.start()
   const loopDelay = monitorEventLoopDelay({ resolution: 5 })
   try {
@@ -177,7 +179,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
         loopDelay.disable()
         const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }
         const ms = (stalled ? progressAt : now) - first
-        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop }
+        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop, longestAppendMs: s.longestAppendMs, highWaterRows: s.highWaterRows }
       }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
@@ -190,7 +192,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
 
 const batchRows = loadNodeConfig({ overrides: { name: 'bench' } }).ingest.batchRows
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process`)
+console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process${Object.keys(INGEST).length > 0 ? `, ingest settings ${JSON.stringify(INGEST)}` : ''}`)
 const us = (n: number): string => n.toFixed(1)
 const a = PARTS.includes('a') ? await rawReceive() : undefined
 if (a !== undefined) console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
@@ -204,6 +206,7 @@ if (c !== undefined) {
   const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
   console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
   console.log(`operator event-loop delay during (c): p99 ${c.loop.p99.toFixed(1)} ms, max ${c.loop.max.toFixed(1)} ms`)
+  console.log(`longest append during (c) (a DuckDB checkpoint): ${fmt(c.longestAppendMs)} ms = ${(c.longestAppendMs / 1000 * c.rate / c.highWaterRows).toFixed(2)} × the time the high-water mark (${fmt(c.highWaterRows)} rows at the end) buffers at (c)'s rate`)
 }
 if (a !== undefined && b !== undefined && c !== undefined) {
   console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)

@@ -76,6 +76,8 @@ export interface IngestStats {
   readonly maxBufferedRows: number
   /** Rows committed per second over the last 10 s (what highWaterRows and the append size follow). */
   readonly commitRowsPerSecond: number
+  /** The longest append so far, from hand-over to commit (ms): a DuckDB checkpoint holds one for 1-2 s. */
+  readonly longestAppendMs: number
   /** Successful appends. */
   readonly flushes: number
   readonly appendFailures: number
@@ -140,6 +142,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   let highWaterRows = fixedHighWater ?? leastHighWater
   let lowWaterRows = Math.floor(highWaterRows * 3 / 4)
   let appendRows = batchRows
+  let longestAppendMs = 0
 
   // The marks move with the rate, measured as commits land (a stalled commit does not shrink them meanwhile).
   const followRate = (rows: number): void => {
@@ -174,9 +177,10 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
       listenerCalls.add(call)
       void call.finally(() => listenerCalls.delete(call))
     },
-    committed (rows: number) {
+    committed (rows: number, ms: number) {
       committed += rows
       flushes++
+      longestAppendMs = Math.max(longestAppendMs, ms)
       followRate(rows)
       release(rows)
     },
@@ -317,6 +321,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         highWaterRows,
         maxBufferedRows,
         commitRowsPerSecond: Math.round(commitRate.rowsPerSecond(now())),
+        longestAppendMs: Math.round(longestAppendMs),
         flushes,
         appendFailures,
         tablesCreated,

@@ -23,7 +23,8 @@ import type { IngestRow, IngestSink } from './sink.js'
 export interface TableBufferEvents {
   /** ensureTable returned true (this call created the table). */
   created(schema: TableSchema): void
-  committed(rows: number): void
+  /** `ms`: how long the append took, from hand-over to commit. */
+  committed(rows: number, ms: number): void
   /** Rows that will never be stored (abandoned at stop). */
   dropped(rows: number): void
   appendFailed(err: unknown, schema: TableSchema, attempt: number): void
@@ -155,11 +156,12 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       const batch = takeBatch()
       if (pending > 0) pendingSince = Date.now()
       inFlight = batch.rowCount
+      const handedAt = performance.now()
       try {
         await appendOnce(batch)
         inFlight = 0
         committed += batch.rowCount
-        events.committed(batch.rowCount)
+        events.committed(batch.rowCount, performance.now() - handedAt)
         if (failures > 0) events.recovered(schema, failures)
         failures = 0
         retryDelay = retryInitialMs
