@@ -19,7 +19,8 @@ import '@fedlake/core/polyfills'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+import type { NodeGCPerformanceDetail } from 'node:perf_hooks'
 import { loadNodeConfig, silentLogger } from '@fedlake/core'
 import type { KubeArmorStream, TableSchema } from '@fedlake/core'
 import { createEventGenerator } from '@fedlake/kubearmor-sim'
@@ -153,14 +154,36 @@ async function rawAppend (batchRows: number, withDuckDbAlone: boolean): Promise<
 
 /** (c) simulator -> operator role -> committed rows, timed from the first received event to the last commit. */
 interface LoopDelay { readonly p99: number, readonly max: number }
+/** Main-thread garbage collection during (c): ms spent in scavenges (young generation) and in the other collections. */
+interface GcTime { readonly young: number, readonly full: number }
 
-async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay, longestAppendMs: number, highWaterRows: number }> {
+function gcTimer (): { start(): void, stop(): GcTime } {
+  const total = { young: 0, full: 0 }
+  let counting = false
+  const observer = new PerformanceObserver(list => {
+    if (!counting) return
+    for (const entry of list.getEntries()) {
+      const detail = (entry as unknown as { detail?: NodeGCPerformanceDetail }).detail
+      // kind 1 = NODE_PERFORMANCE_GC_MINOR (a scavenge)
+      if (detail?.kind === 1) total.young += entry.duration
+      else total.full += entry.duration
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  return {
+    start () { counting = true },
+    stop () { counting = false; observer.disconnect(); return { ...total } }
+  }
+}
+
+async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay, gc: GcTime, longestAppendMs: number, highWaterRows: number }> {
   const sim = await simulator()
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-ingest-'))
   const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir, ingest: INGEST } })
   const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, limits: config.limits, logger: silentLogger })
   await role.start()
   const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  const gc = gcTimer()
   try {
     let first = 0
     let start = cpuWindow(sim.pid)
@@ -168,7 +191,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
     let progressAt = performance.now()
     for (;;) {
       const s = role.ingestStats()
-      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid); loopDelay.enable() }
+      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid); loopDelay.enable(); gc.start() }
       const settled = s.rowsCommitted + s.rowsDropped
       const now = performance.now()
       if (settled > progress) { progress = settled; progressAt = now }
@@ -177,9 +200,10 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
       if (settled >= N || stalled) {
         const cpu = cpuPerEvent(start, cpuWindow(sim.pid), settled)
         loopDelay.disable()
+        const gcTime = gc.stop()
         const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }
         const ms = (stalled ? progressAt : now) - first
-        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop, longestAppendMs: s.longestAppendMs, highWaterRows: s.highWaterRows }
+        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop, gc: gcTime, longestAppendMs: s.longestAppendMs, highWaterRows: s.highWaterRows }
       }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
@@ -206,6 +230,7 @@ if (c !== undefined) {
   const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
   console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
   console.log(`operator event-loop delay during (c): p99 ${c.loop.p99.toFixed(1)} ms, max ${c.loop.max.toFixed(1)} ms`)
+  console.log(`operator main-thread GC during (c): ${(c.gc.young * 1000 / N).toFixed(2)} µs per event in scavenges, ${(c.gc.full * 1000 / N).toFixed(2)} µs in other collections`)
   console.log(`longest append during (c) (a DuckDB checkpoint): ${fmt(c.longestAppendMs)} ms = ${(c.longestAppendMs / 1000 * c.rate / c.highWaterRows).toFixed(2)} × the time the high-water mark (${fmt(c.highWaterRows)} rows at the end) buffers at (c)'s rate`)
 }
 if (a !== undefined && b !== undefined && c !== undefined) {
