@@ -6,7 +6,8 @@
  * at the high-water mark, `highWaterMs` of commits at the measured commit rate (commit-rate.ts), push()
  * returns false and sources should pause (the connector pauses its gRPC streams, so KubeArmor's own
  * per-subscriber queue absorbs or drops, as it does for any slow client) until a drain listener fires
- * (buffered below three quarters of the mark). Appends are sized to about `commitTargetMs` of commits, so
+ * (buffered below 7/8 of the mark: a paused source, whose own queue is small, is resumed as soon as the first
+ * commit after a stall makes room). Appends are sized to about `commitTargetMs` of commits, so
  * no single commit holds much more than that. Rows pushed beyond `maxBufferedRows` (the memory cap) are
  * dropped and counted in `rowsDropped`; a sink that keeps failing therefore costs at most that much memory.
  */
@@ -93,7 +94,7 @@ export interface IngestPipeline extends Startable {
   pushRows(schema: TableSchema, rows: readonly IngestRow[]): boolean
   /** Records a record that failed decoding or mapping in the rejects table. */
   reject(rejected: RejectedRecord): boolean
-  /** Called when buffered rows fall back below three quarters of the high-water mark after push() returned false. */
+  /** Called when buffered rows fall back below 7/8 of the high-water mark after push() returned false. */
   onDrain(listener: () => void): () => void
   /** Resolves when every row pushed before the call is committed. Rejects only when aborted. */
   flush(options?: AbortOptions): Promise<void>
@@ -140,7 +141,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   let lastDropLog = 0
   let lastFailureLog = 0
   let highWaterRows = fixedHighWater ?? leastHighWater
-  let lowWaterRows = Math.floor(highWaterRows * 3 / 4)
+  let lowWaterRows = lowWaterOf(highWaterRows)
   let appendRows = batchRows
   let longestAppendMs = 0
 
@@ -152,7 +153,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     appendRows = clamp(Math.round(rowsPerSecond * commitTargetMs / 1000), batchRows, 4 * batchRows)
     if (fixedHighWater !== undefined) return
     highWaterRows = clamp(Math.round(rowsPerSecond * highWaterMs / 1000), leastHighWater, Math.floor(maxBufferedRows / 2))
-    lowWaterRows = Math.floor(highWaterRows * 3 / 4)
+    lowWaterRows = lowWaterOf(highWaterRows)
   }
 
   const release = (rows: number): void => {
@@ -333,6 +334,10 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
       }
     }
   }
+}
+
+function lowWaterOf (highWaterRows: number): number {
+  return Math.floor(highWaterRows * 7 / 8)
 }
 
 function clamp (value: number, least: number, most: number): number {
