@@ -12,8 +12,8 @@ import { localQuery, startFedlake } from './processes.js'
 import type { Child } from './processes.js'
 
 const TABLES = ['logs', 'alert', 'message', 'rejects'] as const
-/** The ingest rate is taken over this much time before the kill. */
-const RATE_WINDOW_MS = 5000
+/** The ingest rate is taken over this much time before the kill (what the pipeline measures its commit rate over). */
+const RATE_WINDOW_MS = 10_000
 const SAMPLE_MS = 100
 
 export interface KillRestartInit {
@@ -36,7 +36,7 @@ export interface KillRound {
   /** Rows the restarted operator holds that this round added. */
   readonly committed: number
   readonly lost: number
-  /** Events per second handed to the operator over the last 5 s before the kill. */
+  /** Events per second handed to the operator over the last 10 s before the kill. */
   readonly rate: number
   /** lost / rate: the loss in seconds of ingest. */
   readonly lostSeconds: number

@@ -124,7 +124,8 @@ function streamingHandler (stats: () => IngestStats): CommandHandler {
       return {
         kind: 'table',
         title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}, ` +
-          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
+          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows, longest commit ${s.longestAppendMs} ms` +
+          `${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
         columns: ['DBMS', 'Table', 'Buffered', 'Committed'],
         rows,
         preferJson: /format\s*=\s*json/i.test(command)
