@@ -8,8 +8,9 @@
  *    operator stops reading for over a second, as a KubeArmor producing faster than its subscriber would);
  *  - fixed rate: BENCH_RATE events/s (default 10,000), KubeArmor's behaviour: a full queue drops at once.
  * Each round prints the loss as a ratio to the ingest rate (events/s handed to the operator over the 10 s before
- * the kill) and the events the source dropped. BENCH_INGEST='{"maxBufferedMs":1000}' sets ingest settings;
- * BENCH_SEED fixes the kill moments.
+ * the kill) and the events the source dropped. BENCH_INGEST='{"idleFlushMs":0}' sets ingest settings;
+ * BENCH_BUFFERED_MS=750,1500,3000 cycles the rounds through those ingest.maxBufferedMs values (the trade-off
+ * between loss on a kill and drops at the source, side by side); BENCH_SEED fixes the kill moments.
  */
 import '@fedlake/core/polyfills'
 import { createKubeArmorSimulator } from '@fedlake/kubearmor-sim'
@@ -21,6 +22,9 @@ import { tempDir } from '../test/helpers/processes.js'
 const KILLS = Number(process.env.BENCH_KILLS ?? 5)
 const RATE = Number(process.env.BENCH_RATE ?? 10_000)
 const INGEST = JSON.parse(process.env.BENCH_INGEST ?? '{}') as Record<string, unknown>
+/** ingest.maxBufferedMs of each round in turn; undefined: the configured one. */
+const BUFFERED_MS: ReadonlyArray<number | undefined> = (process.env.BENCH_BUFFERED_MS ?? '').split(',').filter(v => v !== '').map(Number)
+const VALUES = BUFFERED_MS.length > 0 ? BUFFERED_MS : [undefined]
 const SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 1e9))
 /** Kill moments: uniformly within this span after events start flowing (past the 10 s the commit rate is measured over). */
 const KILL_AFTER_MS = [10_000, 25_000] as const
@@ -40,20 +44,23 @@ function random (seed: number): () => number {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 
-async function mode (name: string, sim: KubeArmorSimulator, next: () => number): Promise<KillRound[]> {
+interface Round extends KillRound { readonly bufferedMs: number | undefined }
+
+async function mode (name: string, sim: KubeArmorSimulator, next: () => number): Promise<Round[]> {
   const dir = tempDir('bench-kill9')
-  const rounds: KillRound[] = []
+  const rounds: Round[] = []
   let killAt = 0
   await sim.start()
   const runs = killRestart({ sim, dir: dir.path, ingest: INGEST, killWhen: ({ elapsedMs }) => elapsedMs >= killAt })
   try {
     console.log(`\n${name}`)
-    console.log('round  kill at   rate (ev/s)   delivered   committed        lost   lost / rate   lost / (2 s × rate)   dropped at source')
-    for (let i = 1; i <= KILLS; i++) {
+    console.log('round  maxBufferedMs  kill at   rate (ev/s)   delivered   committed        lost   lost / rate   lost / (2 s × rate)   dropped at source')
+    for (let i = 1; i <= KILLS * VALUES.length; i++) {
+      const bufferedMs = VALUES[(i - 1) % VALUES.length]
       killAt = KILL_AFTER_MS[0] + next() * (KILL_AFTER_MS[1] - KILL_AFTER_MS[0])
-      const r = await runs.round()
-      rounds.push(r)
-      console.log(`${String(i).padStart(5)}  ${(r.ranMs / 1000).toFixed(1).padStart(6)} s  ${fmt(r.rate).padStart(12)}  ${fmt(r.delivered).padStart(10)}  ` +
+      const r = await runs.round(bufferedMs === undefined ? INGEST : { ...INGEST, maxBufferedMs: bufferedMs })
+      rounds.push({ ...r, bufferedMs })
+      console.log(`${String(i).padStart(5)}  ${(bufferedMs === undefined ? 'default' : String(bufferedMs)).padStart(13)}  ${(r.ranMs / 1000).toFixed(1).padStart(6)} s  ${fmt(r.rate).padStart(12)}  ${fmt(r.delivered).padStart(10)}  ` +
         `${fmt(r.committed).padStart(10)}  ${fmt(r.lost).padStart(10)}  ${r.lostSeconds.toFixed(2).padStart(10)} s  ` +
         `${(r.lostSeconds / BOUND_SECONDS).toFixed(2).padStart(20)}  ${fmt(r.sourceDropped).padStart(18)}`)
     }
@@ -62,17 +69,21 @@ async function mode (name: string, sim: KubeArmorSimulator, next: () => number):
     await sim.stop()
     dir.remove()
   }
-  const seconds = rounds.map(r => r.lostSeconds).sort((x, y) => x - y)
-  const median = seconds[Math.floor(seconds.length / 2)] ?? 0
-  const dropped = rounds.reduce((sum, r) => sum + r.sourceDropped, 0)
-  const delivered = rounds.reduce((sum, r) => sum + r.delivered, 0)
-  console.log(`${name}: lost ${median.toFixed(2)} s of the ingest rate (median), ${(seconds[seconds.length - 1] ?? 0).toFixed(2)} s at most ` +
-    `(bound ${BOUND_SECONDS} s); the source dropped ${fmt(dropped)} events for the operator = ${(dropped * 1e6 / Math.max(1, delivered + dropped)).toFixed(0)} per million`)
+  for (const bufferedMs of VALUES) {
+    const mine = rounds.filter(r => r.bufferedMs === bufferedMs)
+    const seconds = mine.map(r => r.lostSeconds).sort((x, y) => x - y)
+    const median = seconds[Math.floor(seconds.length / 2)] ?? 0
+    const dropped = mine.reduce((sum, r) => sum + r.sourceDropped, 0)
+    const delivered = mine.reduce((sum, r) => sum + r.delivered, 0)
+    console.log(`${name}${bufferedMs === undefined ? '' : `, maxBufferedMs ${bufferedMs}`}: lost ${median.toFixed(2)} s of the ingest rate (median), ` +
+      `${(seconds[seconds.length - 1] ?? 0).toFixed(2)} s at most (bound ${BOUND_SECONDS} s); the source dropped ${fmt(dropped)} events for the operator ` +
+      `= ${(dropped * 1e6 / Math.max(1, delivered + dropped)).toFixed(0)} per million`)
+  }
   return rounds
 }
 
 const next = random(SEED)
-console.log(`kill -9 benchmark: ${KILLS} kills per source, kill moments ${KILL_AFTER_MS[0] / 1000}-${KILL_AFTER_MS[1] / 1000} s after events flow, ` +
+console.log(`kill -9 benchmark: ${KILLS} kills per source${BUFFERED_MS.length > 0 ? ` and maxBufferedMs value (${BUFFERED_MS.join(', ')})` : ''}, kill moments ${KILL_AFTER_MS[0] / 1000}-${KILL_AFTER_MS[1] / 1000} s after events flow, ` +
   `seed ${SEED}, ingest settings ${JSON.stringify(INGEST)}`)
 const saturated = await mode('saturated: the simulator as fast as the operator reads',
   createKubeArmorSimulator({ host: '127.0.0.1', port: 0, seed: 11, nodes: 4, pods: 16 }), next)

@@ -45,15 +45,16 @@ export interface KillRound {
 }
 
 export interface KillRestart {
-  /** One round: start with the simulator as source, kill -9 when killWhen says so, restart and count. */
-  round(): Promise<KillRound>
+  /** One round: start with the simulator as source, kill -9 when killWhen says so, restart and count. `ingest` replaces the settings for this round. */
+  round(ingest?: Record<string, unknown>): Promise<KillRound>
   /** Stops whatever operator process is still running. */
   close(): Promise<void>
 }
 
 export function killRestart (init: KillRestartInit): KillRestart {
   const configFile = join(init.dir, 'config.json')
-  writeFileSync(configFile, JSON.stringify({ ingest: init.ingest ?? {} }))
+  const configure = (ingest: Record<string, unknown>): void => { writeFileSync(configFile, JSON.stringify({ ingest })) }
+  configure(init.ingest ?? {})
   const common = ['node', '--roles', 'operator', '--name', 'op-kill9', '--rest-port', '0', '--p2p-port', '0',
     '--data-dir', join(init.dir, 'data'), '--config', configFile]
   let committedTotal = 0
@@ -84,8 +85,9 @@ export function killRestart (init: KillRestartInit): KillRestart {
   }
 
   return {
-    async round () {
+    async round (ingest) {
       const { sim } = init
+      configure(ingest ?? init.ingest ?? {})
       const sentAtStart = sim.stats().sent
       const droppedAtStart = sim.stats().dropped
       const child = await start(['--kubearmor', sim.address])
