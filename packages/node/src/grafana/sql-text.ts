@@ -16,8 +16,14 @@ interface Token {
   readonly depth: number
 }
 
-function tokenize (sql: string): Token[] {
-  const tokens: Token[] = []
+interface Tokens extends Array<Token> {
+  /** The text ends inside a `--` comment: whatever is appended needs a new line first. */
+  endsInLineComment?: boolean
+}
+
+function tokenize (sql: string): Tokens {
+  const tokens: Tokens = []
+  let endsInLineComment = false
   let depth = 0
   let at = 0
   while (at < sql.length) {
@@ -26,6 +32,7 @@ function tokenize (sql: string): Token[] {
     if (ch === '-' && sql[at + 1] === '-') {
       const eol = sql.indexOf('\n', at)
       at = eol < 0 ? sql.length : eol + 1
+      if (eol < 0) endsInLineComment = true
       continue
     }
     if (ch === '/' && sql[at + 1] === '*') {
@@ -51,7 +58,13 @@ function tokenize (sql: string): Token[] {
     tokens.push({ kind: 'other', text: ch, start: at, end: at + 1, depth })
     at++
   }
+  tokens.endsInLineComment = endsInLineComment
   return tokens
+}
+
+/** `text` then `more`, on a new line when `text` ends in a `--` comment that would swallow it. */
+export function appendSql (text: string, more: string, separator = ' '): string {
+  return `${text}${tokenize(text).endsInLineComment === true ? '\n' : separator}${more}`
 }
 
 /** End of a quoted run starting at `start` (a doubled quote inside is an escaped one); unterminated: the end. */
@@ -110,11 +123,11 @@ export function withCondition (sql: string, condition: string): string {
     const endIndex = firstTopLevel(tokens, AFTER_WHERE, where + 1)
     const bodyEnd = endIndex < 0 ? sql.length : (tokens[endIndex] as Token).start
     const body = sql.slice(whereToken.end, bodyEnd).trim()
-    return `${sql.slice(0, whereToken.end)} (${condition}) and (${body}) ${sql.slice(bodyEnd)}`.trimEnd()
+    return appendSql(`${sql.slice(0, whereToken.end)} (${condition}) and (${appendSql(body, ')', '')}`, sql.slice(bodyEnd)).trimEnd()
   }
   const endIndex = firstTopLevel(tokens, AFTER_WHERE, from < 0 ? 0 : from + 1)
   const at = endIndex < 0 ? sql.length : (tokens[endIndex] as Token).start
-  return `${sql.slice(0, at).trimEnd()} where ${condition} ${sql.slice(at)}`.trimEnd()
+  return appendSql(appendSql(sql.slice(0, at).trimEnd(), `where ${condition}`), sql.slice(at)).trimEnd()
 }
 
 export function hasLimit (sql: string): boolean {

@@ -29,7 +29,7 @@ import type { OutputFormat, Payload, SeriesFunction } from './payload.js'
 import type { AdhocFilter, QueryRequest, QueryTarget } from './query-request.js'
 import { columnOf, guessTimeColumn, guessValueColumn } from './table-columns.js'
 import type { GrafanaCatalog } from './table-columns.js'
-import { fromTable, hasLimit, incrementsCall, sqlIdentifier, sqlString, withCondition } from './sql-text.js'
+import { appendSql, fromTable, hasLimit, incrementsCall, sqlIdentifier, sqlString, withCondition } from './sql-text.js'
 
 export interface TranslateContext {
   readonly request: QueryRequest
@@ -132,7 +132,7 @@ function userStatement (payload: Payload, sql: string, dbms: string, table: stri
   conditions.push(...filterConditions(request.filters, schema))
   if (conditions.length > 0) statement = withCondition(statement, conditions.map(c => conditions.length > 1 ? `(${c})` : c).join(' and '))
   const limit = payload.limit ?? request.maxDataPoints
-  if (payload.type === 'sql' && limit !== undefined && !hasLimit(statement)) statement = `${statement} limit ${limit}`
+  if (payload.type === 'sql' && limit !== undefined && !hasLimit(statement)) statement = appendSql(statement, `limit ${limit}`)
   return { sql: statement }
 }
 
