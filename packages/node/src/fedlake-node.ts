@@ -21,6 +21,7 @@ import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
+import { grafanaRoutes } from './http/grafana-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
 import type { NodeServices } from './node-services.js'
@@ -125,7 +126,9 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
   const restPlugins = (): RestPlugin[] => {
     void services
-    return []
+    return [
+      grafanaRoutes(services, logger.child('grafana'))
+    ]
   }
 
   return {
