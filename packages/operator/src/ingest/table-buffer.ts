@@ -6,7 +6,8 @@
  *                └──────────── batch put back in front, retried with backoff ──────────┘
  *
  * While one append is in flight new rows gather in `pending`, so under load the batches grow
- * to the append latency (group commit) up to maxAppendRows. When rows stop coming (the end of a burst)
+ * to the append latency (group commit) up to maxAppendRows (which the pipeline keeps at a fraction of a
+ * second of commits, so one commit never holds much). When rows stop coming (the end of a burst)
  * what is pending is appended after idleFlushMs instead of waiting out flushIntervalMs.
  *
  * Pending rows are kept as column batches (storage/column-batch.ts), built as rows arrive: a row
@@ -22,7 +23,8 @@ import type { IngestRow, IngestSink } from './sink.js'
 export interface TableBufferEvents {
   /** ensureTable returned true (this call created the table). */
   created(schema: TableSchema): void
-  committed(rows: number): void
+  /** `ms`: how long the append took, from hand-over to commit. */
+  committed(rows: number, ms: number): void
   /** Rows that will never be stored (abandoned at stop). */
   dropped(rows: number): void
   appendFailed(err: unknown, schema: TableSchema, attempt: number): void
@@ -39,8 +41,8 @@ export interface TableBufferInit {
   readonly flushIntervalMs?: number
   /** Pending rows are appended once no row has been added for this long (ms); 0 disables. @default 50 */
   readonly idleFlushMs?: number
-  /** Largest single append. @default 4 * batchRows */
-  readonly maxAppendRows?: number
+  /** Largest single append, or a function giving it as it changes (the pipeline follows the commit rate). @default 4 * batchRows */
+  readonly maxAppendRows?: number | (() => number)
   /** @default 100 */
   readonly retryInitialMs?: number
   /** @default 5000 */
@@ -64,14 +66,17 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   const batchRows = init.batchRows ?? 8192
   const flushIntervalMs = init.flushIntervalMs ?? 1000
   const idleFlushMs = init.idleFlushMs ?? 50
-  const maxAppendRows = Math.max(1, init.maxAppendRows ?? 4 * batchRows)
+  const givenMaxAppendRows = init.maxAppendRows ?? 4 * batchRows
+  const maxAppendRows = typeof givenMaxAppendRows === 'function'
+    ? () => Math.max(1, givenMaxAppendRows())
+    : () => Math.max(1, givenMaxAppendRows)
   const retryInitialMs = init.retryInitialMs ?? 100
   const retryMaxMs = init.retryMaxMs ?? 5000
   const types = schema.columns.map(c => c.type)
 
   /** Full batches (maxAppendRows each, or put back after a failure), oldest first, then `open`. */
   let sealed: ColumnBatch[] = []
-  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows))
+  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows()))
   /** Rows in `sealed` and `open`. */
   let pending = 0
   /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
@@ -151,11 +156,12 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       const batch = takeBatch()
       if (pending > 0) pendingSince = Date.now()
       inFlight = batch.rowCount
+      const handedAt = performance.now()
       try {
         await appendOnce(batch)
         inFlight = 0
         committed += batch.rowCount
-        events.committed(batch.rowCount)
+        events.committed(batch.rowCount, performance.now() - handedAt)
         if (failures > 0) events.recovered(schema, failures)
         failures = 0
         retryDelay = retryInitialMs
@@ -199,7 +205,7 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       open.add(row)
       pending++
       received++
-      if (open.rowCount >= maxAppendRows) sealed.push(open.build())
+      if (open.rowCount >= maxAppendRows()) sealed.push(open.build())
       if (pending >= batchRows) kick()
       else armTimer()
     },
