@@ -158,6 +158,11 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(real.nodes.find(n => n.service.name === 'operator-1')?.config.kubearmor, [relay])
     assert.deepEqual(real.nodes.find(n => n.service.name === 'operator-2')?.config.kubearmor, [forwarded])
     assert.equal(interpolate('${A:-d} ${B-d} $$C ${A}', { B: '' }), 'd  $C ')
+    // a port-forward on the Docker host (docs/operations.md): KUBEARMOR_n=host.docker.internal:<port>
+    const raw = parse(readFileSync(COMPOSE, 'utf8')) as { services: Record<string, { extra_hosts?: string[] }> }
+    for (const { service: s } of real.nodes.filter(n => n.config.roles.includes('operator'))) {
+      assert.ok(raw.services[s.name]?.extra_hosts?.includes('host.docker.internal:host-gateway'), `${s.name} resolves host.docker.internal`)
+    }
   })
 
   it('publishes the query node\'s REST port on 32349 and Grafana on 3000', () => {
