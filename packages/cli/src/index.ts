@@ -4,4 +4,5 @@
  */
 export { main, usage } from './main.js'
 export { parseReadyLine } from './ready-line.js'
+export { parseKubearmorSimArgs } from './commands/kubearmor-sim-args.js'
 export type { CliCommand } from './command.js'
