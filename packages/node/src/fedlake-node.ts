@@ -23,6 +23,7 @@ import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
+import { uiRoutes } from './http/ui-routes.js'
 import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
@@ -125,7 +126,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
   const restPlugins = (): RestPlugin[] => {
     void services
-    return []
+    return [uiRoutes()]
   }
 
   return {
