@@ -99,35 +99,40 @@ function tableElement (columns, rows, { id, limit = MAX_RENDERED_ROWS } = {}) {
 // ---------------------------------------------------------------- query
 
 async function runQuery () {
-  const text = byId('query-text').value
-  const plan = queryCommand(text, { dbms: byId('dbms-picker').value, scope: byId('scope-picker').value })
-  const status = byId('query-status')
-  const errorBox = byId('query-error')
-  const chartBox = byId('chart')
-  const result = byId('result')
-  if (plan.error !== undefined) { showError(errorBox, { title: plan.error }); return }
+  const plan = queryCommand(byId('query-text').value, { dbms: byId('dbms-picker').value, scope: byId('scope-picker').value })
+  if (plan.error !== undefined) { showError(byId('query-error'), { title: plan.error }); return }
   if (plan.command === '') return
   state.running?.abort()
   const controller = new AbortController()
   state.running = controller
-  errorBox.hidden = true
+  byId('result').setAttribute('aria-busy', 'true')
+  byId('query-error').hidden = true
   byId('run-button').disabled = true
   byId('cancel-button').disabled = false
-  status.textContent = 'running…'
+  byId('query-status').textContent = 'running…'
   const started = performance.now()
   const reply = await call(plan.command, { destination: plan.destination, signal: controller.signal })
   if (state.running !== controller) return // a newer query replaced this one
   state.running = undefined
   byId('run-button').disabled = false
   byId('cancel-button').disabled = true
-  const elapsed = `${Math.round(performance.now() - started)} ms in the browser`
+  showQueryReply(reply, `${Math.round(performance.now() - started)} ms in the browser`)
+  byId('result').setAttribute('aria-busy', 'false')
+}
+
+/** The reply of the query box: an error, a table (and a chart when it is a time series), or the raw reply. */
+function showQueryReply (reply, elapsed) {
+  const status = byId('query-status')
+  const chartBox = byId('chart')
+  const result = byId('result')
+  chartBox.hidden = true
+  result.replaceChildren()
   if (!reply.ok) {
     status.textContent = elapsed
-    showError(errorBox, reply.error)
+    showError(byId('query-error'), reply.error)
     return
   }
   const table = tableFromReply(reply)
-  chartBox.hidden = true
   if (table === undefined) {
     status.textContent = elapsed
     replaceChildren(result, h('pre', { class: 'raw', text: reply.json === undefined ? reply.text : JSON.stringify(reply.json, null, 2) }))
@@ -140,7 +145,7 @@ async function runQuery () {
     table.columns.length === 0 ? null : tableElement(table.columns, table.rows, { id: 'result-table' }))
   const spec = chartSpec(table.columns, table.rows)
   if (spec !== undefined) {
-    chartBox.hidden = false
+    chartBox.hidden = false // shown first, so that its width can be measured
     renderChart(chartBox, spec, { width: Math.max(480, Math.round(chartBox.clientWidth || 900)) })
   }
 }
