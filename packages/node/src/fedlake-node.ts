@@ -24,6 +24,7 @@ import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { grafanaRoutes } from './http/grafana-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
+import { uiRoutes } from './http/ui-routes.js'
 import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
@@ -125,9 +126,9 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   }
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
   const restPlugins = (): RestPlugin[] => {
-    void services
     return [
-      grafanaRoutes(services, logger.child('grafana'))
+      grafanaRoutes(services, logger.child('grafana')),
+      uiRoutes()
     ]
   }
 
