@@ -21,6 +21,8 @@ import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
+import { restTokenGuard } from './http/auth.js'
+import { healthRoutes } from './http/health-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
 import type { NodeServices } from './node-services.js'
@@ -47,6 +49,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   let rest: RestServer | undefined
   let metadata: MetadataNode | undefined
   let stoppers: Startable[] = []
+  let started = false
 
   const announce = async (schema: TableSchema): Promise<void> => {
     localTables.set(`${schema.dbms}.${schema.table}`, { dbms: schema.dbms, table: schema.table })
@@ -120,13 +123,15 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     operator,
     network: () => network,
     metadata: () => metadata,
+    started: () => started,
     eventLoop
   }
+  const tokenGuard = config.restToken === undefined ? undefined : restTokenGuard({ token: config.restToken, nodeName: config.name, logger: logger.child('rest') })
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
-  const restPlugins = (): RestPlugin[] => {
-    void services
-    return []
-  }
+  const restPlugins = (): RestPlugin[] => [
+    ...(tokenGuard === undefined ? [] : [tokenGuard.plugin]),
+    healthRoutes(services)
+  ]
 
   return {
     config,
@@ -178,9 +183,11 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
           for (const schema of await operator.storage.listTables(dbms)) await announce(schema)
         }
       }
+      started = true
       logger.info('node started', { rest: rest.url(), p2p: metadataNode.p2pAddresses(), peerId: metadataNode.peerId, roles: config.roles })
     },
     async stop () {
+      started = false
       // stopAll stops in reverse order: REST first, then the operator flushes, then metadata.
       await stopAll(stoppers)
       stoppers = []
