@@ -67,6 +67,11 @@ export const SEAMS: readonly Seam[] = [
     why: 'fastify lives only in */src/http'
   },
   {
+    library: n => n === 'prom-client',
+    allowedIn: ['packages/node/src/metrics/'],
+    why: 'prom-client (Prometheus registry, default process metrics) lives only in packages/node/src/metrics; GET /metrics serves its text'
+  },
+  {
     library: n => n.startsWith('@grpc/'),
     allowedIn: ['packages/kubearmor-sim/src/'],
     why: 'grpc-js lives only in the KubeArmor simulator (the connector speaks gRPC over node:http2, nodes talk over libp2p)'

@@ -23,8 +23,10 @@ import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { restTokenGuard } from './http/auth.js'
 import { healthRoutes } from './http/health-routes.js'
+import { metricsRoutes } from './http/metrics-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
+import { createNodeMetrics } from './metrics/node-metrics.js'
 import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
@@ -127,10 +129,12 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     eventLoop
   }
   const tokenGuard = config.restToken === undefined ? undefined : restTokenGuard({ token: config.restToken, nodeName: config.name, logger: logger.child('rest') })
+  const metrics = createNodeMetrics({ services, ...(tokenGuard === undefined ? {} : { unauthorizedRequests: tokenGuard.refused }) })
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
   const restPlugins = (): RestPlugin[] => [
     ...(tokenGuard === undefined ? [] : [tokenGuard.plugin]),
-    healthRoutes(services)
+    healthRoutes(services),
+    metricsRoutes(metrics)
   ]
 
   return {
