@@ -72,6 +72,11 @@ export const SEAMS: readonly Seam[] = [
     why: 'prom-client (Prometheus registry, default process metrics) lives only in packages/node/src/metrics; GET /metrics serves its text'
   },
   {
+    library: n => n === '@modelcontextprotocol/sdk',
+    allowedIn: ['packages/node/src/mcp/'],
+    why: 'the MCP SDK (server, tools, Streamable HTTP transport) lives only in packages/node/src/mcp; http/mcp-routes.ts hands it web-standard requests'
+  },
+  {
     library: n => n.startsWith('@grpc/'),
     allowedIn: ['packages/kubearmor-sim/src/'],
     why: 'grpc-js lives only in the KubeArmor simulator (the connector speaks gRPC over node:http2, nodes talk over libp2p)'

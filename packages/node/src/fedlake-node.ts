@@ -23,6 +23,7 @@ import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
 import { restTokenGuard } from './http/auth.js'
 import { healthRoutes } from './http/health-routes.js'
+import { mcpRoutes } from './http/mcp-routes.js'
 import { metricsRoutes } from './http/metrics-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
@@ -134,7 +135,8 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   const restPlugins = (): RestPlugin[] => [
     ...(tokenGuard === undefined ? [] : [tokenGuard.plugin]),
     healthRoutes(services),
-    metricsRoutes(metrics)
+    metricsRoutes(metrics),
+    mcpRoutes(services)
   ]
 
   return {
