@@ -4,7 +4,11 @@
  *      decoding Log/Alert messages from the simulator, no storage;
  *  (b) raw DuckDB appender rate for the same rows (already mapped), in the pipeline's batch size;
  *  (c) full ingest: simulator -> operator (connector, mapping, pipeline, DuckDB) -> committed rows;
- *  (d) DuckDB alone inserting the rows (b) stored, INSERT … SELECT with no JavaScript per row (duckdb-alone.ts).
+ *  (d) DuckDB alone inserting the rows (b) stored, INSERT … SELECT with no JavaScript per row (duckdb-alone.ts);
+ *  (e) memory of a real operator process (operator-memory.ts): RSS idle, and peak / at the last commit / settled
+ *      while and after it ingests N events, with the V8 heap of each of its isolates. BENCH_OPERATOR_NODE_OPTIONS
+ *      (e.g. "--max-semi-space-size=1") and/or BENCH_OPERATOR_ENV (e.g. "MALLOC_ARENA_MAX=2") run (e) a second time
+ *      with those node options and environment, for ratios side by side.
  * The simulator runs as a separate process (`fedlake kubearmor-sim --count N`), as in production.
  * Prints (c) in events/s and the ratios (c)/(a), (b)/(c), (b)/(a) and (d)/(a), and the operator's event-loop delay during
  * (c) (p99/max: how long a timer, a REST request or a heartbeat could wait). BENCH_EVENTS sets N (default 1000000).
@@ -15,7 +19,8 @@ import '@fedlake/core/polyfills'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+import type { NodeGCPerformanceDetail } from 'node:perf_hooks'
 import { loadNodeConfig, silentLogger } from '@fedlake/core'
 import type { KubeArmorStream, TableSchema } from '@fedlake/core'
 import { createEventGenerator } from '@fedlake/kubearmor-sim'
@@ -24,6 +29,8 @@ import type { StorageValue } from '@fedlake/operator'
 import { startFedlake } from '../test/helpers/processes.js'
 import { duckDbAlone } from './duckdb-alone.js'
 import type { DuckDbAlone } from './duckdb-alone.js'
+import { measureOperatorMemory } from './operator-memory.js'
+import type { OperatorMemory, ProcessMemory } from './operator-memory.js'
 
 /**
  * Events per part. A million by default: DuckDB checkpoints automatically every 128 MB of WAL (~250k events
@@ -31,8 +38,13 @@ import type { DuckDbAlone } from './duckdb-alone.js'
  * (a 200k run can contain none). It also lets the JIT warm up on both sides.
  */
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
-/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdc */
-const PARTS = process.env.BENCH_PARTS ?? 'abdc'
+/** Which parts to run, e.g. BENCH_PARTS=c to profile the full ingest alone; d needs b. @default abdce */
+const PARTS = process.env.BENCH_PARTS ?? 'abdce'
+/** Ingest settings for (c), e.g. BENCH_INGEST='{"maxBufferedMs":3000}'. */
+const INGEST = JSON.parse(process.env.BENCH_INGEST ?? '{}') as Record<string, unknown>
+const VARIANT_NODE_OPTIONS = (process.env.BENCH_OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(o => o !== '')
+const VARIANT_ENV = Object.fromEntries((process.env.BENCH_OPERATOR_ENV ?? '').split(' ').filter(o => o.includes('=')).map(o => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]))
+const VARIANT = [...Object.entries(VARIANT_ENV).map(([k, v]) => `${k}=${v}`), ...VARIANT_NODE_OPTIONS].join(' ')
 const SEED = 11
 const STALL_MS = 10_000
 const MIX = ['--nodes', '4', '--pods', '16', '--seed', String(SEED)]
@@ -142,14 +154,36 @@ async function rawAppend (batchRows: number, withDuckDbAlone: boolean): Promise<
 
 /** (c) simulator -> operator role -> committed rows, timed from the first received event to the last commit. */
 interface LoopDelay { readonly p99: number, readonly max: number }
+/** Main-thread garbage collection during (c): ms spent in scavenges (young generation) and in the other collections. */
+interface GcTime { readonly young: number, readonly full: number }
 
-async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay }> {
+function gcTimer (): { start(): void, stop(): GcTime } {
+  const total = { young: 0, full: 0 }
+  let counting = false
+  const observer = new PerformanceObserver(list => {
+    if (!counting) return
+    for (const entry of list.getEntries()) {
+      const detail = (entry as unknown as { detail?: NodeGCPerformanceDetail }).detail
+      // kind 1 = NODE_PERFORMANCE_GC_MINOR (a scavenge)
+      if (detail?.kind === 1) total.young += entry.duration
+      else total.full += entry.duration
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  return {
+    start () { counting = true },
+    stop () { counting = false; observer.disconnect(); return { ...total } }
+  }
+}
+
+async function fullIngest (): Promise<{ rate: number, dropped: number, lost: number, cpu: ReturnType<typeof cpuPerEvent>, loop: LoopDelay, gc: GcTime, longestAppendMs: number, highWaterRows: number }> {
   const sim = await simulator()
   const dir = mkdtempSync(join(tmpdir(), 'fedlake-bench-ingest-'))
-  const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir } })
-  const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, logger: silentLogger })
+  const config = loadNodeConfig({ overrides: { name: 'bench', dataDir: dir, ingest: INGEST } })
+  const role = createOperatorRole({ dataDir: dir, dbms: 'kubearmor', kubearmor: [sim.address], ingest: config.ingest, limits: config.limits, logger: silentLogger })
   await role.start()
   const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  const gc = gcTimer()
   try {
     let first = 0
     let start = cpuWindow(sim.pid)
@@ -157,7 +191,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
     let progressAt = performance.now()
     for (;;) {
       const s = role.ingestStats()
-      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid); loopDelay.enable() }
+      if (first === 0 && s.rowsReceived > 0) { first = performance.now(); start = cpuWindow(sim.pid); loopDelay.enable(); gc.start() }
       const settled = s.rowsCommitted + s.rowsDropped
       const now = performance.now()
       if (settled > progress) { progress = settled; progressAt = now }
@@ -166,9 +200,10 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
       if (settled >= N || stalled) {
         const cpu = cpuPerEvent(start, cpuWindow(sim.pid), settled)
         loopDelay.disable()
+        const gcTime = gc.stop()
         const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 }
         const ms = (stalled ? progressAt : now) - first
-        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop }
+        return { rate: s.rowsCommitted / (ms / 1000), dropped: s.rowsDropped, lost: N - settled, cpu, loop, gc: gcTime, longestAppendMs: s.longestAppendMs, highWaterRows: s.highWaterRows }
       }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
@@ -181,7 +216,7 @@ async function fullIngest (): Promise<{ rate: number, dropped: number, lost: num
 
 const batchRows = loadNodeConfig({ overrides: { name: 'bench' } }).ingest.batchRows
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process`)
+console.log(`ingest benchmark: ${fmt(N)} simulated KubeArmor events (log-heavy mix), simulator in a separate process${Object.keys(INGEST).length > 0 ? `, ingest settings ${JSON.stringify(INGEST)}` : ''}`)
 const us = (n: number): string => n.toFixed(1)
 const a = PARTS.includes('a') ? await rawReceive() : undefined
 if (a !== undefined) console.log(`(a) raw gRPC receive + decode, no storage : ${fmt(a.rate)} msgs/s`)
@@ -195,6 +230,8 @@ if (c !== undefined) {
   const problems = [c.dropped > 0 ? `${c.dropped} dropped!` : '', c.lost > 0 ? `${c.lost} never arrived: stalled, the simulator dropped them` : ''].filter(p => p !== '')
   console.log(`(c) full ingest sim -> committed rows     : ${fmt(c.rate)} events/s${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`)
   console.log(`operator event-loop delay during (c): p99 ${c.loop.p99.toFixed(1)} ms, max ${c.loop.max.toFixed(1)} ms`)
+  console.log(`operator main-thread GC during (c): ${(c.gc.young * 1000 / N).toFixed(2)} µs per event in scavenges, ${(c.gc.full * 1000 / N).toFixed(2)} µs in other collections`)
+  console.log(`longest append during (c) (a DuckDB checkpoint): ${fmt(c.longestAppendMs)} ms = ${(c.longestAppendMs / 1000 * c.rate / c.highWaterRows).toFixed(2)} × the time the high-water mark (${fmt(c.highWaterRows)} rows at the end) buffers at (c)'s rate`)
 }
 if (a !== undefined && b !== undefined && c !== undefined) {
   console.log(`(c)/(a) = ${(c.rate / a.rate).toFixed(2)}   (b)/(c) = ${(b / c.rate).toFixed(2)}`)
@@ -225,5 +262,26 @@ if (a !== undefined && d !== undefined && a.cpu.main > 0) {
   const most = availableParallelism() * 1e6 / floor
   console.log(`with only (a)'s receive and DuckDB's own insert, (c) could reach at most ${fmt(most)} events/s = ${(most / a.rate).toFixed(2)} × (a) ` +
     `(${availableParallelism()} cores / ${us(floor)} µs per event)`)
+}
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0)
+const heaps = (m: ProcessMemory): string => m.threads.map(t => `${t.thread} ${mb(t.heapTotal)}`).join(', ')
+function printMemory (label: string, m: OperatorMemory): void {
+  console.log(`(e) operator process${label}: idle RSS ${mb(m.idle.rss)} MB (anonymous ${mb(m.idle.anonymous)}, files ${mb(m.idle.file)}); ` +
+    `ingesting ${fmt(m.committed)} events at ${fmt(m.rate)} events/s: peak RSS ${mb(m.peakRss)} MB, at the last commit ${mb(m.loaded.rss)} MB, ` +
+    `settled ${mb(m.settled.rss)} MB (anonymous ${mb(m.settled.anonymous)})`)
+  console.log(`    V8 heaps (MB committed) idle: ${heaps(m.idle)}`)
+  console.log(`    at the last commit: ${heaps(m.loaded)}; peak: ${m.loaded.threads.map(t => `${t.thread} ${mb(t.heapTotalPeak)}`).join(', ')}`)
+  console.log(`    settled: ${heaps(m.settled)}`)
+}
+if (PARTS.includes('e')) {
+  const shipped = await measureOperatorMemory({ events: N, simArgs: MIX })
+  printMemory('', shipped)
+  if (VARIANT !== '') {
+    const variant = await measureOperatorMemory({ events: N, simArgs: MIX, nodeArgs: VARIANT_NODE_OPTIONS, env: VARIANT_ENV })
+    printMemory(` with ${VARIANT}`, variant)
+    const ratio = (x: number, y: number): string => (x / y).toFixed(2)
+    console.log(`    with ${VARIANT} / as shipped: idle RSS ${ratio(variant.idle.rss, shipped.idle.rss)}, peak ${ratio(variant.peakRss, shipped.peakRss)}, ` +
+      `settled ${ratio(variant.settled.rss, shipped.settled.rss)}, rate ${ratio(variant.rate, shipped.rate)}`)
+  }
 }
 process.exit(0)

@@ -6,15 +6,14 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { DuckDBInstance } from '@duckdb/node-api'
-import type { DuckDBConnection } from '@duckdb/node-api'
 import { silentLogger, waitFor } from '@fedlake/core'
 import { createMetadataNode } from '@fedlake/metadata'
 import { decodeFrame, encodeControl, SUBQUERY_PROTOCOL } from '@fedlake/sql'
-import type { QueryAnswer, Row } from './helpers/answers.js'
+import type { QueryAnswer } from './helpers/answers.js'
 import { differences } from './helpers/compare-answers.js'
-import { generateKubeArmorData } from './helpers/kubearmor-data.js'
-import { startFedlake, tempDir, restCommand } from './helpers/processes.js'
+import { startNetworkFixture } from './helpers/network-fixture.js'
+import type { NetworkFixture } from './helpers/network-fixture.js'
+import { restCommand, tempDir } from './helpers/processes.js'
 import type { Child } from './helpers/processes.js'
 import { generateQueries } from './helpers/query-generator.js'
 
@@ -23,95 +22,20 @@ const COUNT = Number(process.env.FEDLAKE_NETWORK_QUERIES ?? 320)
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 after(async () => { for (const c of cleanups.reverse()) { try { await c() } catch { /* the next cleanup still runs */ } } })
 
-const data = generateKubeArmorData(11)
-const TABLES = ['logs', 'alert'] as const
-
-async function startNode (name: string, roles: string, seeds: string[], extra: string[] = []): Promise<Child> {
-  const dir = tempDir(`net-${name}`)
-  cleanups.push(() => { dir.remove() })
-  const child = await startFedlake(['node', '--name', name, '--roles', roles, '--rest-port', '0', '--p2p-port', '0', '--data-dir', dir.path,
-    '--cluster', `${name}-cluster`, ...(seeds.length > 0 ? ['--seeds', seeds.join(',')] : []), ...extra])
-  cleanups.push(async () => { await child.stop('SIGKILL') })
-  return child
-}
-
-function ndjson (table: string, rows: readonly Row[]): string {
-  const columns = table === 'logs' ? data.schemas.logs.columns : data.schemas.alert.columns
-  return rows.map(row => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])))).join('\n')
-}
-
-/** One network query as a client sends it; the answer's rows as JSON values (json:list, no statistics). */
-async function networkAnswer (url: string, sql: string, headers: Record<string, string> = {}): Promise<{ status: number, answer?: QueryAnswer, text: string }> {
-  const reply = await restCommand(url, `sql kubearmor format=json:list and stat=false "${sql}"`, { headers: { destination: 'network', ...headers } })
-  if (reply.status !== 200) return { status: reply.status, text: reply.text }
-  const rows = reply.json() as Record<string, unknown>[]
-  const columns = rows[0] === undefined ? [] : Object.keys(rows[0])
-  return { status: 200, text: reply.text, answer: normalized({ columns, types: [], rows: rows.map(r => Object.values(r)) }) }
-}
-
 describe('network queries over three operators', { timeout: 600_000 }, () => {
+  let net: NetworkFixture
   let query: Child
   let operators: Child[]
   let url = ''
-  let reference: DuckDBConnection
-  let referenceInstance: DuckDBInstance
+  let data: NetworkFixture['data']
+  const networkAnswer = async (_url: string, sql: string, headers: Record<string, string> = {}): Promise<{ status: number, answer?: QueryAnswer, text: string }> => await net.ask(sql, headers)
+  const referenceAnswer = async (sql: string): Promise<QueryAnswer> => await net.reference(sql)
 
   before(async () => {
-    query = await startNode('query-1', 'query', [])
-    url = query.ready.rest ?? ''
-    const seed = query.ready.p2p ?? ''
-    operators = await Promise.all([0, 1, 2].map(async i => await startNode(`op-${i + 1}`, 'operator', [seed])))
-    for (const [i, op] of operators.entries()) {
-      for (const table of TABLES) {
-        const rows = data.rows[i]?.[table] ?? []
-        if (rows.length === 0) continue
-        const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body: ndjson(table, rows) })
-        assert.equal(res.status, 200, await res.text())
-      }
-    }
-    const total = (table: string): number => data.rows.reduce((n, r) => n + (r[table]?.length ?? 0), 0)
-    for (const table of TABLES) {
-      await waitFor(async () => {
-        const got = await networkAnswer(url, `select count(*) as n from ${table}`)
-        return got.answer?.rows[0]?.[0] === total(table)
-      }, { timeoutMs: 30_000, intervalMs: 200 })
-    }
-    // the reference: one DuckDB holding every operator's rows, with the types the operators inferred
-    referenceInstance = await DuckDBInstance.create(':memory:')
-    reference = await referenceInstance.connect()
-    for (const table of TABLES) {
-      const columns = (await restCommand(url, `get columns where dbms = kubearmor and table = ${table} and format = json`)).json() as Record<string, string>
-      await reference.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([c, t]) => `"${c}" ${t}`).join(', ')})`)
-      const schema = table === 'logs' ? data.schemas.logs : data.schemas.alert
-      const appender = await reference.createAppender(table)
-      for (const rows of data.rows) {
-        for (const row of rows[table] ?? []) {
-          for (const [i, c] of schema.columns.entries()) {
-            const v = row[i] ?? null
-            const type = columns[c.name] ?? 'varchar'
-            if (v === null) appender.appendNull()
-            else if (type.startsWith('timestamp')) appender.appendVarchar(String(v))
-            else if (type === 'bigint' || type === 'integer') appender.appendBigInt(BigInt(v as number))
-            else if (type === 'double') appender.appendDouble(Number(v))
-            else if (type === 'boolean') appender.appendBoolean(v === true)
-            else appender.appendVarchar(String(v))
-          }
-          appender.endRow()
-        }
-      }
-      appender.closeSync()
-    }
-    cleanups.push(() => { reference.closeSync(); referenceInstance.closeSync() })
+    net = await startNetworkFixture(11)
+    cleanups.push(async () => { await net.close() })
+    ;({ query, operators, url, data } = net)
   })
-
-  async function referenceAnswer (sql: string): Promise<QueryAnswer> {
-    const result = await reference.runAndReadAll(sql)
-    const types = result.columnTypes().map(t => t.toString())
-    const json = result.getRowsJson()
-    // INTERVALs as DuckDB prints them (replies carry DuckDB's text for them), the rest as DuckDB's JSON
-    const raw = result.getRows()
-    return { columns: result.columnNames(), types: [], rows: json.map((row, r) => row.map((v, c) => types[c] === 'INTERVAL' && v !== null ? String(raw[r]?.[c]) : v)) }
-  }
 
   it('answers EdgeLake\'s seed queries as one DuckDB would', async () => {
     const count = await networkAnswer(url, 'select count(*) from logs')
@@ -121,7 +45,7 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     assert.equal(increments.status, 200, increments.text)
     const got = increments.answer as QueryAnswer
     // rows tied on min_ts (the NULL timestamps) may come in any order, as in one DuckDB: the same rows, min_ts ascending
-    assert.equal(differences(got, normalized(expected), false), undefined)
+    assert.equal(differences(got, expected, false), undefined)
     const minTs = got.rows.map(r => r[1]).filter(v => v !== null) as string[]
     assert.deepEqual(minTs, [...minTs].sort())
   })
@@ -130,19 +54,19 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     const sql = 'select pod_name, count(*) from logs where pod_name is not null group by pod_name order by count(*) desc, pod_name limit 3'
     const got = await networkAnswer(url, sql)
     const want = await referenceAnswer(sql)
-    assert.equal(differences(got.answer as QueryAnswer, normalized(want), true), undefined)
+    assert.equal(differences(got.answer as QueryAnswer, want, true), undefined)
     for (const op of operators) {
       const local = (await restCommand(op.ready.rest ?? '', `sql kubearmor format=json:list and stat=false "${sql}"`)).json() as Record<string, unknown>[]
       assert.notDeepEqual(local.map(r => r.pod_name), (got.answer?.rows ?? []).map(r => r[0]), 'each operator alone would answer differently')
     }
     const having = 'select pod_name, count(*) as n from logs group by pod_name having count(*) > 100 order by pod_name nulls last'
-    assert.equal(differences((await networkAnswer(url, having)).answer as QueryAnswer, normalized(await referenceAnswer(having)), true), undefined)
+    assert.equal(differences((await networkAnswer(url, having)).answer as QueryAnswer, await referenceAnswer(having), true), undefined)
   })
 
   it('finds period()\'s latest row on whichever operator holds it', async () => {
     const got = await networkAnswer(url, "select count(*) as n, max(timestamp) as latest from logs where period(day, 2, '2026-04-10 00:00:00', timestamp)")
     const want = await referenceAnswer("select count(*) as n, max(timestamp) as latest from logs where timestamp > (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00') - interval 2 day and timestamp <= (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00')")
-    assert.equal(differences(got.answer as QueryAnswer, normalized(want), false), undefined, got.text)
+    assert.equal(differences(got.answer as QueryAnswer, want, false), undefined, got.text)
   })
 
   describe(`generated queries (seed ${SEED})`, () => {
@@ -153,7 +77,7 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
         const got = await networkAnswer(url, q.sql)
         let want: QueryAnswer
         try {
-          want = normalized(await referenceAnswer(resolveForReference(q.reference)))
+          want = await referenceAnswer(resolveForReference(q.reference))
         } catch (err) {
           failures.push(`#${index} reference failed: ${(err as Error).message}\n  ${q.sql}`)
           continue
@@ -268,24 +192,6 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     assert.equal(body.Statistics[0]?.['Participating Nodes'], 1)
   })
 })
-
-/**
- * One shape for both sides: the reference's DuckDB JSON (BIGINT as strings, timestamps without trailing zeros,
- * count_star()) and the reply's (numbers when exact, timestamps with microseconds, count(*)).
- */
-function normalized (answer: QueryAnswer): QueryAnswer {
-  return { columns: answer.columns.map(c => c === 'count_star()' ? 'count(*)' : c), types: [], rows: answer.rows.map(r => r.map(jsonCell)) }
-}
-
-function jsonCell (value: unknown): unknown {
-  if (typeof value === 'string') {
-    if (/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(value) || value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value)
-    if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)) return value.padEnd(26, value.includes('.') ? '0' : '.000000').replace(/(\.\d{6})\d*$/, '$1')
-    return value
-  }
-  if (value !== null && typeof value === 'object') return JSON.stringify(value)
-  return value
-}
 
 /** The generator's EdgeLake date forms (now() - 20 days) in DuckDB SQL for the reference. */
 function resolveForReference (sql: string): string {

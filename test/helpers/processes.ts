@@ -24,8 +24,15 @@ export interface Child {
 const live = new Set<ChildProcessWithoutNullStreams>()
 process.on('exit', () => { for (const p of live) p.kill('SIGKILL') })
 
-export async function startFedlake (args: string[], options: { readyTimeoutMs?: number, env?: Record<string, string> } = {}): Promise<Child> {
-  const proc = spawn(process.execPath, [FEDLAKE_BIN, ...args], {
+export interface StartOptions {
+  readyTimeoutMs?: number
+  env?: Record<string, string>
+  /** Options for node itself, before the script (e.g. --require a probe, V8 flags). */
+  nodeArgs?: string[]
+}
+
+export async function startFedlake (args: string[], options: StartOptions = {}): Promise<Child> {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), FEDLAKE_BIN, ...args], {
     env: { ...process.env, FEDLAKE_LOG_LEVEL: process.env.FEDLAKE_LOG_LEVEL ?? 'warn', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe']
   })

@@ -22,8 +22,10 @@ export const IngestConfigSchema = z.object({
     .describe('A non-empty buffer is flushed at least this often (ms): the most a row waits before it is queryable.'),
   idleFlushMs: z.number().int().min(0).max(60_000).default(50)
     .describe('Buffered rows of a table are also flushed once no row has arrived for it for this long (ms), so the end of a burst is queryable at once; batches still grow under load. 0 disables.'),
+  maxBufferedMs: z.number().int().min(100).max(600_000).default(1500)
+    .describe('Most received-but-uncommitted events, in time at the measured commit rate (rows committed per second over the last 10 s): the KubeArmor streams are paused once this much is buffered. It is what a kill -9 loses, since KubeArmor does not replay. A DuckDB checkpoint that holds commits for longer than this pauses the streams too, and KubeArmor then drops events for this subscriber once its queue (1,000 events) is full: see docs/kubearmor.md, Durability.'),
   maxBufferedRows: z.number().int().min(1024).max(100_000_000).default(262_144)
-    .describe('Most rows held in memory waiting for DuckDB, over all tables (~160 bytes each for KubeArmor logs: ~42 MB at the default). From half of this the KubeArmor streams are paused; beyond it rows are dropped and counted. Sized to ride out a DuckDB checkpoint (~1-2 s at a 128 MB WAL) at 60-80k events/s without pausing the sources, whose own queues are small (KubeArmor: 1,000 events per subscriber).'),
+    .describe('Most rows held in memory waiting for DuckDB, over all tables (~160 bytes each for KubeArmor logs: ~42 MB at the default), and at most the ingest share of limits.memoryBudgetMb. The streams pause at maxBufferedMs, and at the latest at half of this; rows beyond it (from sources that cannot pause) are dropped and counted.'),
   mappingFile: z.string().optional()
     .describe('JSON file with mapping policies (one or an array) that replace the built-in KubeArmor ones, per stream.'),
   reconnectInitialMs: z.number().int().min(10).default(250)

@@ -9,7 +9,7 @@ import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Lo
 import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
-import { createIngestPipeline } from './ingest/index.js'
+import { BUFFERED_ROW_BYTES, createIngestPipeline } from './ingest/index.js'
 import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
 import { createPutIngestor } from './put/index.js'
@@ -29,7 +29,7 @@ export interface OperatorRoleInit {
   /** TLS to the KubeArmor endpoints; plaintext when absent or disabled. */
   readonly kubearmorTls?: KubeArmorTlsConfig
   readonly ingest: IngestConfig
-  /** The node's resource limits: DuckDB's memory_limit and the concurrent queries come from them. */
+  /** The node's resource limits: DuckDB's memory_limit, the concurrent queries and the ingest buffer's share come from them. */
   readonly limits?: LimitsConfig
   readonly logger?: Logger
   /** Called once for every table this operator creates (the metadata layer announces it). */
@@ -68,7 +68,8 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     batchRows: init.ingest.batchRows,
     flushIntervalMs: init.ingest.flushIntervalMs,
     idleFlushMs: init.ingest.idleFlushMs,
-    maxBufferedRows: init.ingest.maxBufferedRows,
+    highWaterMs: init.ingest.maxBufferedMs,
+    maxBufferedRows: maxBufferedRows(init.ingest, init.limits),
     rejectsTable: mappings.rejects,
     onTableCreated: init.onTableCreated
   })
@@ -127,6 +128,11 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   }
 }
 
+function maxBufferedRows (ingest: IngestConfig, limits: LimitsConfig | undefined): number {
+  if (limits === undefined) return ingest.maxBufferedRows
+  return Math.min(ingest.maxBufferedRows, Math.floor(resourcePlan(limits).ingestBufferBytes / BUFFERED_ROW_BYTES))
+}
+
 /** `get streaming`: what the ingest pipeline holds and has committed, per table (EdgeLake has a command of that name). */
 function streamingHandler (stats: () => IngestStats): CommandHandler {
   return {
@@ -139,7 +145,9 @@ function streamingHandler (stats: () => IngestStats): CommandHandler {
       rows.push(['*', '*', s.rowsBuffered, s.rowsCommitted])
       return {
         kind: 'table',
-        title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
+        title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}, ` +
+          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows, longest commit ${s.longestAppendMs} ms` +
+          `${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
         columns: ['DBMS', 'Table', 'Buffered', 'Committed'],
         rows,
         preferJson: /format\s*=\s*json/i.test(command)

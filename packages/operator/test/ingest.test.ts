@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { silentLogger, waitFor } from '@fedlake/core'
 import type { TableSchema } from '@fedlake/core'
 import { createIngestPipeline } from '../src/ingest/index.js'
+import { createCommitRate } from '../src/ingest/commit-rate.js'
 import type { IngestPipelineInit, IngestRow, IngestSink } from '../src/ingest/index.js'
 import { rejectsTableSchema } from '../src/mapping/index.js'
 import { columnBatchRows } from '../src/storage/index.js'
@@ -191,6 +192,77 @@ describe('ingest pipeline', () => {
     await pipeline.stop()
   })
 
+  it('puts the high-water mark at highWaterMs of commits at the measured rate, within its floor and the memory cap', async () => {
+    const sink = new FakeSink()
+    let clock = 1_000_000
+    const pipeline = pipelineWith(sink, { batchRows: 10, highWaterMs: 2000, maxBufferedRows: 100_000, now: () => clock })
+    assert.equal(pipeline.stats().highWaterRows, 10, 'before any commit: batchRows')
+    // 500 rows committed per 100 ms of the clock for 3 s: 5,000 rows/s
+    for (let step = 0; step < 30; step++) {
+      for (let n = 0; n < 500; n++) pipeline.push(EVENTS, [n, 's'])
+      await pipeline.flush()
+      clock += 100
+    }
+    const rate = pipeline.stats().commitRowsPerSecond
+    assert.ok(rate >= 4500 && rate <= 5500, `measured ${rate} rows/s`)
+    const mark = pipeline.stats().highWaterRows
+    assert.ok(mark >= 9000 && mark <= 11_000, `2 s at ~5,000 rows/s, got ${mark}`)
+    // with the sink held, pushes pause the source exactly at the mark
+    let open: () => void = () => {}
+    sink.gate = new Promise(resolve => { open = resolve })
+    let accepted = 0
+    while (pipeline.push(EVENTS, [accepted, 's'])) accepted++
+    assert.equal(pipeline.stats().rowsBuffered, mark)
+    sink.gate = undefined
+    open()
+    await pipeline.flush()
+    await pipeline.stop()
+
+    const capped = pipelineWith(new FakeSink(), { batchRows: 10, highWaterMs: 2000, maxBufferedRows: 2048, now: () => clock })
+    for (let step = 0; step < 10; step++) {
+      for (let n = 0; n < 500; n++) capped.push(EVENTS, [n, 's'])
+      await capped.flush()
+      clock += 100
+    }
+    assert.equal(capped.stats().highWaterRows, 1024, 'at most half the memory cap')
+    await capped.stop()
+  })
+
+  it('appends what is pending as soon as the sources are paused, without waiting for a timer', async () => {
+    const sink = new FakeSink()
+    const pipeline = pipelineWith(sink, { batchRows: 100, highWaterRows: 30, maxBufferedRows: 1000, flushIntervalMs: 60_000, idleFlushMs: 0 })
+    let drained = false
+    pipeline.onDrain(() => { drained = true })
+    let n = 0
+    while (pipeline.push(EVENTS, [n, 's'])) n++
+    assert.equal(n, 29, 'paused at the 30th row')
+    await waitFor(() => drained, { what: 'the drain after an append no timer asked for', timeoutMs: 2000 })
+    assert.equal(sink.rows('kubearmor.events').length, 30)
+    await pipeline.stop()
+  })
+
+  it('sizes appends to about commitTargetMs of commits (between batchRows and 4 × batchRows)', async () => {
+    const sink = new FakeSink()
+    let clock = 1_000_000
+    const pipeline = pipelineWith(sink, { batchRows: 100, highWaterMs: 60_000, maxBufferedRows: 1_000_000, commitTargetMs: 100, now: () => clock })
+    for (let step = 0; step < 20; step++) {
+      for (let n = 0; n < 2000; n++) pipeline.push(EVENTS, [n, 's'])
+      await pipeline.flush()
+      clock += 1000
+    }
+    // 2,000 rows/s: 100 ms of commits is 200 rows, so a held sink gets 200-row appends
+    let open: () => void = () => {}
+    sink.gate = new Promise(resolve => { open = resolve })
+    sink.appends.length = 0
+    for (let n = 0; n < 1000; n++) pipeline.push(EVENTS, [n, 's'])
+    sink.gate = undefined
+    open()
+    await pipeline.flush()
+    const sizes = sink.appends.map(a => a.rows)
+    assert.ok(sizes.length >= 4 && sizes.every(rows => rows <= 200), `appends of ${sizes.join(', ')} rows`)
+    await pipeline.stop()
+  })
+
   it('stop() gives up after stopTimeoutMs when storage keeps failing, counting the dropped rows', async () => {
     const sink = new FakeSink()
     sink.failNext = Number.POSITIVE_INFINITY
@@ -277,5 +349,29 @@ describe('ingest pipeline', () => {
     assert.equal(sink.rows('edge.rejects').length, 1)
     assert.equal(pipeline.stats().appendFailures, 2)
     await pipeline.stop()
+  })
+})
+
+describe('commit rate', () => {
+  it('averages rows committed over the window', () => {
+    const rate = createCommitRate({ windowMs: 10_000, bucketMs: 250 })
+    for (let t = 0; t < 20_000; t += 100) rate.record(300, t)
+    assert.equal(Math.round(rate.rowsPerSecond(19_950)), 3000)
+  })
+
+  it('measures a burst after a quiet spell over the time since it began, not the whole window', () => {
+    const rate = createCommitRate({ windowMs: 10_000, bucketMs: 250, minSpanMs: 1000 })
+    rate.record(100, 0)
+    for (let t = 60_000; t < 62_000; t += 100) rate.record(5000, t)
+    const measured = rate.rowsPerSecond(62_000)
+    assert.ok(measured > 45_000 && measured <= 50_000, `50,000 rows/s over 2 s, measured ${measured}`)
+  })
+
+  it('counts a single early commit over at least minSpanMs, and reads 0 once a window passes without commits', () => {
+    const rate = createCommitRate({ windowMs: 10_000, minSpanMs: 1000 })
+    assert.equal(rate.rowsPerSecond(0), 0)
+    rate.record(8000, 5)
+    assert.equal(rate.rowsPerSecond(50), 8000)
+    assert.equal(rate.rowsPerSecond(10_005), 0)
   })
 })

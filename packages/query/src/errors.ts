@@ -15,6 +15,8 @@ export const QUERY_ERRORS = defineErrors({
   NETWORK_UNKNOWN_TABLE: { status: 404, edgelakeCode: 45, text: 'Failed to load table metadata from blockchain' },
   /** A cluster holds the table but no operator of it can be reached by the metadata's node policies. */
   NETWORK_NO_OPERATOR: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
+  /** Operators still had not answered when the query's deadline came (the message names them). */
+  NETWORK_OPERATOR_TIMEOUT: { status: 504, edgelakeCode: 26, text: 'Time Out' },
   /** Operators returned different columns for the same sub-query (their tables differ). */
   NETWORK_SCHEMA_MISMATCH: { status: 502, edgelakeCode: 217, text: 'Inconsistent schema' }
 })

@@ -1,4 +1,4 @@
-export { createIngestPipeline } from './pipeline.js'
+export { BUFFERED_ROW_BYTES, createIngestPipeline } from './pipeline.js'
 export type { IngestPipeline, IngestPipelineInit, IngestStats, TableIngestStats } from './pipeline.js'
 export { createTableBuffer } from './table-buffer.js'
 export type { TableBuffer, TableBufferInit, TableBufferEvents } from './table-buffer.js'

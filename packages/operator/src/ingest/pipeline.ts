@@ -2,11 +2,14 @@
  * The ingest pipeline: rows from any source (KubeArmor connector, rejects) are buffered per table
  * and appended to storage in batches (see table-buffer.ts for one table's loop).
  *
- * Memory is bounded. Above `highWaterRows` buffered rows, push() returns false and sources
- * should pause (the connector pauses its gRPC streams, so KubeArmor's own per-subscriber queue
- * absorbs or drops, as it does for any slow client) until a drain listener fires (buffered below
- * half of highWaterRows). Rows pushed beyond `maxBufferedRows` are dropped and counted in
- * `rowsDropped`; a sink that keeps failing therefore costs at most maxBufferedRows rows of memory.
+ * What is buffered is what a kill -9 loses (KubeArmor does not replay), so the buffer is bounded in time:
+ * at the high-water mark, `highWaterMs` of commits at the measured commit rate (commit-rate.ts), push()
+ * returns false and sources should pause (the connector pauses its gRPC streams, so KubeArmor's own
+ * per-subscriber queue absorbs or drops, as it does for any slow client) until a drain listener fires
+ * (buffered below 7/8 of the mark: a paused source, whose own queue is small, is resumed as soon as the first
+ * commit after a stall makes room). Appends are sized to about `commitTargetMs` of commits, so
+ * no single commit holds much more than that. Rows pushed beyond `maxBufferedRows` (the memory cap) are
+ * dropped and counted in `rowsDropped`; a sink that keeps failing therefore costs at most that much memory.
  */
 import { FedlakeError } from '@fedlake/core'
 import type { AbortOptions, Logger, Startable, TableCreatedListener, TableSchema } from '@fedlake/core'
@@ -14,6 +17,7 @@ import { INGEST_ERRORS } from '../errors-ingest.js'
 import { rejectRow, rejectsTableSchema } from '../mapping/rejects.js'
 import type { RejectedRecord } from '../mapping/rejects.js'
 import type { IngestRow, IngestSink } from './sink.js'
+import { createCommitRate } from './commit-rate.js'
 import { createTableBuffer } from './table-buffer.js'
 import type { TableBuffer } from './table-buffer.js'
 
@@ -30,8 +34,15 @@ export interface IngestPipelineInit {
   readonly onTableCreated?: TableCreatedListener
   /** Hard cap on buffered rows (all tables); rows beyond it are dropped and counted. @default 262144 (config ingest.maxBufferedRows) */
   readonly maxBufferedRows?: number
-  /** push() returns false at or above this many buffered rows. @default maxBufferedRows / 2 */
+  /**
+   * The high-water mark in time: push() returns false once the buffered rows are this many ms of commits at the
+   * measured commit rate (at least batchRows, at most maxBufferedRows / 2). @default 1500 (config ingest.maxBufferedMs)
+   */
+  readonly highWaterMs?: number
+  /** A fixed high-water mark in rows instead of highWaterMs (tests). */
   readonly highWaterRows?: number
+  /** An append holds at most about this many ms of commits at the measured rate (between batchRows and 4 × batchRows rows). @default 250 */
+  readonly commitTargetMs?: number
   /** Where reject() rows go. @default rejects table of dbms 'kubearmor' */
   readonly rejectsTable?: TableSchema
   /** First retry delay after a failed append; doubles up to retryMaxMs. @default 100 */
@@ -40,6 +51,8 @@ export interface IngestPipelineInit {
   readonly retryMaxMs?: number
   /** How long stop() keeps trying to store what is buffered before dropping it. @default 10000 */
   readonly stopTimeoutMs?: number
+  /** The clock the commit rate is measured with (tests). @default Date.now */
+  readonly now?: () => number
 }
 
 export interface TableIngestStats {
@@ -64,6 +77,14 @@ export interface IngestStats {
   /** Rows not stored: memory cap reached, pushed after stop, or still failing at stop. */
   readonly rowsDropped: number
   readonly rowsBuffered: number
+  /** Where push() starts returning false (sources pause), now. */
+  readonly highWaterRows: number
+  /** Beyond this, rows are dropped. */
+  readonly maxBufferedRows: number
+  /** Rows committed per second over the last 10 s (what highWaterRows and the append size follow). */
+  readonly commitRowsPerSecond: number
+  /** The longest append so far, from hand-over to commit (ms): a DuckDB checkpoint holds one for 1-2 s. */
+  readonly longestAppendMs: number
   /** Successful appends. */
   readonly flushes: number
   readonly appendFailures: number
@@ -79,12 +100,15 @@ export interface IngestPipeline extends Startable {
   pushRows(schema: TableSchema, rows: readonly IngestRow[]): boolean
   /** Records a record that failed decoding or mapping in the rejects table. */
   reject(rejected: RejectedRecord): boolean
-  /** Called when buffered rows fall back below half the high-water mark after push() returned false. */
+  /** Called when buffered rows fall back below 7/8 of the high-water mark after push() returned false. */
   onDrain(listener: () => void): () => void
   /** Resolves when every row pushed before the call is committed. Rejects only when aborted. */
   flush(options?: AbortOptions): Promise<void>
   stats(): IngestStats
 }
+
+/** Memory a buffered KubeArmor log row takes in the column batches (30 columns: typed arrays, dictionary ids). */
+export const BUFFERED_ROW_BYTES = 160
 
 const DROP_LOG_INTERVAL_MS = 10_000
 const FAILURE_LOG_INTERVAL_MS = 10_000
@@ -92,8 +116,14 @@ const FAILURE_LOG_INTERVAL_MS = 10_000
 export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline {
   const logger = init.logger
   const maxBufferedRows = init.maxBufferedRows ?? 262_144
-  const highWaterRows = Math.min(init.highWaterRows ?? Math.floor(maxBufferedRows / 2), maxBufferedRows)
-  const lowWaterRows = Math.floor(highWaterRows / 2)
+  const batchRows = init.batchRows ?? 8192
+  const highWaterMs = init.highWaterMs ?? 1500
+  const commitTargetMs = init.commitTargetMs ?? 250
+  const fixedHighWater = init.highWaterRows === undefined ? undefined : Math.min(init.highWaterRows, maxBufferedRows)
+  // one batch: below batchRows / highWaterMs rows per second (~5,500 at the defaults) the mark is in rows, not time
+  const leastHighWater = Math.min(batchRows, Math.floor(maxBufferedRows / 2))
+  const commitRate = createCommitRate()
+  const now = init.now ?? Date.now
   const rejectsTable = init.rejectsTable ?? rejectsTableSchema('kubearmor')
   const stopTimeoutMs = init.stopTimeoutMs ?? 10_000
 
@@ -125,6 +155,22 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     else entry.rows += rows
   }
 
+  let highWaterRows = fixedHighWater ?? leastHighWater
+  let lowWaterRows = lowWaterOf(highWaterRows)
+  let appendRows = batchRows
+  let longestAppendMs = 0
+
+  // The marks move with the rate, measured as commits land (a stalled commit does not shrink them meanwhile).
+  const followRate = (rows: number): void => {
+    const at = now()
+    commitRate.record(rows, at)
+    const rowsPerSecond = commitRate.rowsPerSecond(at)
+    appendRows = clamp(Math.round(rowsPerSecond * commitTargetMs / 1000), batchRows, 4 * batchRows)
+    if (fixedHighWater !== undefined) return
+    highWaterRows = clamp(Math.round(rowsPerSecond * highWaterMs / 1000), leastHighWater, Math.floor(maxBufferedRows / 2))
+    lowWaterRows = lowWaterOf(highWaterRows)
+  }
+
   const release = (rows: number): void => {
     buffered -= rows
     if (needDrain && buffered <= lowWaterRows) {
@@ -147,9 +193,11 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
       listenerCalls.add(call)
       void call.finally(() => listenerCalls.delete(call))
     },
-    committed (rows: number) {
+    committed (rows: number, ms: number) {
       committed += rows
       flushes++
+      longestAppendMs = Math.max(longestAppendMs, ms)
+      followRate(rows)
       release(rows)
     },
     dropped (rows: number, schema: TableSchema) {
@@ -185,7 +233,8 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         schema,
         sink: init.sink,
         events,
-        ...(init.batchRows !== undefined ? { batchRows: init.batchRows } : {}),
+        batchRows,
+        maxAppendRows: () => appendRows,
         ...(init.flushIntervalMs !== undefined ? { flushIntervalMs: init.flushIntervalMs } : {}),
         ...(init.idleFlushMs !== undefined ? { idleFlushMs: init.idleFlushMs } : {}),
         ...(init.retryInitialMs !== undefined ? { retryInitialMs: init.retryInitialMs } : {}),
@@ -208,15 +257,22 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     return false
   }
 
+  // Paused sources add no rows, so nothing would become due by size or idleness: append what is pending now.
+  const pauseSources = (): void => {
+    if (needDrain) return
+    needDrain = true
+    for (const b of byFingerprint.values()) void b.flush()
+  }
+
   const push = (schema: TableSchema, row: IngestRow): boolean => {
     if (stopped) return refuse(schema, 1, 'pipeline stopped')
     // storage would refuse the whole batch holding such a row, again at every retry
     if (row.length !== schema.columns.length) return refuse(schema, 1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
-    if (buffered >= maxBufferedRows) { needDrain = true; return refuse(schema, 1, 'buffer cap reached') }
+    if (buffered >= maxBufferedRows) { pauseSources(); return refuse(schema, 1, 'buffer cap reached') }
     buffered++
     received++
     bufferFor(schema).add(row)
-    if (buffered >= highWaterRows) { needDrain = true; return false }
+    if (buffered >= highWaterRows) { pauseSources(); return false }
     return true
   }
 
@@ -280,6 +336,10 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         rowsRejected: rejected,
         rowsDropped: dropped,
         rowsBuffered: buffered,
+        highWaterRows,
+        maxBufferedRows,
+        commitRowsPerSecond: Math.round(commitRate.rowsPerSecond(now())),
+        longestAppendMs: Math.round(longestAppendMs),
         flushes,
         appendFailures,
         tablesCreated,
@@ -313,4 +373,12 @@ function tableStats (buffers: readonly TableBuffer[], droppedByTable: ReadonlyMa
   }
   for (const d of droppedByTable.values()) entryOf(d.dbms, d.table).dropped += d.rows
   return [...byTable.values()]
+}
+
+function lowWaterOf (highWaterRows: number): number {
+  return Math.floor(highWaterRows * 7 / 8)
+}
+
+function clamp (value: number, least: number, most: number): number {
+  return Math.max(least, Math.min(most, value))
 }

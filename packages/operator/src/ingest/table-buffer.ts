@@ -6,7 +6,8 @@
  *                └──────────── batch put back in front, retried with backoff ──────────┘
  *
  * While one append is in flight new rows gather in `pending`, so under load the batches grow
- * to the append latency (group commit) up to maxAppendRows. When rows stop coming (the end of a burst)
+ * to the append latency (group commit) up to maxAppendRows (which the pipeline keeps at a fraction of a
+ * second of commits, so one commit never holds much). When rows stop coming (the end of a burst)
  * what is pending is appended after idleFlushMs instead of waiting out flushIntervalMs.
  *
  * Pending rows are kept as column batches (storage/column-batch.ts), built as rows arrive: a row
@@ -22,7 +23,8 @@ import type { IngestRow, IngestSink } from './sink.js'
 export interface TableBufferEvents {
   /** ensureTable returned true (this call created the table). */
   created(schema: TableSchema): void
-  committed(rows: number): void
+  /** `ms`: how long the append took, from hand-over to commit. */
+  committed(rows: number, ms: number): void
   /** Rows that will never be stored (abandoned at stop). */
   dropped(rows: number, schema: TableSchema): void
   appendFailed(err: unknown, schema: TableSchema, attempt: number): void
@@ -39,8 +41,8 @@ export interface TableBufferInit {
   readonly flushIntervalMs?: number
   /** Pending rows are appended once no row has been added for this long (ms); 0 disables. @default 50 */
   readonly idleFlushMs?: number
-  /** Largest single append. @default 4 * batchRows */
-  readonly maxAppendRows?: number
+  /** Largest single append, or a function giving it as it changes (the pipeline follows the commit rate). @default 4 * batchRows */
+  readonly maxAppendRows?: number | (() => number)
   /** @default 100 */
   readonly retryInitialMs?: number
   /** @default 5000 */
@@ -68,7 +70,10 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   const batchRows = init.batchRows ?? 8192
   const flushIntervalMs = init.flushIntervalMs ?? 1000
   const idleFlushMs = init.idleFlushMs ?? 50
-  const maxAppendRows = Math.max(1, init.maxAppendRows ?? 4 * batchRows)
+  const givenMaxAppendRows = init.maxAppendRows ?? 4 * batchRows
+  const maxAppendRows = typeof givenMaxAppendRows === 'function'
+    ? () => Math.max(1, givenMaxAppendRows())
+    : () => Math.max(1, givenMaxAppendRows)
   const retryInitialMs = init.retryInitialMs ?? 100
   const retryMaxMs = init.retryMaxMs ?? 5000
   const types = schema.columns.map(c => c.type)
@@ -77,7 +82,7 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
   let sealed: ColumnBatch[] = []
   /** When the first row of each sealed batch arrived (the ingest lag reads the oldest). */
   let sealedSince: number[] = []
-  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows))
+  let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows()))
   let openSince = 0
   let inFlightSince = 0
   /** Rows in `sealed` and `open`. */
@@ -161,11 +166,12 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       const batch = takeBatch()
       if (pending > 0) pendingSince = Date.now()
       inFlight = batch.rowCount
+      const handedAt = performance.now()
       try {
         await appendOnce(batch)
         inFlight = 0
         committed += batch.rowCount
-        events.committed(batch.rowCount)
+        events.committed(batch.rowCount, performance.now() - handedAt)
         if (failures > 0) events.recovered(schema, failures)
         failures = 0
         retryDelay = retryInitialMs
@@ -217,7 +223,7 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       open.add(row)
       pending++
       received++
-      if (open.rowCount >= maxAppendRows) { sealed.push(open.build()); sealedSince.push(openSince) }
+      if (open.rowCount >= maxAppendRows()) { sealed.push(open.build()); sealedSince.push(openSince) }
       if (pending >= batchRows) kick()
       else armTimer()
     },

@@ -13,16 +13,18 @@
  */
 import { createFramePipe, FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/core'
-import type { MergeEngine, SourcedBatch, SqlParser } from '@fedlake/duckdb'
+import type { MergeEngine, SqlParser } from '@fedlake/duckdb'
 import type { Catalog } from '@fedlake/metadata'
 import { formatTimestampMicros, parseFailure, validateSelect } from '@fedlake/sql'
-import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import type { ResultField, ResultStream } from '@fedlake/sql'
 import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
 import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
-import { concatStreams, isCancellation } from './concat-stream.js'
+import { concatStream } from './concat-stream.js'
+import { FragmentSources } from './fragment-sources.js'
+import type { SourceRequest } from './fragment-sources.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
 import { fromOperator, openSubquery } from './subquery-client.js'
@@ -126,106 +128,86 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     const { command } = query
     entry.explain.push(...plan.explain)
     const catalog = init.catalog()
-    const sources: { fragment: number, sub: OpenSubquery, log: SubqueryEntry }[] = []
-    let target = 0
-    const failed = new Set<number>()
-    const opening: Promise<void>[] = []
-    plan.fragments.forEach((fragment, f) => {
+    const concat = plan.merge.kind === 'concat'
+    const fragments = plan.fragments.map(fragment => {
       const sql = bindNow(printed.get(fragment.statement) ?? '', now)
       entry.explain.push(`operators run (${fragment.name}): ${sql}`)
+      // the queried table as stored (without extend's columns, which the CTE adds)
+      const queried = catalog.schema(command.dbms, fragment.tables[0] ?? '')
+      const requests: SourceRequest[] = []
       for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
         const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
         if (choice.withoutOperators.length > 0 && !query.subset) {
           throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `no operator of cluster ${choice.withoutOperators[0]?.clusterName ?? '?'} holds ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
         }
-        target += choice.withoutOperators.length
-        for (const operator of choice.targets) {
-          target++
-          // the queried table as stored (without extend's columns, which the CTE adds)
-          const queried = catalog.schema(command.dbms, fragment.tables[0] ?? '') ?? schema
-          const subLog: SubqueryEntry = { node: operator.name, peerId: operator.peerId, state: 'sent', rows: 0, ms: 0 }
-          entry.subqueries.push(subLog)
-          const started = performance.now()
-          opening.push((async () => {
-            try {
-              const stream = await openTo(operator, query.signal).catch((err: unknown) => { throw fromOperator(err, operator) })
-              const sub = await openSubquery(stream, operator, {
-                type: 'query',
-                queryId: `${entry.id}`,
-                dbms: table.dbms,
-                sql: targetSql(sql, queried, schema, extendValues(command.extend ?? [], operator, table)),
-                timeoutMs: Math.max(1, query.deadline - Date.now())
-              }, query.signal)
-              subLog.state = 'receiving'
-              subLog.ms = performance.now() - started
-              sources.push({ fragment: f, sub, log: subLog })
-            } catch (err) {
-              subLog.state = 'failed'
-              subLog.error = err instanceof Error ? err.message : String(err)
-              if (!query.subset || isCancellation(err)) throw err
-              logger.warn('operator left out (subset)', { node: operator.name, error: subLog.error })
-            }
-          })())
+        for (const chosen of choice.targets) {
+          requests.push({
+            targets: [chosen, ...chosen.alternatives],
+            open: async target => await openSubquery(
+              await openTo(target, query.signal).catch((err: unknown) => { throw fromOperator(err, target) }),
+              target,
+              { type: 'query', queryId: `${entry.id}`, dbms: table.dbms, sql: targetSql(sql, queried ?? schema, schema, extendValues(command.extend ?? [], target, table)), timeoutMs: Math.max(1, query.deadline - Date.now()) },
+              query.signal)
+          })
         }
       }
+      return new FragmentSources({
+        requests,
+        subset: query.subset,
+        retryAfterRows: !concat,
+        signal: query.signal,
+        attempt: target => {
+          const log: SubqueryEntry = { node: target.name, peerId: target.peerId, state: 'sent', rows: 0, ms: 0 }
+          entry.subqueries.push(log)
+          return log
+        },
+        logger
+      })
     })
-    const opened = await Promise.allSettled(opening)
-    const firstFailure = opened.find(o => o.status === 'rejected')
-    if (firstFailure !== undefined) {
-      for (const s of sources) s.sub.cancel()
-      throw (firstFailure as PromiseRejectedResult).reason
+    // Shortly before the request's deadline: under subset the operators still running are left out, otherwise
+    // the query fails naming them (the request's own deadline error would not say who was late).
+    const late = new AbortController()
+    const margin = Math.min(500, Math.max(20, (query.deadline - Date.now()) / 10))
+    const timer = setTimeout(() => {
+      if (query.subset) { for (const f of fragments) f.expire(); return }
+      const pending = [...new Set(fragments.flatMap(f => f.pending()))]
+      late.abort(new FedlakeError(QUERY_ERRORS.NETWORK_OPERATOR_TIMEOUT, `${pending.join(', ') || 'the operators'} did not answer within the deadline`, { nodes: pending }))
+      for (const f of fragments) f.cancel()
+    }, Math.max(1, query.deadline - Date.now() - margin))
+    timer.unref()
+    query.signal.addEventListener('abort', () => { clearTimeout(timer) }, { once: true })
+    try {
+      await Promise.race([Promise.all(fragments.map(async f => { await f.open() })), aborted(late.signal)])
+    } catch (err) {
+      clearTimeout(timer)
+      for (const f of fragments) f.cancel()
+      throw late.signal.aborted ? late.signal.reason : err
     }
-    const answered = (): number => sources.filter(s => s.log.state !== 'failed').length
-    const nodes = (): { target: number, participating: number } => ({ target, participating: answered() })
-    checkFields(sources.map(s => s.sub))
-
-    const onSourceError = (index: number, error: unknown): boolean => {
-      const source = sources[index]
-      if (source !== undefined) { source.log.state = 'failed'; source.log.error = error instanceof Error ? error.message : String(error) }
-      if (query.subset && !isCancellation(error)) { failed.add(index); return true }
-      return false
-    }
-    const tracked = (s: { sub: OpenSubquery, log: SubqueryEntry }, index: number): AsyncIterable<ResultBatch> => ({
-      [Symbol.asyncIterator]: async function * () {
-        for await (const batch of s.sub.batches) {
-          s.log.rows += batch.rowCount
-          yield batch
-        }
-        s.log.state = 'completed'
-        void index
-      }
-    })
+    const nodes = (): { target: number, participating: number } => fragments.reduce((n, f) => ({ target: n.target + f.nodes().target, participating: n.participating + f.nodes().participating }), { target: 0, participating: 0 })
+    for (const f of fragments) checkFields(f.opened())
 
     if (plan.merge.kind === 'concat') {
-      const fields = sources.length > 0 ? renamed(sources[0]?.sub.fields ?? [], plan.outputNames) : outputFields
-      const stream = concatStreams(fields, sources.map((s, i) => ({ batches: tracked(s, i), cancel: () => { s.sub.cancel() } })), {
-        offset: plan.merge.offset, limit: plan.merge.limit, onSourceError, signal: query.signal
-      })
-      return { stream, nodes }
+      const sources = fragments[0] as FragmentSources
+      const fields = renamed(sources.fields() ?? outputFields, plan.outputNames)
+      const stream = concatStream(fields, lateAware(sources.batches(), late.signal), { offset: plan.merge.offset, limit: plan.merge.limit, cancel: () => { clearTimeout(timer); sources.cancel() } })
+      return { stream: settledWith(stream, () => { clearTimeout(timer) }), nodes }
     }
 
     const mergeSql = printed.get(plan.merge.statement) ?? ''
     entry.explain.push(`the query node merges: ${mergeSql}`)
-    const fragments = await Promise.all(plan.fragments.map(async (fragment, f) => {
-      const mine = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.fragment === f)
-      const fields = mine[0]?.s.sub.fields ?? await init.engine.describe(command.dbms, [...prepared.schemas.values()], bindNow(printed.get(fragment.statement) ?? '', now))
-      async function * batches (): AsyncGenerator<SourcedBatch> {
-        for (const { s, i } of mine) {
-          try {
-            for await (const batch of tracked(s, i)) yield { source: i, batch }
-          } catch (err) {
-            if (!onSourceError(i, err)) throw err
-          }
-        }
-      }
-      return { name: fragment.name, fields, batches: batches(), excluded: () => failed }
+    const staged = await Promise.all(plan.fragments.map(async (fragment, f) => {
+      const sources = fragments[f] as FragmentSources
+      const fields = sources.fields() ?? await init.engine.describe(command.dbms, [...prepared.schemas.values()], bindNow(printed.get(fragment.statement) ?? '', now))
+      return { name: fragment.name, fields, batches: lateAware(sources.batches(), late.signal), excluded: () => sources.excluded() }
     }))
     try {
-      const stream = await init.engine.run(fragments, bindNow(mergeSql, now), { signal: query.signal })
+      const stream = await init.engine.run(staged, bindNow(mergeSql, now), { signal: AbortSignal.any([query.signal, late.signal]) })
+      clearTimeout(timer)
       return { stream, nodes }
     } catch (err) {
-      for (const s of sources) s.sub.cancel()
-      throw err
+      clearTimeout(timer)
+      for (const f of fragments) f.cancel()
+      throw late.signal.aborted ? late.signal.reason : err
     }
   }
 
@@ -287,6 +269,53 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
   }
 
   return executor
+}
+
+/** Rejects with the signal's reason once it aborts. */
+async function aborted (signal: AbortSignal): Promise<never> {
+  return await new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) { reject(signal.reason); return }
+    signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+  })
+}
+
+/** Batches that stop with the late signal's error (naming the operators still running) when it aborts. */
+function lateAware<T> (batches: AsyncIterable<T>, late: AbortSignal): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = batches[Symbol.asyncIterator]()
+      const stop = aborted(late)
+      stop.catch(() => undefined)
+      return {
+        next: async () => await Promise.race([inner.next(), stop]),
+        return: async () => await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
+      }
+    }
+  }
+}
+
+/** Calls `done` once the stream has ended, failed or been cancelled. */
+function settledWith (stream: ResultStream, done: () => void): ResultStream {
+  return {
+    fields: stream.fields,
+    cancel: reason => { done(); stream.cancel(reason) },
+    [Symbol.asyncIterator]: () => {
+      const inner = stream[Symbol.asyncIterator]()
+      return {
+        next: async () => {
+          try {
+            const next = await inner.next()
+            if (next.done === true) done()
+            return next
+          } catch (err) {
+            done()
+            throw err
+          }
+        },
+        return: async () => { done(); return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined })) }
+      }
+    }
+  }
 }
 
 /** Every table of the dbms the catalog knows, with the extend columns as extra columns of each. */

@@ -18,8 +18,8 @@ export interface OperatorTarget {
   readonly port?: number
   /** The operator's node policy attributes, lower-case keys (for `extend = (+attribute)`). */
   readonly attributes: Readonly<Record<string, JsonValue>>
-  /** Every live member of its cluster, this one first: what a retry may move to. */
-  readonly alternatives: readonly string[]
+  /** The other live members of its cluster, in the order a retry moves to them. */
+  readonly alternatives: readonly OperatorTarget[]
 }
 
 export interface TargetChoice {
@@ -43,16 +43,18 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
       const candidates = cluster.operators.filter(o => o.peerId !== undefined)
       if (candidates.length === 0) { withoutOperators.push(cluster); continue }
       const pick = pickOperator(candidates, nodes, rotation, cluster.clusterId)
-      const live = candidates.filter(o => o.status === 'active').map(o => o.peerId as string)
-      chosen.set(pick.peerId as string, {
-        peerId: pick.peerId as string,
-        name: pick.name,
+      const asTarget = (o: OperatorEntry, alternatives: readonly OperatorTarget[]): OperatorTarget => ({
+        peerId: o.peerId as string,
+        name: o.name,
         clusterId: cluster.clusterId,
-        ...(pick.ip !== undefined ? { ip: pick.ip } : {}),
-        ...(pick.port !== undefined ? { port: pick.port } : {}),
-        attributes: attributesOf?.(pick.policyId) ?? { name: pick.name, ...(pick.company !== undefined ? { company: pick.company } : {}) },
-        alternatives: [pick.peerId as string, ...live.filter(id => id !== pick.peerId)]
+        ...(o.ip !== undefined ? { ip: o.ip } : {}),
+        ...(o.port !== undefined ? { port: o.port } : {}),
+        attributes: attributesOf?.(o.policyId) ?? { name: o.name, ...(o.company !== undefined ? { company: o.company } : {}) },
+        alternatives
       })
+      // live members first; one the liveness view has lost last (the view may lag behind)
+      const others = candidates.filter(o => o !== pick).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active')).map(o => asTarget(o, []))
+      chosen.set(pick.peerId as string, asTarget(pick, others))
     }
   }
   return { targets: [...chosen.values()], withoutOperators }

@@ -1,0 +1,230 @@
+/**
+ * The operators answering one fragment, read as one stream of batches tagged by source.
+ *
+ * Each request is a table's cluster: its chosen operator first, then the other live members (which hold the
+ * same events, as EdgeLake's clusters do). An operator that cannot be reached, or fails, is replaced by the
+ * next member: its rows so far are left out (its source is excluded) and the sub-query runs again there. A
+ * replacement is allowed only while nothing of the failed source has been handed on for good (`retryAfterRows`
+ * false: a plain SELECT's rows already sent to the client cannot be taken back). With no member left, the
+ * query fails naming the operator, or, under `subset`, goes on without that cluster.
+ *
+ * Sources are read concurrently: at most `capacity` batches wait for the consumer, the rest wait in the
+ * operators (the transport's backpressure), so a slow consumer slows every operator down.
+ */
+import { isFedlakeError } from '@fedlake/core'
+import type { Logger } from '@fedlake/core'
+import type { SourcedBatch } from '@fedlake/duckdb'
+import type { ResultField } from '@fedlake/sql'
+import type { SubqueryEntry } from './query-log.js'
+import type { OpenSubquery } from './subquery-client.js'
+import type { OperatorTarget } from './targets.js'
+
+export interface SourceRequest {
+  /** The chosen operator, then the other live members of its cluster. */
+  readonly targets: readonly OperatorTarget[]
+  readonly open: (target: OperatorTarget) => Promise<OpenSubquery>
+}
+
+export interface FragmentSourcesInit {
+  readonly requests: readonly SourceRequest[]
+  readonly subset: boolean
+  /** A source may be replaced even after some of its batches were read (they are excluded by source). */
+  readonly retryAfterRows: boolean
+  readonly signal: AbortSignal
+  /** A log entry for each attempt (the query log shows every operator asked). */
+  readonly attempt: (target: OperatorTarget) => SubqueryEntry
+  readonly logger: Logger
+  readonly capacity?: number
+}
+
+interface Attempt {
+  readonly source: number
+  readonly request: number
+  readonly next: number
+  readonly sub: OpenSubquery
+  readonly log: SubqueryEntry
+  handedOn: boolean
+}
+
+export class FragmentSources {
+  private readonly attempts: Attempt[] = []
+  private readonly excludedSources = new Set<number>()
+  private readonly completed = new Set<number>()
+  private readonly dropped = new Set<number>()
+  private firstFields: readonly ResultField[] | undefined
+  private cancelled = false
+  /** The query's time is up: no more retries, and under subset the sources still running are dropped. */
+  private expired = false
+
+  constructor (private readonly init: FragmentSourcesInit) {}
+
+  /** Opens every request (moving to the next member on failure). Throws the first unrecoverable failure. */
+  async open (): Promise<void> {
+    const opened = await Promise.allSettled(this.init.requests.map(async (_, r) => { await this.openRequest(r, 0) }))
+    const failure = opened.find(o => o.status === 'rejected')
+    if (failure !== undefined) {
+      this.cancel()
+      throw (failure as PromiseRejectedResult).reason
+    }
+  }
+
+  fields (): readonly ResultField[] | undefined { return this.firstFields }
+
+  /** Every source's fields, to check they agree. */
+  opened (): readonly OpenSubquery[] { return this.attempts.map(a => a.sub) }
+
+  excluded (): ReadonlySet<number> { return this.excludedSources }
+
+  nodes (): { target: number, participating: number } {
+    return { target: this.init.requests.length, participating: this.init.requests.length - this.dropped.size }
+  }
+
+  cancel (): void {
+    this.cancelled = true
+    for (const a of this.attempts) a.sub.cancel()
+  }
+
+  /** Operators whose answer is still coming. */
+  pending (): string[] {
+    return this.attempts.filter(a => a.log.state === 'sent' || a.log.state === 'receiving').map(a => a.log.node)
+  }
+
+  /** Time is up (subset): the sources still running are dropped, the others make the answer. */
+  expire (): void {
+    this.expired = true
+    for (const a of this.attempts) {
+      if (a.log.state !== 'receiving') continue
+      a.log.state = 'cancelled'
+      a.log.error = 'did not answer within the deadline'
+      this.excludedSources.add(a.source)
+      this.dropped.add(a.request)
+      a.sub.cancel()
+    }
+  }
+
+  batches (): AsyncIterable<SourcedBatch> {
+    return { [Symbol.asyncIterator]: () => this.reader() }
+  }
+
+  private async openRequest (request: number, from: number): Promise<void> {
+    const targets = (this.init.requests[request] as SourceRequest).targets
+    let lastError: unknown
+    for (let t = from; t < targets.length; t++) {
+      const target = targets[t] as OperatorTarget
+      const log = this.init.attempt(target)
+      const started = performance.now()
+      try {
+        const sub = await (this.init.requests[request] as SourceRequest).open(target)
+        log.state = 'receiving'
+        log.ms = performance.now() - started
+        this.firstFields ??= sub.fields
+        this.attempts.push({ source: this.attempts.length, request, next: t + 1, sub, log, handedOn: false })
+        return
+      } catch (err) {
+        log.state = 'failed'
+        log.error = err instanceof Error ? err.message : String(err)
+        lastError = err
+        if (this.init.signal.aborted || this.cancelled) throw this.stopReason(err)
+        if (t + 1 < targets.length) this.init.logger.warn('operator failed; asking another member of its cluster', { node: target.name, error: log.error })
+      }
+    }
+    this.giveUp(request, lastError)
+  }
+
+  /** No member of the request's cluster answered: fail, or drop it under subset. */
+  private giveUp (request: number, error: unknown): void {
+    if (!this.init.subset) throw error
+    this.dropped.add(request)
+    this.init.logger.warn('cluster left out (subset)', { error: error instanceof Error ? error.message : String(error) })
+  }
+
+  private stopReason (err: unknown): unknown {
+    const reason = this.init.signal.reason
+    return this.init.signal.aborted && isFedlakeError(reason) ? reason : err
+  }
+
+  private reader (): AsyncIterator<SourcedBatch> {
+    const capacity = this.init.capacity ?? 4
+    const queue: SourcedBatch[] = []
+    let failure: unknown
+    let pumping = 0
+    let wakeConsumer: (() => void) | undefined
+    const producers: (() => void)[] = []
+    const notify = (): void => { const w = wakeConsumer; wakeConsumer = undefined; w?.() }
+
+    const pump = async (attempt: Attempt): Promise<void> => {
+      pumping++
+      try {
+        for await (const batch of attempt.sub.batches) {
+          if (this.cancelled) return
+          attempt.log.rows += batch.rowCount
+          attempt.handedOn = true
+          queue.push({ source: attempt.source, batch })
+          notify()
+          while (!this.cancelled && queue.length >= capacity) await new Promise<void>(resolve => { producers.push(resolve) })
+        }
+        attempt.log.state = 'completed'
+        this.completed.add(attempt.source)
+      } catch (err) {
+        if (this.cancelled || attempt.log.state === 'cancelled') return
+        attempt.log.state = 'failed'
+        attempt.log.error = err instanceof Error ? err.message : String(err)
+        try {
+          await this.replace(attempt, err, pump)
+        } catch (final) {
+          failure ??= final
+          this.cancel()
+        }
+      } finally {
+        pumping--
+        notify()
+      }
+    }
+
+    let started = false
+    const start = (): void => {
+      if (started) return
+      started = true
+      for (const attempt of [...this.attempts]) void pump(attempt)
+    }
+
+    return {
+      next: async () => {
+        start()
+        for (;;) {
+          const item = queue.shift()
+          if (item !== undefined) {
+            for (const p of producers.splice(0)) p()
+            return { done: false, value: item }
+          }
+          if (failure !== undefined) throw failure
+          if (pumping === 0) return { done: true, value: undefined }
+          await new Promise<void>(resolve => { wakeConsumer = resolve })
+        }
+      },
+      return: async () => {
+        this.cancel()
+        for (const p of producers.splice(0)) p()
+        return { done: true, value: undefined }
+      }
+    }
+  }
+
+  /** A source failed midway: exclude its rows and ask the next member, or give up on its cluster. */
+  private async replace (attempt: Attempt, error: unknown, pump: (attempt: Attempt) => Promise<void>): Promise<void> {
+    if (this.init.signal.aborted) throw this.stopReason(error)
+    const targets = (this.init.requests[attempt.request] as SourceRequest).targets
+    const canRetry = !this.expired && attempt.next < targets.length && (this.init.retryAfterRows || !attempt.handedOn)
+    if (!canRetry) {
+      if (!this.init.subset) throw error
+      this.excludedSources.add(attempt.source)
+      this.dropped.add(attempt.request)
+      return
+    }
+    this.excludedSources.add(attempt.source)
+    const before = this.attempts.length
+    await this.openRequest(attempt.request, attempt.next)
+    const replacement = this.attempts[before]
+    if (replacement !== undefined) void pump(replacement)
+  }
+}
