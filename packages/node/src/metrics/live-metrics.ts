@@ -4,7 +4,7 @@
  * and a histogram is written from cumulative bucket counts that its owner keeps.
  */
 import { Counter, Gauge, Histogram } from 'prom-client'
-import type { Registry } from 'prom-client'
+import type { MetricType, MetricValueWithName, Registry } from 'prom-client'
 
 export type LabelSet<L extends string> = Partial<Record<L, string | number>>
 /** The current values, one per label set (`[{}, v]` for a metric without labels). */
@@ -56,24 +56,37 @@ export interface HistogramTotals {
 
 /**
  * A histogram kept elsewhere (bounds and counts), exposed as a Prometheus histogram. prom-client's Histogram
- * only learns values one observe() at a time, so its get() is replaced by one that writes the kept counts.
+ * only learns values one observe() at a time, so what it reports is replaced by the kept counts: get() for
+ * registry.getMetricsAsJSON(), and getForPromString(), which registry.metrics() prefers when a metric has it
+ * (prom-client 15 does not declare it in its types, so it is a plain method here).
  */
 class KeptHistogram extends Histogram<string> {
   constructor (
     private readonly metricName: string,
-    help: string,
+    private readonly helpText: string,
     registry: Registry,
     private readonly bounds: readonly number[],
     private readonly read: () => HistogramTotals | undefined
   ) {
-    super({ name: metricName, help, buckets: [...bounds], registers: [registry] })
+    super({ name: metricName, help: helpText, buckets: [...bounds], registers: [registry] })
   }
 
   override async get (): ReturnType<Histogram<string>['get']> {
-    const base = await super.get()
+    return await this.kept()
+  }
+
+  async getForPromString (): ReturnType<Histogram<string>['get']> {
+    return await this.kept()
+  }
+
+  // not super.get(): prom-client's get() calls getForPromString(), which is this class's
+  private async kept (): ReturnType<Histogram<string>['get']> {
+    // prom-client's types declare MetricType a numeric enum (and no runtime export); the registry prints the string
+    const type = 'histogram' as unknown as MetricType
+    const base = { name: this.metricName, help: this.helpText, type, aggregator: 'sum' as const, collect: () => {} }
     const totals = this.read()
     if (totals === undefined) return { ...base, values: [] }
-    const values: typeof base.values = []
+    const values: Array<MetricValueWithName<string>> = []
     let cumulative = 0
     this.bounds.forEach((bound, i) => {
       cumulative += totals.bucketCounts[i] ?? 0
