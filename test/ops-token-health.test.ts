@@ -4,10 +4,11 @@
  * the token's value never reaches the node's log.
  */
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { waitFor } from '@fedlake/core'
-import { startFedlake, tempDir } from './helpers/processes.js'
+import { FEDLAKE_BIN, startFedlake, tempDir } from './helpers/processes.js'
 import type { Child } from './helpers/processes.js'
 
 const TOKEN = randomBytes(24).toString('base64url')
@@ -17,6 +18,16 @@ after(async () => { for (const c of cleanups.reverse()) { try { await c() } catc
 async function request (url: string, path: string, init: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<{ status: number, headers: Headers, text: string }> {
   const res = await fetch(new URL(path, url), { method: init.method ?? 'GET', headers: { 'User-Agent': 'AnyLog/1.23', ...init.headers }, ...(init.body === undefined ? {} : { body: init.body }) })
   return { status: res.status, headers: res.headers, text: await res.text() }
+}
+
+/** `fedlake client <command>` with the given environment: its exit code and output. */
+async function cli (url: string, command: string, env: Record<string, string>): Promise<{ code: number | null, out: string }> {
+  const proc = spawn(process.execPath, [FEDLAKE_BIN, 'client', '--url', url, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  proc.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const code = await new Promise<number | null>(resolve => { proc.once('exit', resolve) })
+  return { code, out }
 }
 
 describe('REST token and health probes', () => {
@@ -89,6 +100,15 @@ describe('REST token and health probes', () => {
     })
     assert.equal(mcp.status, 200, mcp.text)
     assert.match(mcp.text, /"serverInfo":\{"name":"fedlake"/)
+  })
+
+  it('lets fedlake client send the token from FEDLAKE_REST_TOKEN', async () => {
+    const without = await cli(url, 'get status', { FEDLAKE_REST_TOKEN: '' })
+    assert.equal(without.code, 1, without.out)
+    assert.match(without.out, /REST_TOKEN_MISSING/)
+    const withToken = await cli(url, 'get status', { FEDLAKE_REST_TOKEN: TOKEN })
+    assert.equal(withToken.code, 0, withToken.out)
+    assert.match(withToken.out, /tok-1@.* running/)
   })
 
   it('logs refusals without the token', async () => {
