@@ -5,6 +5,8 @@ export interface SendCommandOptions {
   method?: 'GET' | 'POST'
   destination?: string
   timeoutMs?: number
+  /** The node's REST token, sent as `Authorization: Bearer <token>` (nodes without a token ignore it). */
+  token?: string
 }
 
 export interface CommandResponse {
@@ -32,6 +34,7 @@ export async function sendCommand (options: SendCommandOptions): Promise<Command
   const headers: Record<string, string> = { 'User-Agent': 'AnyLog/1.23', command: split.command }
   const destination = options.destination ?? split.destination
   if (destination !== undefined) headers.destination = destination
+  if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`
   const res = await fetch(options.url, {
     method: options.method ?? defaultMethod(split.command),
     headers,

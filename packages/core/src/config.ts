@@ -94,6 +94,8 @@ export const NodeConfigSchema = z.object({
     .describe('Address the REST and p2p listeners bind to and advertise.'),
   restPort: z.number().int().min(0).max(65535).default(32349)
     .describe('REST API port (0 = any free port, printed in the ready line).'),
+  restToken: z.string().min(16, 'at least 16 characters').max(512).regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'letters, digits and - . _ ~ + / (a bearer token), = only at the end').optional()
+    .describe('Bearer token every REST request must carry (`Authorization: Bearer <token>`): EdgeLake commands, PUT, Grafana, /metrics, /mcp. Not needed by GET /health, GET /ready and the console\'s static files. Unset: no token is asked. Prefer the environment variable or the config file to the flag, which other local users can read in the process list.'),
   p2pPort: z.number().int().min(0).max(65535).default(32348)
     .describe('libp2p port for metadata gossip and node-to-node traffic (0 = any free port).'),
   dataDir: z.string().min(1).default('.fedlake/data')
@@ -123,6 +125,7 @@ export const ENV_KEYS: Readonly<Record<string, string>> = {
   FEDLAKE_ROLES: 'roles',
   FEDLAKE_HOST: 'host',
   FEDLAKE_REST_PORT: 'restPort',
+  FEDLAKE_REST_TOKEN: 'restToken',
   FEDLAKE_P2P_PORT: 'p2pPort',
   FEDLAKE_DATA_DIR: 'dataDir',
   FEDLAKE_SEEDS: 'seeds',

@@ -11,5 +11,13 @@ export const NODE_ERRORS = defineErrors({
   REST_BAD_TIMEOUT: { status: 400, edgelakeCode: 2, text: 'Error Command Structure' },
   /** The client closed the connection before the reply was complete (logged; nobody is left to answer). */
   CLIENT_GONE: { status: 499, edgelakeCode: 26, text: 'Time Out' },
-  NETWORK_QUERY_UNAVAILABLE: { status: 501, edgelakeCode: 155, text: 'Failed to determine destination node' }
+  NETWORK_QUERY_UNAVAILABLE: { status: 501, edgelakeCode: 155, text: 'Failed to determine destination node' },
+  /** The node is still starting (its metadata layer is not up): readiness, MCP tools. */
+  NODE_NOT_READY: { status: 503, edgelakeCode: 203, text: 'Node is starting' },
+  /** An MCP tool argument the tool's schema lets through but the tool cannot use (an unknown time zone). */
+  MCP_BAD_ARGUMENT: { status: 400, edgelakeCode: 2, text: 'Error Command Structure' },
+  /** The node has a REST token (restToken) and the request carries no `Authorization: Bearer <token>`. */
+  REST_TOKEN_MISSING: { status: 401, edgelakeCode: 145, text: 'Authentication failed' },
+  /** The request's bearer token is not the node's REST token. */
+  REST_TOKEN_INVALID: { status: 401, edgelakeCode: 145, text: 'Authentication failed' }
 })

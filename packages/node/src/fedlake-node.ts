@@ -21,10 +21,15 @@ import type { OperatorRole } from '@fedlake/operator'
 import { helpHandler, statusHandler } from './builtin-commands.js'
 import { createCommandRouter } from './command-router.js'
 import { createEventLoopMonitor } from './event-loop-monitor.js'
+import { restTokenGuard } from './http/auth.js'
 import { grafanaRoutes } from './http/grafana-routes.js'
+import { healthRoutes } from './http/health-routes.js'
+import { mcpRoutes } from './http/mcp-routes.js'
+import { metricsRoutes } from './http/metrics-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
 import { uiRoutes } from './http/ui-routes.js'
+import { createNodeMetrics } from './metrics/node-metrics.js'
 import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
@@ -49,6 +54,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   let rest: RestServer | undefined
   let metadata: MetadataNode | undefined
   let stoppers: Startable[] = []
+  let started = false
 
   const announce = async (schema: TableSchema): Promise<void> => {
     localTables.set(`${schema.dbms}.${schema.table}`, { dbms: schema.dbms, table: schema.table })
@@ -122,15 +128,20 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     operator,
     network: () => network,
     metadata: () => metadata,
+    started: () => started,
     eventLoop
   }
+  const tokenGuard = config.restToken === undefined ? undefined : restTokenGuard({ token: config.restToken, nodeName: config.name, logger: logger.child('rest') })
+  const metrics = createNodeMetrics({ services, ...(tokenGuard === undefined ? {} : { unauthorizedRequests: tokenGuard.refused }) })
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
-  const restPlugins = (): RestPlugin[] => {
-    return [
-      grafanaRoutes(services, logger.child('grafana')),
-      uiRoutes()
-    ]
-  }
+  const restPlugins = (): RestPlugin[] => [
+    ...(tokenGuard === undefined ? [] : [tokenGuard.plugin]),
+    healthRoutes(services),
+    metricsRoutes(metrics),
+    mcpRoutes(services),
+    grafanaRoutes(services, logger.child('grafana')),
+    uiRoutes()
+  ]
 
   return {
     config,
@@ -182,9 +193,11 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
           for (const schema of await operator.storage.listTables(dbms)) await announce(schema)
         }
       }
+      started = true
       logger.info('node started', { rest: rest.url(), p2p: metadataNode.p2pAddresses(), peerId: metadataNode.peerId, roles: config.roles })
     },
     async stop () {
+      started = false
       // stopAll stops in reverse order: REST first, then the operator flushes, then metadata.
       await stopAll(stoppers)
       stoppers = []

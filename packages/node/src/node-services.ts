@@ -18,5 +18,7 @@ export interface NodeServices {
   /** Present once the node runs its query role and its metadata layer is up. */
   network(): NetworkExecutor | undefined
   metadata(): MetadataNode | undefined
+  /** True from the end of start() until stop() begins. */
+  started(): boolean
   readonly eventLoop: EventLoopMonitor
 }

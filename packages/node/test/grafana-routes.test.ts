@@ -59,7 +59,8 @@ function appWith (network: NetworkExecutor | undefined): ReturnType<typeof build
     router,
     network: () => network,
     metadata: () => ({ catalog } as unknown as MetadataNode),
-    eventLoop: createEventLoopMonitor()
+    eventLoop: createEventLoopMonitor(),
+    started: () => true
   }
   return buildRestApp({ nodeName: 'q1', router, logger: silentLogger, plugins: [grafanaRoutes(services, silentLogger)] })
 }

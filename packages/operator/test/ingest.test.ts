@@ -278,6 +278,34 @@ describe('ingest pipeline', () => {
     assert.ok(stats.appendFailures >= 1)
   })
 
+  it('reports per table what it received, committed, dropped, and how old its oldest uncommitted row is', async () => {
+    const sink = new FakeSink()
+    let open: () => void = () => {}
+    sink.gate = new Promise(resolve => { open = resolve })
+    const pipeline = pipelineWith(sink, { batchRows: 2, highWaterRows: 6, maxBufferedRows: 6 })
+    const before = Date.now()
+    for (let n = 0; n < 5; n++) pipeline.push(EVENTS, [n, 's'])
+    pipeline.push(OTHER, [1])
+    pipeline.push(OTHER, [2]) // over maxBufferedRows: dropped, counted for kubearmor.other
+    pipeline.push(EVENTS, [1]) // wrong width: dropped, counted for kubearmor.events
+    const held = new Map(pipeline.stats().tables.map(t => [t.table, t]))
+    assert.equal(held.get('events')?.received, 5)
+    assert.equal(held.get('events')?.dropped, 1)
+    assert.equal(held.get('events')?.committed, 0)
+    assert.equal(held.get('other')?.received, 1)
+    assert.equal(held.get('other')?.dropped, 1)
+    const oldest = held.get('events')?.oldestBufferedAt
+    assert.ok(oldest !== null && oldest !== undefined && oldest >= before && oldest <= Date.now(), 'the oldest waiting row is dated')
+    sink.gate = undefined
+    open()
+    await pipeline.flush()
+    const done = new Map(pipeline.stats().tables.map(t => [t.table, t]))
+    assert.equal(done.get('events')?.committed, 5)
+    assert.equal(done.get('events')?.buffered, 0)
+    assert.equal(done.get('events')?.oldestBufferedAt, null, 'nothing waits once every row is committed')
+    await pipeline.stop()
+  })
+
   it('drops and counts a row whose width does not match its schema instead of failing its whole batch', async () => {
     const sink = new FakeSink()
     const pipeline = pipelineWith(sink)

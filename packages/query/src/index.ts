@@ -19,4 +19,5 @@ export { bindableStatement, planNetworkQuery, PERIOD_PROBE_COLUMN } from './plan
 export type { EmptyPlan, Fragment, Merge, NetworkPlan, PeriodPlan, PlanCatalog, PlanOptions, QueryPlan } from './planner/index.js'
 export { createNetworkExecutor } from './network/executor.js'
 export type { NetworkAnswer, NetworkExecutor, NetworkExecutorInit, NetworkQuery } from './network/executor.js'
-export type { QueryEntry, SubqueryEntry } from './network/query-log.js'
+export { QUERY_DURATION_BUCKETS_SECONDS } from './network/query-log.js'
+export type { QueryEntry, QueryOutcome, QueryTotals, SubqueryEntry, SubqueryTotals } from './network/query-log.js'

@@ -16,6 +16,7 @@ Options:
   --url URL            the node's REST address (default http://127.0.0.1:32349, env FEDLAKE_URL)
   --destination D      'network' to run on the network (same as prefixing 'run client ()')
   --method GET|POST    override the method (default: EdgeLake's rule for the command)
+  env FEDLAKE_REST_TOKEN  the node's REST token, sent as 'Authorization: Bearer <token>'
   -h, --help           this text
 
 Examples:
@@ -37,7 +38,7 @@ export const clientCommand: CliCommand = {
     const method = parsed.values.method?.toUpperCase()
     if (method !== undefined && method !== 'GET' && method !== 'POST') throw new UsageError('--method must be GET or POST')
     const send = async (command: string): Promise<number> => {
-      const res = await sendCommand({ url, command, method, destination: parsed.values.destination })
+      const res = await sendCommand({ url, command, method, destination: parsed.values.destination, token: process.env.FEDLAKE_REST_TOKEN })
       const out = formatResponse(res)
       if (res.status >= 400) { process.stderr.write(out); return 1 }
       process.stdout.write(out)

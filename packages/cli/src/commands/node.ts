@@ -17,6 +17,8 @@ Options:
   --roles LIST            operator,query (FEDLAKE_ROLES; default both)
   --host H                address to bind and advertise (FEDLAKE_HOST; default 127.0.0.1)
   --rest-port P           REST port, 0 = any free port (FEDLAKE_REST_PORT; default 32349)
+  --rest-token T          bearer token every REST request must carry, except /health, /ready and /ui
+                          (FEDLAKE_REST_TOKEN, safer than the flag: the process list shows flags)
   --p2p-port P            libp2p port, 0 = any free port (FEDLAKE_P2P_PORT; default 32348)
   --data-dir D            DuckDB files, keys and metadata (FEDLAKE_DATA_DIR; default .fedlake/data)
   --seeds LIST            host:port of nodes to join (FEDLAKE_SEEDS)
@@ -41,6 +43,7 @@ const FLAG_TO_KEY: Record<string, string> = {
   roles: 'roles',
   host: 'host',
   'rest-port': 'restPort',
+  'rest-token': 'restToken',
   'p2p-port': 'p2pPort',
   'data-dir': 'dataDir',
   seeds: 'seeds',

@@ -12,6 +12,7 @@ Options:
   --format F   table (default), json, json:list or json:output
   --local      run only on the node at --url, over its own data
   --url URL    the node's REST address (default http://127.0.0.1:32349, env FEDLAKE_URL)
+  env FEDLAKE_REST_TOKEN  the node's REST token, sent as 'Authorization: Bearer <token>'
 `
 
 export const sqlCommand: CliCommand = {
@@ -31,6 +32,7 @@ export const sqlCommand: CliCommand = {
     const sql = sqlParts.join(' ')
     const res = await sendCommand({
       url: parsed.values.url ?? process.env.FEDLAKE_URL ?? 'http://127.0.0.1:32349',
+      token: process.env.FEDLAKE_REST_TOKEN,
       command: `sql ${dbms} format=${format} ${sql}`,
       destination: parsed.values.local === true ? undefined : 'network'
     })

@@ -55,7 +55,7 @@ const CORS_HEADERS = {
   vary: 'Origin',
   'access-control-expose-headers': '*'
 }
-const ALLOWED_REQUEST_HEADERS = 'Content-Type, Authorization, Accept, User-Agent, AnyLog-Agent, command, dbms, table, details, destination, timeout, subset, into, topic, mode, source, instructions, type, assignment'
+const ALLOWED_REQUEST_HEADERS = 'Content-Type, Authorization, Accept, User-Agent, AnyLog-Agent, command, dbms, table, details, destination, timeout, subset, into, topic, mode, source, instructions, type, assignment, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID'
 
 interface RenderedReply { status: number, contentType: string, body: string }
 

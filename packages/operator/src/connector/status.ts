@@ -3,7 +3,7 @@
  * §5.4), and the command handlers that answer it. No gRPC import: a status is plain data.
  */
 import { CORE_ERRORS, FedlakeError, commandWords } from '@fedlake/core'
-import type { CommandHandler, JsonValue, TableReply } from '@fedlake/core'
+import type { CommandHandler, JsonValue, KubeArmorStream, TableReply } from '@fedlake/core'
 
 export type GrpcClientState = 'Connecting' | 'Active' | 'Reconnecting' | 'Terminated (Error)' | 'Stopped'
 
@@ -11,6 +11,10 @@ export interface GrpcClientStatus {
   /** e.g. `kubearmor-logs@127.0.0.1:32767` */
   readonly name: string
   readonly status: GrpcClientState
+  /** The KubeArmor endpoint, host:port. */
+  readonly source: string
+  /** logs, alerts or messages. */
+  readonly stream: KubeArmorStream
   /** host:port */
   readonly connection: string
   readonly proto: string

@@ -219,6 +219,8 @@ export function createSubscription (init: SubscriptionInit): Subscription {
     status () {
       return {
         name,
+        source,
+        stream,
         status: state,
         connection: init.transport === undefined || init.transport === 'plaintext' ? source : `${source} (${init.transport})`,
         proto: 'kubearmor',

@@ -60,6 +60,12 @@ export interface TableIngestStats {
   readonly table: string
   readonly buffered: number
   readonly committed: number
+  /** Rows accepted into the table's buffer. */
+  readonly received: number
+  /** Rows of this table not stored: refused at the memory cap, after stop, or abandoned at stop. */
+  readonly dropped: number
+  /** Epoch ms at which the oldest row not yet committed arrived (the ingest lag); null when all are committed. */
+  readonly oldestBufferedAt: number | null
 }
 
 export interface IngestStats {
@@ -140,6 +146,15 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   let lastErrorAt: string | null = null
   let lastDropLog = 0
   let lastFailureLog = 0
+  const droppedByTable = new Map<string, { dbms: string, table: string, rows: number }>()
+
+  const countDropped = (schema: TableSchema, rows: number): void => {
+    const key = `${schema.dbms}.${schema.table}`
+    const entry = droppedByTable.get(key)
+    if (entry === undefined) droppedByTable.set(key, { dbms: schema.dbms, table: schema.table, rows })
+    else entry.rows += rows
+  }
+
   let highWaterRows = fixedHighWater ?? leastHighWater
   let lowWaterRows = lowWaterOf(highWaterRows)
   let appendRows = batchRows
@@ -185,8 +200,9 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
       followRate(rows)
       release(rows)
     },
-    dropped (rows: number) {
+    dropped (rows: number, schema: TableSchema) {
       dropped += rows
+      countDropped(schema, rows)
       release(rows)
     },
     appendFailed (err: unknown, schema: TableSchema, attempt: number) {
@@ -230,8 +246,9 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     return buffer
   }
 
-  const refuse = (rows: number, why: string): false => {
+  const refuse = (schema: TableSchema, rows: number, why: string): false => {
     dropped += rows
+    countDropped(schema, rows)
     const now = Date.now()
     if (now - lastDropLog >= DROP_LOG_INTERVAL_MS) {
       lastDropLog = now
@@ -248,10 +265,10 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   }
 
   const push = (schema: TableSchema, row: IngestRow): boolean => {
-    if (stopped) return refuse(1, 'pipeline stopped')
+    if (stopped) return refuse(schema, 1, 'pipeline stopped')
     // storage would refuse the whole batch holding such a row, again at every retry
-    if (row.length !== schema.columns.length) return refuse(1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
-    if (buffered >= maxBufferedRows) { pauseSources(); return refuse(1, 'buffer cap reached') }
+    if (row.length !== schema.columns.length) return refuse(schema, 1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
+    if (buffered >= maxBufferedRows) { pauseSources(); return refuse(schema, 1, 'buffer cap reached') }
     buffered++
     received++
     bufferFor(schema).add(row)
@@ -328,12 +345,34 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         tablesCreated,
         lastError,
         lastErrorAt,
-        tables: [...byFingerprint.values()].map(b => ({
-          dbms: b.schema.dbms, table: b.schema.table, buffered: b.buffered, committed: b.committed
-        }))
+        tables: tableStats([...byFingerprint.values()], droppedByTable)
       }
     }
   }
+}
+
+/** One entry per dbms.table: buffers of the same table with other columns are added up, drops come from the pipeline's count. */
+function tableStats (buffers: readonly TableBuffer[], droppedByTable: ReadonlyMap<string, { dbms: string, table: string, rows: number }>): TableIngestStats[] {
+  const byTable = new Map<string, { dbms: string, table: string, buffered: number, committed: number, received: number, dropped: number, oldestBufferedAt: number | null }>()
+  const entryOf = (dbms: string, table: string): { dbms: string, table: string, buffered: number, committed: number, received: number, dropped: number, oldestBufferedAt: number | null } => {
+    const key = `${dbms}.${table}`
+    let entry = byTable.get(key)
+    if (entry === undefined) {
+      entry = { dbms, table, buffered: 0, committed: 0, received: 0, dropped: 0, oldestBufferedAt: null }
+      byTable.set(key, entry)
+    }
+    return entry
+  }
+  for (const b of buffers) {
+    const entry = entryOf(b.schema.dbms, b.schema.table)
+    entry.buffered += b.buffered
+    entry.committed += b.committed
+    entry.received += b.received
+    const oldest = b.oldestBufferedAt
+    if (oldest !== undefined && (entry.oldestBufferedAt === null || oldest < entry.oldestBufferedAt)) entry.oldestBufferedAt = oldest
+  }
+  for (const d of droppedByTable.values()) entryOf(d.dbms, d.table).dropped += d.rows
+  return [...byTable.values()]
 }
 
 function lowWaterOf (highWaterRows: number): number {

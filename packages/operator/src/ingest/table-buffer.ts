@@ -26,7 +26,7 @@ export interface TableBufferEvents {
   /** `ms`: how long the append took, from hand-over to commit. */
   committed(rows: number, ms: number): void
   /** Rows that will never be stored (abandoned at stop). */
-  dropped(rows: number): void
+  dropped(rows: number, schema: TableSchema): void
   appendFailed(err: unknown, schema: TableSchema, attempt: number): void
   recovered(schema: TableSchema, failures: number): void
 }
@@ -54,6 +54,10 @@ export interface TableBuffer {
   /** Rows not yet committed (pending and in flight). */
   readonly buffered: number
   readonly committed: number
+  /** Rows added since the buffer was created. */
+  readonly received: number
+  /** Epoch ms at which the oldest row not yet committed arrived; undefined when every row is committed. */
+  readonly oldestBufferedAt: number | undefined
   add(row: IngestRow): void
   /** Resolves once every row added before the call is committed (or dropped by abandon()). */
   flush(): Promise<void>
@@ -76,7 +80,11 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
 
   /** Full batches (maxAppendRows each, or put back after a failure), oldest first, then `open`. */
   let sealed: ColumnBatch[] = []
+  /** When the first row of each sealed batch arrived (the ingest lag reads the oldest). */
+  let sealedSince: number[] = []
   let open = createColumnBatchBuilder(types, Math.min(batchRows, maxAppendRows()))
+  let openSince = 0
+  let inFlightSince = 0
   /** Rows in `sealed` and `open`. */
   let pending = 0
   /** When the oldest pending row arrived; 0 = due now (after a failure or a flush request). */
@@ -136,7 +144,9 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
 
   /** The oldest pending rows as one batch (at most maxAppendRows, unless a failed batch is put back whole). */
   const takeBatch = (): ColumnBatch => {
-    const batch = sealed.shift() ?? open.build()
+    const fromSealed = sealed.shift()
+    inFlightSince = fromSealed === undefined ? openSince : sealedSince.shift() ?? openSince
+    const batch = fromSealed ?? open.build()
     pending -= batch.rowCount
     return batch
   }
@@ -169,11 +179,12 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       } catch (err) {
         inFlight = 0
         if (abandoned) {
-          events.dropped(batch.rowCount)
+          events.dropped(batch.rowCount, schema)
           settle(batch.rowCount)
           return
         }
         sealed.unshift(batch)
+        sealedSince.unshift(inFlightSince)
         pending += batch.rowCount
         pendingSince = 0
         failures++
@@ -198,14 +209,21 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
     schema,
     get buffered () { return pending + inFlight },
     get committed () { return committed },
+    get received () { return received },
+    get oldestBufferedAt () {
+      if (inFlight > 0) return inFlightSince
+      if (sealedSince.length > 0) return sealedSince[0]
+      return open.rowCount > 0 ? openSince : undefined
+    },
     add (row) {
       const now = Date.now()
       if (pending === 0) pendingSince = now
       lastAddAt = now
+      if (open.rowCount === 0) openSince = now
       open.add(row)
       pending++
       received++
-      if (open.rowCount >= maxAppendRows()) sealed.push(open.build())
+      if (open.rowCount >= maxAppendRows()) { sealed.push(open.build()); sealedSince.push(openSince) }
       if (pending >= batchRows) kick()
       else armTimer()
     },
@@ -224,9 +242,10 @@ export function createTableBuffer (init: TableBufferInit): TableBuffer {
       retryAbort = new AbortController()
       const dropped = pending
       sealed = []
+      sealedSince = []
       open = createColumnBatchBuilder(types, 0)
       pending = 0
-      if (dropped > 0) events.dropped(dropped)
+      if (dropped > 0) events.dropped(dropped, schema)
       settle(dropped)
       return dropped
     }

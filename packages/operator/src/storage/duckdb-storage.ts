@@ -92,6 +92,10 @@ class DuckDbStorage implements ColumnarStorage {
     this.slots = createSlots(init.maxConcurrentQueries ?? DEFAULT_CONCURRENT_QUERIES)
   }
 
+  isOpen (): boolean {
+    return this.state === 'started'
+  }
+
   async start (): Promise<void> {
     if (this.state === 'started') return
     await mkdir(this.dataDir, { recursive: true })

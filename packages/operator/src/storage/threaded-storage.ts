@@ -255,6 +255,8 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
       return await collectResult(await this.openQuery(dbms, sql, options), options.maxRows)
     },
 
+    isOpen: () => state === 'started' && worker !== undefined,
+
     async listDatabases () {
       assertStarted()
       return await call<string[]>('listDatabases', [])

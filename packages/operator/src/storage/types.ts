@@ -16,6 +16,8 @@ export interface StorageQueryOptions {
 }
 
 export interface OperatorStorage extends Startable {
+  /** Started and not stopping (for the threaded storage: its worker also runs); read by readiness checks. */
+  isOpen(): boolean
   /** Creates dbms.table if missing; returns true when it was created by this call. If it exists, missing columns are added (ALTER TABLE ADD COLUMN) so a wider later batch still lands. */
   ensureTable(schema: TableSchema): Promise<boolean>
   /**

@@ -230,11 +230,9 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       try {
         const prepared = await prepare(command, now)
         const answer = await answerPlan(prepared, query, entry, now)
-        return { ...answer, stream: logged(answer.stream, entry, started) }
+        return { ...answer, stream: logged(answer.stream, log, entry, started) }
       } catch (err) {
-        entry.state = 'failed'
-        entry.error = err instanceof Error ? err.message : String(err)
-        entry.ms = performance.now() - started
+        log.finish(entry, outcomeOf(err), performance.now() - started, err instanceof Error ? err.message : String(err))
         throw err
       }
     },
@@ -406,7 +404,7 @@ async function singleTimestamp (stream: ResultStream): Promise<string | null> {
 }
 
 /** Keeps the query log's entry up to date as the answer streams. */
-function logged (stream: ResultStream, entry: QueryEntry, started: number): ResultStream {
+function logged (stream: ResultStream, log: QueryLog, entry: QueryEntry, started: number): ResultStream {
   return {
     fields: stream.fields,
     cancel: reason => { stream.cancel(reason) },
@@ -416,17 +414,16 @@ function logged (stream: ResultStream, entry: QueryEntry, started: number): Resu
         next: async () => {
           try {
             const next = await inner.next()
-            if (next.done === true) { entry.state = 'completed'; entry.ms = performance.now() - started } else entry.rows += next.value.rowCount
+            if (next.done === true) log.finish(entry, 'completed', performance.now() - started)
+            else entry.rows += next.value.rowCount
             return next
           } catch (err) {
-            entry.state = 'failed'
-            entry.error = isFedlakeError(err) ? err.message : String(err)
-            entry.ms = performance.now() - started
+            log.finish(entry, outcomeOf(err), performance.now() - started, isFedlakeError(err) ? err.message : String(err))
             throw err
           }
         },
         return: async () => {
-          if (entry.state === 'running') { entry.state = 'failed'; entry.error = 'cancelled'; entry.ms = performance.now() - started }
+          log.finish(entry, 'cancelled', performance.now() - started)
           return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
         }
       }
@@ -434,3 +431,8 @@ function logged (stream: ResultStream, entry: QueryEntry, started: number): Resu
   }
 }
 
+
+/** A query the client gave up on is cancelled; one that hit its deadline, or an error, failed. */
+function outcomeOf (err: unknown): 'failed' | 'cancelled' {
+  return isFedlakeError(err) && (err.code === 'SQL_CANCELLED' || err.code === 'CLIENT_GONE') ? 'cancelled' : 'failed'
+}
