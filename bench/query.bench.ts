@@ -5,7 +5,7 @@
  * DuckDB files) and a query node process answers over the network; one DuckDB in this process holds the same
  * rows (3 × BENCH_ROWS) as the baseline. For each query: p50 and p95 of fedlake (HTTP to the query node, as curl
  * sends it, `format=json and stat=false`) and of the baseline (DuckDB's query plus JSON of its rows, what any
- * server would pay), and their ratio. Then the query node's RSS.
+ * server would pay), run alternately so both see the same machine, and their ratio. Then the query node's RSS.
  *
  * A second part (BENCH_EDGELAKE=0 skips it) runs the same queries on EdgeLake's published setup, 200,000 rows on
  * two operators, against EdgeLake's measured medians on this kind of machine (reference/edgelake.md, issue 9).
@@ -13,7 +13,7 @@
  */
 import '@fedlake/core/polyfills'
 import { mkdirSync, rmSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -100,13 +100,16 @@ function fmt (ms: number): string {
   return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)
 }
 
-async function timed (runs: number, run: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await run()
-  const times: number[] = []
+/** Runs `a` and `b` alternately (warm-up first), so both see the same machine: load on these shared cores moves. */
+async function timedSideBySide (runs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[number[], number[]]> {
+  for (let i = 0; i < WARMUP; i++) { await a(); await b() }
+  const times: [number[], number[]] = [[], []]
   for (let i = 0; i < runs; i++) {
-    const started = performance.now()
-    await run()
-    times.push(performance.now() - started)
+    for (const [k, run] of [a, b].entries()) {
+      const started = performance.now()
+      await run()
+      times[k]?.push(performance.now() - started)
+    }
   }
   return times
 }
@@ -167,15 +170,14 @@ async function measure (setup: Setup, runs: number): Promise<Map<string, { fed: 
   const out = new Map<string, { fed: number[], duck: number[] }>()
   for (const q of QUERIES) {
     let failure: string | undefined
-    const fed = await timed(runs, async () => {
+    const [fed, duck] = await timedSideBySide(runs, async () => {
       const reply = await restCommand(url, `sql kubearmor format=json and stat=false "${q.network}"`, { headers: { destination: 'network', timeout: '60' } })
       if (reply.status !== 200) failure = reply.text
-    })
-    if (failure !== undefined) throw new Error(`${q.name}: ${failure}`)
-    const duck = await timed(runs, async () => {
+    }, async () => {
       const result = await setup.baseline.runAndReadAll(q.duckdb)
       JSON.stringify(result.getRowObjectsJson())
     })
+    if (failure !== undefined) throw new Error(`${q.name}: ${failure}`)
     out.set(q.name, { fed, duck })
   }
   return out
@@ -191,6 +193,7 @@ function report (title: string, results: Map<string, { fed: number[], duck: numb
     lines.push(`| ${name} | ${fmt(f50)} ms | ${fmt(percentile(fed, 0.95))} ms | ${fmt(d50)} ms | ${fmt(percentile(duck, 0.95))} ms | ${(f50 / d50).toFixed(2)} |` +
       (edgeLake ? ` ${el === undefined ? '—' : `${el} ms`} | ${el === undefined ? '—' : `${(el / f50).toFixed(1)}×`} |` : ''))
   }
+  lines.push('', `load average (1, 5 min) at the end: ${loadavg().slice(0, 2).map(l => l.toFixed(1)).join(', ')} on ${availableParallelism()} cores`)
   process.stdout.write(lines.join('\n') + '\n\n')
 }
 
