@@ -31,8 +31,14 @@ export interface StartOptions {
   nodeArgs?: string[]
 }
 
+/** FEDLAKE_CPU_PROF_DIR=<dir>: every fedlake process a test or benchmark starts writes a CPU profile there on exit. */
+function cpuProfileArgs (): string[] {
+  const dir = process.env.FEDLAKE_CPU_PROF_DIR
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+}
+
 export async function startFedlake (args: string[], options: StartOptions = {}): Promise<Child> {
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), FEDLAKE_BIN, ...args], {
+  const proc = spawn(process.execPath, [...cpuProfileArgs(), ...(options.nodeArgs ?? []), FEDLAKE_BIN, ...args], {
     env: { ...process.env, FEDLAKE_LOG_LEVEL: process.env.FEDLAKE_LOG_LEVEL ?? 'warn', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe']
   })

@@ -15,7 +15,7 @@ export type {
 } from './result-batch.js'
 export { formatDateDays, formatTimestampMicros, resolveTimeZone, UTC } from './timestamps.js'
 export type { TimeZone } from './timestamps.js'
-export { jsonTextEncoder, jsonTextEncoders, jsonValueDecoders } from './result-values.js'
+export { jsonTextEncoder, jsonTextEncoders, jsonValueDecoder, jsonValueDecoders } from './result-values.js'
 export type { JsonTextEncoder, JsonValueDecoder, ValueFormatOptions } from './result-values.js'
 export { batchFromValues } from './batch-from-values.js'
 export type { BatchValue } from './batch-from-values.js'

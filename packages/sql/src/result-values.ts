@@ -35,24 +35,29 @@ export function jsonTextEncoders (fields: readonly ResultField[], options: Value
 export function jsonTextEncoder (type: string, options: ValueFormatOptions = {}): JsonTextEncoder {
   const t = type.toUpperCase()
   const timeZone = options.timeZone
+  // decided once per column, not per value: this runs for every cell of every reply
+  const exactText = EXACT_NUMBER_TYPES.test(t)
+  const isDate = t === 'DATE'
+  const isFloat = t === 'FLOAT'
+  const isBigint = t === 'BIGINT'
   return (vector, row) => {
     if (vector.valid !== null && vector.valid[row] === 0) return 'null'
     switch (vector.kind) {
-      case 'bool': return vector.values[row] === 1 ? 'true' : 'false'
-      case 'f64': {
-        const n = vector.values[row] as number
-        if (t === 'DATE') return `"${formatDateDays(n)}"`
-        return numberText(t === 'FLOAT' ? shortestFloat32(n) : n)
+      case 'text': {
+        const text = vector.values[row] as string
+        return exactText ? exactNumberText(text) : JSON.stringify(text)
       }
       case 'i64': {
         const v = vector.values[row] as bigint
-        if (t === 'BIGINT') return integerText(v)
+        if (isBigint) return integerText(v)
         return `"${formatTimestampMicros(v, timeZone)}"`
       }
-      case 'text': {
-        const text = vector.values[row] as string
-        return EXACT_NUMBER_TYPES.test(t) ? exactNumberText(text) : JSON.stringify(text)
+      case 'f64': {
+        const n = vector.values[row] as number
+        if (isDate) return `"${formatDateDays(n)}"`
+        return numberText(isFloat ? shortestFloat32(n) : n)
       }
+      case 'bool': return vector.values[row] === 1 ? 'true' : 'false'
       case 'json': return vector.values[row] as string
     }
   }
@@ -60,17 +65,52 @@ export function jsonTextEncoder (type: string, options: ValueFormatOptions = {})
 
 /** One decoder per field: values as JSON values (numbers, strings, objects), same rules as the text. */
 export function jsonValueDecoders (fields: readonly ResultField[], options: ValueFormatOptions = {}): JsonValueDecoder[] {
-  return fields.map(field => {
-    const encode = jsonTextEncoder(field.type, options)
-    return (vector, row) => {
-      if (vector.valid !== null && vector.valid[row] === 0) return null
-      switch (vector.kind) {
-        case 'bool': return vector.values[row] === 1
-        case 'text': if (!EXACT_NUMBER_TYPES.test(field.type.toUpperCase())) return vector.values[row] as string
+  return fields.map(field => jsonValueDecoder(field.type, options))
+}
+
+/**
+ * The value the text encoder writes, as a JSON value: JSON.stringify of it gives the encoder's text exactly
+ * (JSON.stringify and String print numbers alike), so replies can be built from plain objects.
+ */
+export function jsonValueDecoder (type: string, options: ValueFormatOptions = {}): JsonValueDecoder {
+  const t = type.toUpperCase()
+  const timeZone = options.timeZone
+  const exactText = EXACT_NUMBER_TYPES.test(t)
+  const isDate = t === 'DATE'
+  const isFloat = t === 'FLOAT'
+  const isBigint = t === 'BIGINT'
+  return (vector, row) => {
+    if (vector.valid !== null && vector.valid[row] === 0) return null
+    switch (vector.kind) {
+      case 'text': {
+        const text = vector.values[row] as string
+        return exactText ? exactNumberValue(text) : text
       }
-      return JSON.parse(encode(vector, row)) as JsonValue
+      case 'i64': {
+        const v = vector.values[row] as bigint
+        if (isBigint) return v <= MAX_SAFE && v >= -MAX_SAFE ? Number(v) : String(v)
+        return formatTimestampMicros(v, timeZone)
+      }
+      case 'f64': {
+        const n = vector.values[row] as number
+        if (isDate) return formatDateDays(n)
+        return numberValue(isFloat ? shortestFloat32(n) : n)
+      }
+      case 'bool': return vector.values[row] === 1
+      case 'json': return JSON.parse(vector.values[row] as string) as JsonValue
     }
-  })
+  }
+}
+
+function numberValue (n: number): number | string {
+  if (Number.isFinite(n)) return n
+  return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity'
+}
+
+function exactNumberValue (text: string): number | string {
+  const n = Number(text)
+  if (Number.isFinite(n) && (Number.isSafeInteger(n) || !Number.isInteger(n)) && String(n) === normaliseDecimal(text)) return n
+  return text
 }
 
 function numberText (n: number): string {
