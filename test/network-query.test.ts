@@ -90,6 +90,30 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     })
   })
 
+  it('asks only the operators named in run client (ip:port, ...) or found by a blockchain get', async () => {
+    const hostOf = (i: number): string => new URL(operators[i]?.ready.rest ?? '').host
+    const logsOf = (...indexes: number[]): number => indexes.reduce((n, i) => n + (data.rows[i]?.logs?.length ?? 0), 0)
+    const ask = async (targets: string, sql = 'select count(*) as n from logs'): Promise<{ status: number, text: string, json: () => unknown }> =>
+      await restCommand(url, `run client (${targets}) sql kubearmor format = json:list and stat = false "${sql}"`)
+    const one = await ask(hostOf(1))
+    assert.equal(one.status, 200, one.text)
+    assert.deepEqual(one.json(), [{ n: logsOf(1) }])
+    const two = await ask(`${hostOf(0)}, ${hostOf(2)}`)
+    assert.deepEqual(two.json(), [{ n: logsOf(0, 2) }])
+    const byPolicy = await ask("blockchain get operator where name = 'op-3' bring.ip_port")
+    assert.equal(byPolicy.status, 200, byPolicy.text)
+    assert.deepEqual(byPolicy.json(), [{ n: logsOf(2) }])
+    const shortForm = await ask('operator where name = op-1')
+    assert.deepEqual(shortForm.json(), [{ n: logsOf(0) }])
+    const grouped = await ask(hostOf(0), 'select pod_name, count(*) as n from logs group by pod_name order by pod_name')
+    assert.equal((grouped.json() as { n: number }[]).reduce((n, row) => n + row.n, 0), logsOf(0), 'the groups of the named operator only')
+    const unknown = await ask('127.0.0.1:1')
+    assert.equal(unknown.status, 503, unknown.text)
+    assert.match(unknown.text, /127\.0\.0\.1:1/, 'the error names the address')
+    const nobody = await ask("blockchain get operator where name = 'nobody' bring.ip_port")
+    assert.equal(nobody.status, 503, nobody.text)
+  })
+
   it('tags rows with extend, reads included tables as the queried one, and takes every way of asking', async () => {
     const perNode = await restCommand(url, 'run client () sql kubearmor extend = (+name as node, @dbms_name) and format = json:list and stat = false "select node, dbms_name, count(*) as n from logs group by all order by node"')
     assert.equal(perNode.status, 200, perNode.text)

@@ -92,7 +92,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   router.register([
     statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles }), eventLoop),
     helpHandler(router),
-    ...sqlCommandHandlers({ operator, limits: config.limits, network: () => network }),
+    ...sqlCommandHandlers({ operator, limits: config.limits, network: () => network, runCommand: async (command, ctx) => await router.execute(command, ctx) }),
     ...queryCommandHandlers(() => network),
     ...(operator?.commandHandlers() ?? [])
   ])

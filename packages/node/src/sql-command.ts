@@ -10,8 +10,8 @@
 import { CORE_ERRORS, FedlakeError, resourcePlan } from '@fedlake/core'
 import type { CommandContext, CommandHandler, CommandReply, LimitsConfig } from '@fedlake/core'
 import type { OperatorRole } from '@fedlake/operator'
-import { parseRunClient, parseSqlCommand, replyFromStream } from '@fedlake/query'
-import type { NetworkExecutor, NodeCount, ReplyOptions, SqlCommand } from '@fedlake/query'
+import { parseRunClient, parseSqlCommand, QUERY_ERRORS, replyFromStream } from '@fedlake/query'
+import type { NetworkExecutor, NodeCount, ReplyOptions, RunClientTargets, SqlCommand } from '@fedlake/query'
 import { resolveTimeZone } from '@fedlake/sql'
 import type { TimeZone } from '@fedlake/sql'
 import { NODE_ERRORS } from './errors.js'
@@ -22,12 +22,16 @@ export interface SqlHandlerInit {
   /** Present once the query role's executor runs (it needs the metadata layer). */
   readonly network: () => NetworkExecutor | undefined
   readonly limits: LimitsConfig
+  /** Runs another command of this node: `run client (blockchain get ...)` lists its targets with it. */
+  readonly runCommand?: (command: string, ctx: CommandContext) => Promise<CommandReply>
 }
 
 /** How a command reaches the network: its subset and timeout, from headers, `run client (...)` or options. */
 interface NetworkRoute {
   readonly subset: boolean
   readonly timeoutMs?: number
+  /** Operators the user named: ip:port (p2p or REST). */
+  readonly targets?: readonly string[]
 }
 
 function isNetworkDestination (destination: string | undefined): boolean {
@@ -62,7 +66,7 @@ export function sqlCommandHandlers (init: SqlHandlerInit): CommandHandler[] {
     const timeoutSec = route.timeoutMs === undefined ? parsed.maxTimeSec : Math.min(route.timeoutMs / 1000, parsed.maxTimeSec ?? Infinity)
     const signal = shortened(ctx.signal, timeoutSec, init.limits) ?? new AbortController().signal
     const deadline = Math.min(ctx.deadline ?? Date.now() + init.limits.commandTimeoutMs, timeoutSec === undefined ? Infinity : Date.now() + timeoutSec * 1000)
-    const answer = await executor.run({ command: parsed, subset: route.subset || parsed.subset === true, signal, deadline })
+    const answer = await executor.run({ command: parsed, subset: route.subset || parsed.subset === true, signal, deadline, ...(route.targets !== undefined ? { targets: route.targets } : {}) })
     return await replyFromStream(answer.stream, options, () => ({ elapsedMs: performance.now() - started, nodes: nodeCount(answer.nodes()) }))
   }
 
@@ -77,21 +81,32 @@ export function sqlCommandHandlers (init: SqlHandlerInit): CommandHandler[] {
     }
   }
 
+  /** The ip:port list of `run client (<targets>)`; undefined for `()` (the metadata chooses). */
+  const namedTargets = async (targets: RunClientTargets, ctx: CommandContext): Promise<string[] | undefined> => {
+    if (targets.kind === 'metadata') return undefined
+    if (targets.kind === 'addresses') return [...targets.list]
+    if (init.runCommand === undefined) throw new FedlakeError(CORE_ERRORS.COMMAND_SYNTAX, 'Error Command Structure: this node cannot evaluate blockchain targets', { command: 'run client' })
+    const reply = await init.runCommand(targets.query, { method: 'GET', headers: {}, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) })
+    const text = reply.kind === 'text' ? reply.body : ''
+    const list = text.split(/[,\s]+/).map(a => a.trim()).filter(a => a !== '')
+    if (list.length === 0) throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `the targets' query found no node: ${targets.query}`, { command: 'run client' })
+    return list
+  }
+
   const runClient: CommandHandler = {
     words: ['run', 'client'],
     methods: ['GET', 'POST'],
-    usage: 'run client ([subset = true, timeout = <s>]) sql <dbms> [options] "select ..."',
+    usage: 'run client ([ip:port, ... | blockchain get operator where ...] [, subset = true, timeout = <s>]) sql <dbms> [options] "select ..."',
     async execute (command, ctx) {
       const request = parseRunClient(command)
       if (!/^sql\s/i.test(request.command)) {
         throw new FedlakeError(CORE_ERRORS.COMMAND_SYNTAX, 'Error Command Structure: run client () sends sql commands; other commands go to a node\'s own REST address', { command: 'run client' })
       }
-      if (request.targets.kind !== 'metadata') {
-        throw new FedlakeError(CORE_ERRORS.COMMAND_SYNTAX, 'Error Command Structure: run client with explicit targets is not supported yet; use run client () and let the metadata choose the operators', { command: 'run client' })
-      }
+      const targets = await namedTargets(request.targets, ctx)
       return await runNetwork(parseSqlCommand(request.command), ctx, {
         subset: request.subset === true || isTrue(ctx.headers.subset),
-        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {})
+        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+        ...(targets !== undefined ? { targets } : {})
       })
     }
   }

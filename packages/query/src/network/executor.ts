@@ -29,7 +29,7 @@ import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
 import { fromOperator, openSubquery } from './subquery-client.js'
 import type { OpenSubquery } from './subquery-client.js'
-import { chooseTargets } from './targets.js'
+import { chooseNamedTargets, chooseTargets, unknownAddresses } from './targets.js'
 import type { OperatorTarget, Rotation } from './targets.js'
 import { targetSql } from './target-sql.js'
 import type { ExtendValue } from './target-sql.js'
@@ -54,6 +54,11 @@ export interface NetworkQuery {
   readonly signal: AbortSignal
   /** Epoch ms. */
   readonly deadline: number
+  /**
+   * Operators the user named (`run client (ip:port, ...)`): their policy ip:port or REST address. Only those are
+   * asked; absent, the metadata chooses one operator per cluster.
+   */
+  readonly targets?: readonly string[]
 }
 
 export interface NetworkAnswer {
@@ -129,6 +134,11 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     entry.explain.push(...plan.explain)
     const catalog = init.catalog()
     const concat = plan.merge.kind === 'concat'
+    const named = query.targets === undefined ? undefined : new Set(query.targets)
+    if (named !== undefined && !query.subset) {
+      const unknown = unknownAddresses(catalog, command.dbms, plan.fragments.flatMap(f => [...f.tables]), named)
+      if (unknown.length > 0) throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `no operator holding the queried tables answers at ${unknown.join(', ')}`, { dbms: command.dbms, targets: unknown })
+    }
     const fragments = plan.fragments.map(fragment => {
       const sql = bindNow(printed.get(fragment.statement) ?? '', now)
       entry.explain.push(`operators run (${fragment.name}): ${sql}`)
@@ -136,7 +146,12 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const queried = catalog.schema(command.dbms, fragment.tables[0] ?? '')
       const requests: SourceRequest[] = []
       for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
-        const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
+        const choice = named === undefined
+          ? chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
+          : { targets: chooseNamedTargets(catalog, table.dbms, table.table, named), withoutOperators: [] }
+        if (named !== undefined && choice.targets.length === 0) {
+          throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `none of the named targets (${[...named].join(', ')}) is an operator holding ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
+        }
         if (choice.withoutOperators.length > 0 && !query.subset) {
           throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `no operator of cluster ${choice.withoutOperators[0]?.clusterName ?? '?'} holds ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
         }

@@ -60,6 +60,49 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
   return { targets: [...chosen.values()], withoutOperators }
 }
 
+/**
+ * Targets the user named (`run client (ip:port, ...)` or a `blockchain get` that lists ip:port): an operator is
+ * named when its policy's ip:port (the p2p port) or its REST address is in the list. Each cluster holding the
+ * table contributes its first named member (two members of one cluster hold the same rows; both would count
+ * them twice); clusters with no named member are not asked. A named member stands alone: no retry elsewhere.
+ */
+export function chooseNamedTargets (catalog: Catalog, dbms: string, table: string, addresses: ReadonlySet<string>,
+  attributesOf?: (policyId: string) => Readonly<Record<string, JsonValue>> | undefined): OperatorTarget[] {
+  const chosen: OperatorTarget[] = []
+  for (const cluster of catalog.clustersHolding(dbms, table)) {
+    const named = cluster.operators.find(o => o.peerId !== undefined && isNamed(o, addresses))
+    if (named === undefined) continue
+    chosen.push({
+      peerId: named.peerId as string,
+      name: named.name,
+      clusterId: cluster.clusterId,
+      ...(named.ip !== undefined ? { ip: named.ip } : {}),
+      ...(named.port !== undefined ? { port: named.port } : {}),
+      attributes: attributesOf?.(named.policyId) ?? { name: named.name, ...(named.company !== undefined ? { company: named.company } : {}) },
+      alternatives: []
+    })
+  }
+  return chosen
+}
+
+/** Named addresses no operator of the catalog answers to (a typo, or a node that is not an operator). */
+export function unknownAddresses (catalog: Catalog, dbms: string, tables: readonly string[], addresses: ReadonlySet<string>): string[] {
+  const known = new Set<string>()
+  for (const table of tables) {
+    for (const cluster of catalog.clustersHolding(dbms, table)) {
+      for (const o of cluster.operators) {
+        if (o.ip !== undefined && o.port !== undefined) known.add(`${o.ip}:${o.port}`)
+        if (o.restAddress !== undefined) known.add(o.restAddress)
+      }
+    }
+  }
+  return [...addresses].filter(a => !known.has(a))
+}
+
+function isNamed (o: OperatorEntry, addresses: ReadonlySet<string>): boolean {
+  return (o.ip !== undefined && o.port !== undefined && addresses.has(`${o.ip}:${o.port}`)) || (o.restAddress !== undefined && addresses.has(o.restAddress))
+}
+
 function pickOperator (candidates: readonly OperatorEntry[], nodes: NodesOption, rotation: Rotation, clusterId: string): OperatorEntry {
   const live = candidates.filter(o => o.status === 'active')
   if (nodes === 'main') {
