@@ -26,20 +26,29 @@ import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageVa
 import { deserializeError, serializeError } from './worker-protocol.js'
 import type { FromWorker, StorageWorkerData, ToWorker, WorkerMethod } from './worker-protocol.js'
 
-const WORKER_ENTRY = new URL('./storage-worker.ts', import.meta.url)
+/** The worker's module follows this file's own: storage-worker.ts from sources, storage-worker.js from dist. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts')
+const WORKER_ENTRY = FROM_SOURCE ? new URL('./storage-worker.ts', import.meta.url) : new URL('./storage-worker.js', import.meta.url)
 
 /**
- * The worker runs from TypeScript sources like the rest of fedlake, but a worker does not inherit the tsx
- * loader of its parent (neither `--import tsx` nor tsx's `register()`), so it registers tsx itself first.
+ * Run from dist (as `fedlake` is after `npm install`), the worker imports storage-worker.js and nothing else.
+ * Run from TypeScript sources (tests, benchmarks, FEDLAKE_FROM_SOURCE=1), it registers tsx itself first, since
+ * a worker does not inherit the tsx loader of its parent (neither `--import tsx` nor tsx's `register()`); its
+ * @fedlake/* imports resolve to sources by the "source" condition (workerExecArgv). Source maps for stack
+ * traces are on in the worker when they are in this thread.
  */
 function bootstrapSource (entry: URL): string {
   let tsx: string | undefined
-  if (entry.pathname.endsWith('.ts')) {
+  if (FROM_SOURCE) {
     try { tsx = import.meta.resolve('tsx/esm/api') } catch { tsx = undefined }
   }
   const load = `import(${JSON.stringify(entry.href)})`
-  return tsx === undefined ? load : `import(${JSON.stringify(tsx)}).then(tsx => { tsx.register(); return ${load} })`
+  const maps = process.sourceMapsEnabled ? 'process.setSourceMapsEnabled(true); ' : ''
+  return maps + (tsx === undefined ? load : `import(${JSON.stringify(tsx)}).then(tsx => { tsx.register(); return ${load} })`)
 }
+
+/** Node options of the worker: its parent's, plus the "source" export condition when running from sources. */
+const workerExecArgv = (): string[] => FROM_SOURCE ? [...process.execArgv, '--conditions=source'] : process.execArgv
 
 interface Pending { resolve: (value: unknown) => void, reject: (err: Error) => void }
 
@@ -134,7 +143,7 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
 
   const spawn = async (): Promise<void> => {
     const data: StorageWorkerData = { init: { ...workerInit, dataDir: resolve(init.dataDir) } }
-    const w = new Worker(bootstrapSource(WORKER_ENTRY), { eval: true, workerData: data })
+    const w = new Worker(bootstrapSource(WORKER_ENTRY), { eval: true, workerData: data, execArgv: workerExecArgv() })
     worker = w
     let settleExit: () => void = () => {}
     exited = new Promise(resolve => { settleExit = resolve })
