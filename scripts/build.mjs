@@ -1,14 +1,16 @@
 /**
  * Compiles every packages/<p>/src/**\/*.ts to packages/<p>/dist/**\/*.js with esbuild (type-stripping only; tsc
- * checks types), same relative layout, so `new URL('../x', import.meta.url)` paths resolve alike from src and dist.
- * Source maps go alongside (`x.js.map`); fedlake enables them for stack traces (packages/cli/bin/fedlake.js).
- * Stale output of deleted sources is removed first. Plain JavaScript: it runs before anything is compiled
- * (`npm install`/`npm ci` run it as the root package's `prepare` script; `npm run build` after editing sources).
+ * checks types), same relative layout, so `new URL('../x', import.meta.url)` paths resolve alike from src and dist;
+ * the packages in BUNDLED become one dist/index.js each. Source maps go alongside (`x.js.map`); fedlake enables
+ * them for stack traces (packages/cli/bin/fedlake.js). Stale output of deleted sources is removed first. Plain
+ * JavaScript: it runs before anything is compiled (`npm install`/`npm ci` run it as the root package's `prepare`
+ * script; `npm run build` after editing sources).
  *
- * Writes packages/cli/dist/.build-stamp last, which the bin compares to the sources (is dist current?).
+ * Writes packages/cli/dist/.build-stamp last: the bin runs dist only when it exists, and the test harness
+ * (test/helpers/fedlake-bin.ts) compares its time with the sources'.
  * `node scripts/build.mjs [--quiet]`.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -40,7 +42,11 @@ for (const pkg of readdirSync(PACKAGES).sort()) {
   const src = join(PACKAGES, pkg, 'src')
   if (!existsSync(src)) continue
   rmSync(join(PACKAGES, pkg, 'dist'), { recursive: true, force: true })
-  if (BUNDLED.has(pkg)) continue
+  if (BUNDLED.has(pkg)) {
+    const located = sources(src).filter(file => readFileSync(file, 'utf8').includes('import.meta.url'))
+    if (located.length > 0) throw new Error(`${located.join(', ')}: import.meta.url in a bundled package (BUNDLED in scripts/build.mjs) would name dist/index.js`)
+    continue
+  }
   for (const file of sources(src)) {
     const rel = relative(src, file).slice(0, -'.ts'.length)
     entryPoints.push({ in: file, out: join(pkg, 'dist', rel) })
