@@ -30,12 +30,18 @@ import type { FromWorker, StorageWorkerData, ToWorker, WorkerMethod } from './wo
 const FROM_SOURCE = import.meta.url.endsWith('.ts')
 const WORKER_ENTRY = FROM_SOURCE ? new URL('./storage-worker.ts', import.meta.url) : new URL('./storage-worker.js', import.meta.url)
 
+/** Adds the "source" export condition, as `node --conditions=source` would (the same hook as packages/cli/bin/fedlake.js). */
+const SOURCE_CONDITION = 'data:text/javascript,' + encodeURIComponent(
+  'export async function resolve (specifier, context, next) {' +
+  ' return await next(specifier, context.conditions.includes("source") ? context : { ...context, conditions: [...context.conditions, "source"] }) }')
+
 /**
  * Run from dist (as `fedlake` is after `npm install`), the worker imports storage-worker.js and nothing else.
- * Run from TypeScript sources (tests, benchmarks, FEDLAKE_FROM_SOURCE=1), it registers tsx itself first, since
- * a worker does not inherit the tsx loader of its parent (neither `--import tsx` nor tsx's `register()`); its
- * @fedlake/* imports resolve to sources by the "source" condition (workerExecArgv). Source maps for stack
- * traces are on in the worker when they are in this thread.
+ * Run from TypeScript sources (tests, benchmarks, FEDLAKE_FROM_SOURCE=1), it first registers tsx, since a worker
+ * does not inherit the tsx loader of its parent (neither `--import tsx` nor tsx's `register()`), and a hook adding
+ * the "source" condition, so its @fedlake/* imports resolve to sources too (a Worker's execArgv cannot carry
+ * `--conditions` when the parent runs with V8 flags). Source maps for stack traces are on in the worker when they
+ * are in this thread.
  */
 function bootstrapSource (entry: URL): string {
   let tsx: string | undefined
@@ -44,11 +50,11 @@ function bootstrapSource (entry: URL): string {
   }
   const load = `import(${JSON.stringify(entry.href)})`
   const maps = process.sourceMapsEnabled ? 'process.setSourceMapsEnabled(true); ' : ''
-  return maps + (tsx === undefined ? load : `import(${JSON.stringify(tsx)}).then(tsx => { tsx.register(); return ${load} })`)
+  return maps + (tsx === undefined
+    ? load
+    : `import(${JSON.stringify(tsx)}).then(tsx => { tsx.register(); return import('node:module') })` +
+      `.then(m => { m.register(${JSON.stringify(SOURCE_CONDITION)}); return ${load} })`)
 }
-
-/** Node options of the worker: its parent's, plus the "source" export condition when running from sources. */
-const workerExecArgv = (): string[] => FROM_SOURCE ? [...process.execArgv, '--conditions=source'] : process.execArgv
 
 interface Pending { resolve: (value: unknown) => void, reject: (err: Error) => void }
 
@@ -143,7 +149,7 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
 
   const spawn = async (): Promise<void> => {
     const data: StorageWorkerData = { init: { ...workerInit, dataDir: resolve(init.dataDir) } }
-    const w = new Worker(bootstrapSource(WORKER_ENTRY), { eval: true, workerData: data, execArgv: workerExecArgv() })
+    const w = new Worker(bootstrapSource(WORKER_ENTRY), { eval: true, workerData: data })
     worker = w
     let settleExit: () => void = () => {}
     exited = new Promise(resolve => { settleExit = resolve })
