@@ -16,11 +16,12 @@
  *   may import every package's public entry, and a heavy library only where TOP_LEVEL_SEAM_EXCEPTIONS says why.
  *
  * Not seen: code built as text and evaluated elsewhere. The one case is the storage worker's bootstrap
- * (packages/operator/src/storage/threaded-storage.ts), eval'd by `new Worker(..., { eval: true })`; the two
+ * (packages/operator/src/storage/threaded-storage.ts), eval'd by `new Worker(..., { eval: true })`; the
  * modules it loads are named outside the string and checked: `import.meta.resolve('tsx/esm/api')` and
- * `new URL('./storage-worker.ts', import.meta.url)` (which must stay inside the package).
+ * `new URL('./storage-worker.ts', import.meta.url)` or its compiled `./storage-worker.js` (which must stay
+ * inside the package).
  *
- * `node --import tsx scripts/check-boundaries.ts [--root DIR]` (DIR defaults to this repository).
+ * `node --conditions=source --import tsx scripts/check-boundaries.ts [--root DIR]` (DIR defaults to this repository).
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { isBuiltin } from 'node:module'

@@ -176,13 +176,13 @@ describe('import boundaries checker', () => {
     const file = join(root, 'packages/node/src/evil-cli.ts')
     writeFileSync(file, "import '../../operator/src/index.js'\n")
     try {
-      const failing = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, '--root', root], { encoding: 'utf8', timeout: 120_000 })
+      const failing = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, '--root', root], { encoding: 'utf8', timeout: 120_000 })
       assert.equal(failing.status, 1, failing.stderr)
       assert.match(failing.stderr, /packages\/node\/src\/evil-cli\.ts:1: \.\.\/\.\.\/operator\/src\/index\.js reaches into packages\/operator/)
     } finally {
       rmSync(file)
     }
-    const passing = spawnSync(process.execPath, ['--import', 'tsx', SCRIPT], { encoding: 'utf8', timeout: 120_000, cwd: dirname(SCRIPT) })
+    const passing = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT], { encoding: 'utf8', timeout: 120_000, cwd: dirname(SCRIPT) })
     assert.equal(passing.status, 0, passing.stderr)
     assert.match(passing.stdout, /import boundaries ok/)
   })

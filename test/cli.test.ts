@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
-
-const BIN = fileURLToPath(new URL('../packages/cli/bin/fedlake.js', import.meta.url))
+import { FEDLAKE_BIN as BIN } from './helpers/fedlake-bin.js'
 
 describe('fedlake command line', () => {
   it('lists its subcommands with --help and rejects an unknown one', () => {

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 export interface JsonLinesChildInit {
   /** Names the child in error messages. */
   readonly label: string
-  /** TypeScript entry of the child, run through tsx. */
+  /** TypeScript entry of the child, run from sources through tsx (`--conditions=source`). */
   readonly script: string
   /** Arguments after the script. */
   readonly args: readonly string[]
@@ -41,7 +41,7 @@ export class JsonLinesChild<Ready = Record<string, unknown>> {
     this.callTimeoutMs = init.callTimeoutMs ?? 15_000
     const { label } = init
     this.label = label
-    this.child = spawn(process.execPath, [...(init.nodeArgs ?? []), '--import', 'tsx', init.script, ...init.args], {
+    this.child = spawn(process.execPath, [...(init.nodeArgs ?? []), '--conditions=source', '--import', 'tsx', init.script, ...init.args], {
       cwd: init.cwd,
       stdio: ['pipe', 'pipe', 'pipe']
     })

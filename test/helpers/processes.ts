@@ -7,10 +7,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseReadyLine } from '@fedlake/cli'
+import { FEDLAKE_BIN } from './fedlake-bin.js'
 
-export const FEDLAKE_BIN = fileURLToPath(new URL('../../packages/cli/bin/fedlake.js', import.meta.url))
+export { FEDLAKE_BIN }
 
 export interface Child {
   readonly proc: ChildProcessWithoutNullStreams

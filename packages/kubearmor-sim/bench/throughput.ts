@@ -2,7 +2,7 @@
  * Emission rate of `fedlake kubearmor-sim` (unthrottled, separate process) to one fast subscriber
  * (WatchLogs + WatchAlerts on one grpc-js channel), measured after a warm-up.
  *
- *   node --import tsx packages/kubearmor-sim/bench/throughput.ts [--seconds 10] [--decode] [--recycle-after N]
+ *   node --conditions=source --import tsx packages/kubearmor-sim/bench/throughput.ts [--seconds 10] [--decode] [--recycle-after N]
  *
  * Without --decode the client keeps raw bytes (measures the simulator and the transport); with it
  * the client decodes with proto-loader like a plain collector. Prints one JSON line.

@@ -4,6 +4,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { after, describe, it } from 'node:test'
+import { FEDLAKE_BIN } from '../../../test/helpers/fedlake-bin.js'
 import { createClient } from './grpc-client.js'
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
@@ -14,7 +15,7 @@ after(() => {
 })
 
 function fedlake (args: string[]): { child: ChildProcessWithoutNullStreams, lines: AsyncIterator<string>, exit: Promise<number | null> } {
-  const child = spawn(process.execPath, ['packages/cli/bin/fedlake.js', ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [FEDLAKE_BIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
   children.push(child)
   const exit = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()

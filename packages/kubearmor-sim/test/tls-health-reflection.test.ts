@@ -20,7 +20,7 @@ import grpc from '@grpc/grpc-js'
 import protoLoader from '@grpc/proto-loader'
 import { createTestPki } from '../../../test/helpers/tls.js'
 import type { TestPki } from '../../../test/helpers/tls.js'
-import { startFedlake } from '../../../test/helpers/processes.js'
+import { FEDLAKE_BIN, startFedlake } from '../../../test/helpers/processes.js'
 import type { Child } from '../../../test/helpers/processes.js'
 import { parseKubearmorSimArgs } from '../../cli/src/commands/kubearmor-sim.js'
 import { protobufFields } from '../src/protobuf-fields.js'
@@ -306,7 +306,7 @@ describe('fedlake kubearmor-sim transport flags', () => {
 
   it('rejects --tls-cert without --tls-key, and unreadable files, with exit code 2 and a clear message', async () => {
     const run = async (args: string[]): Promise<{ code: number | null, stderr: string }> => {
-      const child = spawn(process.execPath, ['packages/cli/bin/fedlake.js', 'kubearmor-sim', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+      const child = spawn(process.execPath, [FEDLAKE_BIN, 'kubearmor-sim', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
       let stderr = ''
       child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
       const code = await new Promise<number | null>(resolve => child.on('exit', resolve))

@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): KubeArmor Log decode and ingest rates on this machine.
- *   node --import tsx packages/operator/test/connector-ingest.bench.ts [messages]
+ *   node --conditions=source --import tsx packages/operator/test/connector-ingest.bench.ts [messages]
  *
  * 1. decode only: @grpc/proto-loader (protobufjs) vs the hand-written decoder, in a loop;
  * 2. mapping only: compiled kubearmor-logs row builder;
@@ -70,7 +70,7 @@ function cpuPerItem (since: NodeJS.CpuUsage, items: number): string {
 }
 
 async function withServer<T> (count: number, body: (address: string) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(count)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', String(count)], { stdio: ['ignore', 'pipe', 'inherit'] })
   try {
     const port = await new Promise<string>(resolve => child.stdout.once('data', (d: Buffer) => { resolve(d.toString().trim()) }))
     return await body(`127.0.0.1:${port}`)

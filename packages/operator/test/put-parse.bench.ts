@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): the cost of parsing PUT bodies, against a bare JSON.parse of the same text.
- *   node --import tsx packages/operator/test/put-parse.bench.ts [megabytes]
+ *   node --conditions=source --import tsx packages/operator/test/put-parse.bench.ts [megabytes]
  *
  * Bodies: a JSON array and NDJSON of sensor-like rows (timestamps, strings, small integers, floats), and
  * the same array with one 19-digit integer per row (the exact-integer path).

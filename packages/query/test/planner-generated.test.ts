@@ -1,7 +1,7 @@
 /**
  * Differential suite, generated: seeded random SELECTs (helpers/query-generator.ts) answered through the planner
  * over three operators and compared with one DuckDB holding the union of their rows.
- * Replay: FEDLAKE_PLAN_SEED=<seed> [FEDLAKE_PLAN_QUERIES=<n>] node --import tsx --test packages/query/test/planner-generated.test.ts
+ * Replay: FEDLAKE_PLAN_SEED=<seed> [FEDLAKE_PLAN_QUERIES=<n>] node --conditions=source --import tsx --test packages/query/test/planner-generated.test.ts
  */
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
