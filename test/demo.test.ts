@@ -49,10 +49,13 @@ function exampleLines (output: string): string[] {
   return output.split('\n').filter(l => /^ {2}(curl|npx) /.test(l)).map(l => l.trim())
 }
 
-function childPids (pid: number): number[] {
+/** The `fedlake node` processes the demo started (not tsx's esbuild service). */
+function nodePids (pid: number): number[] {
+  let lines: string[]
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map(s => Number(s.trim())).filter(n => n > 0)
+    lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')
   } catch { return [] } // ps exits 1 when there is none
+  return lines.filter(l => / node --name /.test(l)).map(l => Number(l.trim().split(' ')[0])).filter(n => n > 0)
 }
 
 function alive (pid: number): boolean {
@@ -133,7 +136,7 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
 
     // Ctrl-C: every node exits, the demo exits 0, nothing is left behind
     before = await operatorCounts(operators)
-    const pids = childPids(demo.proc.pid ?? 0)
+    const pids = nodePids(demo.proc.pid ?? 0)
     assert.equal(pids.length, 3, 'a query node and two operators run as child processes')
     assert.equal(await demo.stop('SIGINT', 30_000), 0, 'Ctrl-C stops the whole network cleanly')
     assert.deepEqual(pids.filter(alive), [], 'no node outlives the demo')
@@ -159,7 +162,7 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
     }, { timeoutMs: 20_000, what: 'the network count to cover the first run\'s rows' })
     assert.ok(count > 0)
 
-    const pids = childPids(demo.proc.pid ?? 0)
+    const pids = nodePids(demo.proc.pid ?? 0)
     assert.equal(pids.length, 4)
     demo.proc.kill('SIGINT')
     const first = demo

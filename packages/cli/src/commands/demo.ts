@@ -7,6 +7,7 @@ import { UsageError } from '../command.js'
 import { prepareDemoDir } from '../demo/data-dir.js'
 import { demoBanner } from '../demo/examples.js'
 import { createNodeSet } from '../demo/processes.js'
+import type { RunningNode } from '../demo/processes.js'
 
 const HELP = `Usage: fedlake demo [--operators N] [--rate EVENTS_PER_S] [--rest-port P] [--p2p-port P] [--dir D] [--fresh]
 
@@ -76,18 +77,22 @@ export const demoCommand: CliCommand = {
       void nodeSet.kill()
     })
 
+    let query: RunningNode | undefined
+    let ops: RunningNode[]
     try {
-      const query = await nodeSet.start('query-1', ['--roles', 'query', '--rest-port', values['rest-port'] ?? '32349', '--p2p-port', values['p2p-port'] ?? '32348', '--data-dir', join(dir, 'query-1')], logFile('query-1'))
+      query = await nodeSet.start('query-1', ['--roles', 'query', '--rest-port', values['rest-port'] ?? '32349', '--p2p-port', values['p2p-port'] ?? '32348', '--data-dir', join(dir, 'query-1')], logFile('query-1'))
       const seed = (query.ready.p2p ?? '').split(',')[0] ?? ''
-      for (let i = 1; i <= operators && !stopRequested; i++) {
+      // the operators start side by side (each takes seconds to start); they are listed in index order
+      ops = await Promise.all(Array.from({ length: stopRequested ? 0 : operators }, async (_, k) => {
+        const i = k + 1
         const sim = createKubeArmorSimulator({ port: 0, rate, seed: i, nodes: 2, pods: 6, cluster: `edge-${i}`, debug: true })
-        await sim.start()
         sims.push(sim)
-        await nodeSet.start(`operator-${i}`, [
+        await sim.start()
+        return await nodeSet.start(`operator-${i}`, [
           '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(dir, `operator-${i}`),
           '--kubearmor', sim.address, '--cluster', `edge-${i}`, '--seeds', seed
         ], logFile(`operator-${i}`))
-      }
+      }))
     } catch (err) {
       await stopEverything()
       disposeSignals()
@@ -99,12 +104,10 @@ export const demoCommand: CliCommand = {
     for (const n of nodeSet.nodes) {
       void n.exited.then(() => { if (!stopRequested) process.stderr.write(`${n.name} exited unexpectedly (${n.proc.exitCode ?? n.proc.signalCode}); see ${logFile(n.name)}\n`) })
     }
-    if (!stopRequested) {
-      const [query, ...ops] = nodeSet.nodes.map(n => ({ name: n.name, rest: n.ready.rest ?? '' }))
-      if (query !== undefined) {
-        process.stdout.write(demoBanner({ query, operators: ops, rate, dir, logs: prepared.logs, reused: prepared.reused }))
-        process.stdout.write(`ready rest=${query.rest} operators=${ops.map(o => o.rest).join(',')} dir=${dir}\n`)
-      }
+    if (!stopRequested && query !== undefined) {
+      const urls = (n: RunningNode): { name: string, rest: string } => ({ name: n.name, rest: n.ready.rest ?? '' })
+      process.stdout.write(demoBanner({ query: urls(query), operators: ops.map(urls), rate, dir, logs: prepared.logs, reused: prepared.reused }))
+      process.stdout.write(`ready rest=${urls(query).rest} operators=${ops.map(o => urls(o).rest).join(',')} dir=${dir}\n`)
     }
     await stopSignal
     await stopEverything()

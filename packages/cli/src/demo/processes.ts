@@ -45,8 +45,14 @@ export function createNodeSet (): NodeSet {
   return {
     nodes,
     async start (name, args, logFile) {
-      const proc = spawn(process.execPath, [BIN, 'node', '--name', name, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      const exited = new Promise<void>(resolve => { proc.once('exit', () => { resolve() }) })
+      const proc = spawn(process.execPath, [BIN, 'node', '--name', name, ...args], {
+        // own process group: a terminal's Ctrl-C reaches only the demo; stdin is our lifeline (the node stops
+        // when it ends, so a killed demo leaves no node behind)
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+        env: { ...process.env, FEDLAKE_STOP_ON_STDIN_END: '1' }
+      })
+      const exited = new Promise<void>(resolve => { proc.once('exit', () => { proc.stdin?.destroy(); resolve() }) })
       procs.push({ proc, exited, termSent: false })
       const log = createWriteStream(logFile)
       proc.stderr?.on('data', (d: Buffer) => { log.write(d) })
