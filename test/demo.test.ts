@@ -8,7 +8,6 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { prepareDemoDir } from '@fedlake/cli'
 import { waitFor } from '@fedlake/core'
 import { localQuery, restCommand, startFedlake, tempDir } from './helpers/processes.js'
 import type { Child } from './helpers/processes.js'
@@ -172,10 +171,7 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
     assert.deepEqual(pids.filter(alive), [], 'no node outlives the demo')
   })
 
-  it('--fresh starts from empty in its own directory and refuses one the demo did not create', async () => {
-    const fresh = prepareDemoDir(dir.path, { fresh: true })
-    assert.deepEqual(fresh, { ok: true, reused: false, logs: join(dir.path, 'logs') })
-    assert.deepEqual(readdirSync(dir.path).sort(), ['.fedlake-demo', 'logs'], 'the previous run\'s nodes are gone')
+  it('--fresh starts from empty, refuses a directory the demo did not create, and a killed demo leaves no node', async () => {
     const other = join(dir.path, 'not-a-demo')
     mkdirSync(other)
     writeFileSync(join(other, 'precious.txt'), 'keep me')
@@ -183,5 +179,13 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
     assert.equal(refused.code, 2, refused.stderr)
     assert.match(refused.stderr, /not a fedlake demo directory/)
     assert.ok(existsSync(join(other, 'precious.txt')))
+
+    demo = await startFedlake(['demo', '--fresh', '--rest-port', '0', '--p2p-port', '0', '--rate', '50', '--operators', '1', '--dir', dir.path], { readyTimeoutMs: 60_000 })
+    assert.doesNotMatch(demo.output(), /reused/)
+    assert.deepEqual(readdirSync(dir.path).sort(), ['.fedlake-demo', 'logs', 'operator-1', 'query-1'], 'the previous run\'s nodes are gone')
+    const pids = nodePids(demo.proc.pid ?? 0)
+    assert.equal(pids.length, 2)
+    assert.equal(await demo.stop('SIGKILL'), 'SIGKILL')
+    await waitFor(() => pids.every(p => !alive(p)), { timeoutMs: 20_000, what: 'the nodes of a killed demo to stop' })
   })
 })
