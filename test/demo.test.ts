@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { prepareDemoDir } from '@fedlake/cli'
 import { waitFor } from '@fedlake/core'
 import { localQuery, restCommand, startFedlake, tempDir } from './helpers/processes.js'
 import type { Child } from './helpers/processes.js'
@@ -171,7 +172,23 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
     assert.deepEqual(pids.filter(alive), [], 'no node outlives the demo')
   })
 
-  it('--fresh starts from empty, refuses a directory the demo did not create, and a killed demo leaves no node', async () => {
+  it('runs with fewer operators than its directory holds, a killed demo leaves no node, and --fresh starts from empty', async () => {
+    demo = await startFedlake(['demo', '--rest-port', '0', '--p2p-port', '0', '--rate', '50', '--operators', '1', '--dir', dir.path], { readyTimeoutMs: 60_000 })
+    const query = demo.ready.rest ?? ''
+    assert.match(demo.output(), /operator-2, operator-3: kept but not started/)
+    // the metadata lists only operator-1 again, so a network query answers instead of naming operator-3 unreachable
+    const n = await waitFor(async () => {
+      const reply = await restCommand(query, 'sql kubearmor format=json "select count(*) as n from logs"', { headers: { destination: 'network' } })
+      if (reply.status !== 200) return undefined
+      const body = reply.json() as { Query: Array<{ n: number }>, Statistics: Array<{ Nodes: number }> }
+      return body.Statistics[0]?.Nodes === 1 ? body.Query[0]?.n : undefined
+    }, { timeoutMs: 20_000, what: 'a network count from operator-1 alone' })
+    assert.ok(n >= (before[0] ?? 0), `operator-1 kept its rows: ${n} >= ${before[0]}`)
+    const pids = nodePids(demo.proc.pid ?? 0)
+    assert.equal(pids.length, 2)
+    assert.equal(await demo.stop('SIGKILL'), 'SIGKILL')
+    await waitFor(() => pids.every(p => !alive(p)), { timeoutMs: 20_000, what: 'the nodes of a killed demo to stop' })
+
     const other = join(dir.path, 'not-a-demo')
     mkdirSync(other)
     writeFileSync(join(other, 'precious.txt'), 'keep me')
@@ -179,13 +196,8 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
     assert.equal(refused.code, 2, refused.stderr)
     assert.match(refused.stderr, /not a fedlake demo directory/)
     assert.ok(existsSync(join(other, 'precious.txt')))
-
-    demo = await startFedlake(['demo', '--fresh', '--rest-port', '0', '--p2p-port', '0', '--rate', '50', '--operators', '1', '--dir', dir.path], { readyTimeoutMs: 60_000 })
-    assert.doesNotMatch(demo.output(), /reused/)
-    assert.deepEqual(readdirSync(dir.path).sort(), ['.fedlake-demo', 'logs', 'operator-1', 'query-1'], 'the previous run\'s nodes are gone')
-    const pids = nodePids(demo.proc.pid ?? 0)
-    assert.equal(pids.length, 2)
-    assert.equal(await demo.stop('SIGKILL'), 'SIGKILL')
-    await waitFor(() => pids.every(p => !alive(p)), { timeoutMs: 20_000, what: 'the nodes of a killed demo to stop' })
+    const fresh = prepareDemoDir(dir.path, { fresh: true, operators: 2 })
+    assert.deepEqual(fresh, { ok: true, reused: false, logs: join(dir.path, 'logs'), notStarted: [] })
+    assert.deepEqual(readdirSync(dir.path).sort(), ['.fedlake-demo', 'logs'], 'the previous runs\' nodes are gone')
   })
 })

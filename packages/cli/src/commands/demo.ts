@@ -50,7 +50,7 @@ export const demoCommand: CliCommand = {
     if (!Number.isInteger(operators) || operators < 1 || operators > 16) throw new UsageError('--operators must be 1..16')
     if (!Number.isFinite(rate) || rate <= 0) throw new UsageError('--rate must be a positive number')
     const dir = resolve(values.dir ?? '.fedlake/demo')
-    const prepared = prepareDemoDir(dir, { fresh: values.fresh === true })
+    const prepared = prepareDemoDir(dir, { fresh: values.fresh === true, operators })
     if (!prepared.ok) throw new UsageError(prepared.message)
     const logFile = (name: string): string => join(prepared.logs, `${name}.log`)
 
@@ -106,7 +106,7 @@ export const demoCommand: CliCommand = {
     }
     if (!stopRequested && query !== undefined) {
       const urls = (n: RunningNode): { name: string, rest: string } => ({ name: n.name, rest: n.ready.rest ?? '' })
-      process.stdout.write(demoBanner({ query: urls(query), operators: ops.map(urls), rate, dir, logs: prepared.logs, reused: prepared.reused }))
+      process.stdout.write(demoBanner({ query: urls(query), operators: ops.map(urls), rate, dir, logs: prepared.logs, reused: prepared.reused, notStarted: prepared.notStarted }))
       process.stdout.write(`ready rest=${urls(query).rest} operators=${ops.map(o => urls(o).rest).join(',')} dir=${dir}\n`)
     }
     await stopSignal

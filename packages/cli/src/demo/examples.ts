@@ -26,6 +26,8 @@ export interface DemoBanner {
   readonly logs: string
   /** True when the data directory held a previous run's nodes. */
   readonly reused: boolean
+  /** Operator directories of a previous run that this run does not start. */
+  readonly notStarted?: readonly string[]
 }
 
 const ANYLOG = ['-H', 'User-Agent: AnyLog/1.23']
@@ -71,6 +73,9 @@ export function demoBanner (b: DemoBanner): string {
     b.reused
       ? `Data: ${b.dir} (reused: the rows, node keys and metadata of the previous run are kept; --fresh starts from empty)`
       : `Data: ${b.dir} (a second run reuses it; --fresh starts from empty)`,
+    ...(b.notStarted === undefined || b.notStarted.length === 0
+      ? []
+      : [`      ${b.notStarted.join(', ')}: kept but not started (the metadata was rebuilt without them)`]),
     '',
     ...nodes.map(x => `  ${x.name.padEnd(width)}REST ${x.rest}`),
     '',
