@@ -35,6 +35,8 @@ Options:
   --network-key-file F    pre-shared network key; nodes without it cannot connect (FEDLAKE_NETWORK_KEY_FILE)
   --mapping-file F        JSON mapping policies replacing the built-in KubeArmor ones (FEDLAKE_MAPPING_FILE)
   --log-level L           debug|info|warn|error|silent (FEDLAKE_LOG_LEVEL; default info)
+  env FEDLAKE_STOP_ON_STDIN_END=1  stop when stdin ends (for supervisors: fedlake demo sets it, so a node
+                          never outlives a killed demo)
   -h, --help              this text
 `
 
@@ -83,8 +85,8 @@ export const nodeCommand: CliCommand = {
     await node.start()
     process.stdout.write(`ready rest=${node.restUrl()} p2p=${node.p2pAddresses().join(',') || '-'} name=${config.name} roles=${config.roles.join(',')}\n`)
 
+    let stopping = false
     await new Promise<void>(resolve => {
-      let stopping = false
       const onSignal = (signal: NodeJS.Signals): void => {
         if (stopping) { logger.warn('second signal: exiting without waiting', { signal }); process.exit(130) }
         stopping = true
@@ -93,7 +95,14 @@ export const nodeCommand: CliCommand = {
       }
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
+      // a supervisor (fedlake demo) holds our stdin: when it ends, the supervisor is gone, so stop rather than
+      // linger as an orphan holding ports and DuckDB files
+      if (process.env.FEDLAKE_STOP_ON_STDIN_END === '1') {
+        process.stdin.once('end', () => { if (!stopping) onSignal('SIGTERM') })
+        process.stdin.on('data', () => {}) // read (and drop) so 'end' is seen
+      }
     })
+    if (process.env.FEDLAKE_STOP_ON_STDIN_END === '1') process.stdin.destroy()
     return 0
   }
 }
