@@ -12,7 +12,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseReadyLine } from '@fedlake/cli'
+import { superviseChild } from './processes.js'
 import type { Child } from './processes.js'
 
 const NAMESPACE_PREFIX = 'fedlake-'
@@ -228,33 +228,5 @@ export function leftovers (network: NetnsNetwork): string[] {
  * the same contract as processes.ts's startFedlake.
  */
 export async function startInNamespace (network: NetnsNetwork, name: string, argv: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs = 90_000): Promise<Child> {
-  const proc = network.spawn(name, argv, env)
-  let out = ''
-  const exited = new Promise<number | string>(resolve => { proc.once('exit', (code, signal) => { resolve(code ?? signal ?? -1) }) })
-  proc.stdout.setEncoding('utf8')
-  proc.stderr.setEncoding('utf8')
-  proc.stderr.on('data', (d: string) => { out += d; if (out.length > 200_000) out = out.slice(-100_000) })
-  const what = `${name}: ${argv.slice(2).join(' ')}`
-  const ready = await new Promise<Record<string, string>>((resolve, reject) => {
-    let buf = ''
-    const timer = setTimeout(() => { reject(new Error(`no ready line from ${what} within ${readyTimeoutMs} ms\n${out}`)) }, readyTimeoutMs)
-    proc.stdout.on('data', (d: string) => {
-      out += d
-      buf += d
-      const fields = parseReadyLine(buf.slice(0, buf.lastIndexOf('\n') + 1))
-      if (fields !== undefined) { clearTimeout(timer); resolve(fields) }
-    })
-    void exited.then(code => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before it was ready\n${out}`)) })
-  })
-  return {
-    proc,
-    ready,
-    output: () => out,
-    async stop (signal = 'SIGTERM', graceMs = 15_000) {
-      if (proc.exitCode !== null || proc.signalCode !== null) return await exited
-      proc.kill(signal)
-      const timer = setTimeout(() => { proc.kill('SIGKILL') }, graceMs)
-      try { return await exited } finally { clearTimeout(timer) }
-    }
-  }
+  return await superviseChild(network.spawn(name, argv, env), `${name}: ${argv.slice(2).join(' ')}`, readyTimeoutMs)
 }

@@ -43,26 +43,33 @@ export async function startFedlake (args: string[], options: StartOptions = {}):
     stdio: ['pipe', 'pipe', 'pipe']
   })
   live.add(proc)
+  proc.once('exit', () => { live.delete(proc) })
+  return await superviseChild(proc, `fedlake ${args.join(' ')}`, options.readyTimeoutMs ?? 30_000)
+}
+
+/**
+ * Waits for a spawned `ready ...`-line program (fedlake node, kubearmor-sim) to print its ready line, keeping the
+ * tail of its output for error messages; rejects if it exits first or stays silent past `readyTimeoutMs`.
+ */
+export async function superviseChild (proc: ChildProcessWithoutNullStreams, what: string, readyTimeoutMs: number): Promise<Child> {
   let out = ''
   const exited = new Promise<number | string>(resolve => {
-    proc.once('exit', (code, signal) => { live.delete(proc); resolve(code ?? signal ?? -1) })
+    proc.once('exit', (code, signal) => { resolve(code ?? signal ?? -1) })
   })
   proc.stdout.setEncoding('utf8')
   proc.stderr.setEncoding('utf8')
   proc.stderr.on('data', (d: string) => { out += d; if (out.length > 200_000) out = out.slice(-100_000) })
   const ready = await new Promise<Record<string, string>>((resolve, reject) => {
     let buf = ''
-    const timer = setTimeout(() => { reject(new Error(`no ready line from fedlake ${args.join(' ')} within ${options.readyTimeoutMs ?? 30_000} ms\n${out}`)) }, options.readyTimeoutMs ?? 30_000)
+    const timer = setTimeout(() => { reject(new Error(`no ready line from ${what} within ${readyTimeoutMs} ms\n${out}`)) }, readyTimeoutMs)
     proc.stdout.on('data', (d: string) => {
       out += d
       buf += d
-      const ready = parseReadyLine(buf)
-      if (ready !== undefined) {
-        clearTimeout(timer)
-        resolve(ready)
-      }
+      // whole lines only: a ready line split across two chunks must not be read half
+      const fields = parseReadyLine(buf.slice(0, buf.lastIndexOf('\n') + 1))
+      if (fields !== undefined) { clearTimeout(timer); resolve(fields) }
     })
-    void exited.then(code => { clearTimeout(timer); reject(new Error(`fedlake ${args.join(' ')} exited (${code}) before ready\n${out}`)) })
+    void exited.then(code => { clearTimeout(timer); reject(new Error(`${what} exited (${code}) before it was ready\n${out}`)) })
   })
   return {
     proc,

@@ -32,14 +32,15 @@ export function jsonTextEncoders (fields: readonly ResultField[], options: Value
   return fields.map(field => jsonTextEncoder(field.type, options))
 }
 
-export function jsonTextEncoder (type: string, options: ValueFormatOptions = {}): JsonTextEncoder {
+/** What a column's type decides about its values, worked out once per column (not per value: every cell of every reply). */
+function columnRules (type: string): { exactText: boolean, isDate: boolean, isFloat: boolean, isBigint: boolean } {
   const t = type.toUpperCase()
+  return { exactText: EXACT_NUMBER_TYPES.test(t), isDate: t === 'DATE', isFloat: t === 'FLOAT', isBigint: t === 'BIGINT' }
+}
+
+export function jsonTextEncoder (type: string, options: ValueFormatOptions = {}): JsonTextEncoder {
   const timeZone = options.timeZone
-  // decided once per column, not per value: this runs for every cell of every reply
-  const exactText = EXACT_NUMBER_TYPES.test(t)
-  const isDate = t === 'DATE'
-  const isFloat = t === 'FLOAT'
-  const isBigint = t === 'BIGINT'
+  const { exactText, isDate, isFloat, isBigint } = columnRules(type)
   return (vector, row) => {
     if (vector.valid !== null && vector.valid[row] === 0) return 'null'
     switch (vector.kind) {
@@ -73,12 +74,8 @@ export function jsonValueDecoders (fields: readonly ResultField[], options: Valu
  * (JSON.stringify and String print numbers alike), so replies can be built from plain objects.
  */
 export function jsonValueDecoder (type: string, options: ValueFormatOptions = {}): JsonValueDecoder {
-  const t = type.toUpperCase()
   const timeZone = options.timeZone
-  const exactText = EXACT_NUMBER_TYPES.test(t)
-  const isDate = t === 'DATE'
-  const isFloat = t === 'FLOAT'
-  const isBigint = t === 'BIGINT'
+  const { exactText, isDate, isFloat, isBigint } = columnRules(type)
   return (vector, row) => {
     if (vector.valid !== null && vector.valid[row] === 0) return null
     switch (vector.kind) {

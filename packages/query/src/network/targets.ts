@@ -43,15 +43,7 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
       const candidates = cluster.operators.filter(o => o.peerId !== undefined)
       if (candidates.length === 0) { withoutOperators.push(cluster); continue }
       const pick = pickOperator(candidates, nodes, rotation, cluster.clusterId)
-      const asTarget = (o: OperatorEntry, alternatives: readonly OperatorTarget[]): OperatorTarget => ({
-        peerId: o.peerId as string,
-        name: o.name,
-        clusterId: cluster.clusterId,
-        ...(o.ip !== undefined ? { ip: o.ip } : {}),
-        ...(o.port !== undefined ? { port: o.port } : {}),
-        attributes: attributesOf?.(o.policyId) ?? { name: o.name, ...(o.company !== undefined ? { company: o.company } : {}) },
-        alternatives
-      })
+      const asTarget = (o: OperatorEntry, alternatives: readonly OperatorTarget[]): OperatorTarget => targetOf(o, cluster.clusterId, alternatives, attributesOf)
       // live members first; one the liveness view has lost last (the view may lag behind)
       const others = candidates.filter(o => o !== pick).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active')).map(o => asTarget(o, []))
       chosen.set(pick.peerId as string, asTarget(pick, others))
@@ -72,15 +64,7 @@ export function chooseNamedTargets (catalog: Catalog, dbms: string, table: strin
   for (const cluster of catalog.clustersHolding(dbms, table)) {
     const named = cluster.operators.find(o => o.peerId !== undefined && isNamed(o, addresses))
     if (named === undefined) continue
-    chosen.push({
-      peerId: named.peerId as string,
-      name: named.name,
-      clusterId: cluster.clusterId,
-      ...(named.ip !== undefined ? { ip: named.ip } : {}),
-      ...(named.port !== undefined ? { port: named.port } : {}),
-      attributes: attributesOf?.(named.policyId) ?? { name: named.name, ...(named.company !== undefined ? { company: named.company } : {}) },
-      alternatives: []
-    })
+    chosen.push(targetOf(named, cluster.clusterId, [], attributesOf))
   }
   return chosen
 }
@@ -97,6 +81,19 @@ export function unknownAddresses (catalog: Catalog, dbms: string, tables: readon
     }
   }
   return [...addresses].filter(a => !known.has(a))
+}
+
+function targetOf (o: OperatorEntry, clusterId: string, alternatives: readonly OperatorTarget[],
+  attributesOf: ((policyId: string) => Readonly<Record<string, JsonValue>> | undefined) | undefined): OperatorTarget {
+  return {
+    peerId: o.peerId as string,
+    name: o.name,
+    clusterId,
+    ...(o.ip !== undefined ? { ip: o.ip } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
+    attributes: attributesOf?.(o.policyId) ?? { name: o.name, ...(o.company !== undefined ? { company: o.company } : {}) },
+    alternatives
+  }
 }
 
 function isNamed (o: OperatorEntry, addresses: ReadonlySet<string>): boolean {
