@@ -20,32 +20,24 @@ interface LiveMetricInit<L extends string> {
 
 /** A counter whose totals come from a live object (the totals must only grow, except when the node restarts). */
 export function liveCounter<L extends string> (init: LiveMetricInit<L>): void {
-  const counter = new Counter<L>({
-    name: init.name,
-    help: init.help,
-    labelNames: init.labelNames ?? [],
-    registers: [init.registry],
-    async collect () {
-      const samples = [...await init.read()]
-      // reset and refill in one turn of the event loop, so a concurrent scrape never sees half of it
-      counter.reset()
-      for (const [labels, value] of samples) counter.inc(labels, value)
-    }
-  })
+  const counter: Counter<L> = new Counter<L>({ ...promInit(init), collect: refill(init, () => { counter.reset() }, (labels, value) => { counter.inc(labels, value) }) })
 }
 
 export function liveGauge<L extends string> (init: LiveMetricInit<L>): void {
-  const gauge = new Gauge<L>({
-    name: init.name,
-    help: init.help,
-    labelNames: init.labelNames ?? [],
-    registers: [init.registry],
-    async collect () {
-      const samples = [...await init.read()]
-      gauge.reset()
-      for (const [labels, value] of samples) gauge.set(labels, value)
-    }
-  })
+  const gauge: Gauge<L> = new Gauge<L>({ ...promInit(init), collect: refill(init, () => { gauge.reset() }, (labels, value) => { gauge.set(labels, value) }) })
+}
+
+function promInit<L extends string> (init: LiveMetricInit<L>): { name: string, help: string, labelNames: readonly L[], registers: Registry[] } {
+  return { name: init.name, help: init.help, labelNames: init.labelNames ?? [], registers: [init.registry] }
+}
+
+/** A collect function: reads the samples, then resets and refills in one turn of the event loop, so a concurrent scrape never sees half of it. */
+function refill<L extends string> (init: LiveMetricInit<L>, reset: () => void, put: (labels: LabelSet<L>, value: number) => void): () => Promise<void> {
+  return async () => {
+    const samples = [...await init.read()]
+    reset()
+    for (const [labels, value] of samples) put(labels, value)
+  }
 }
 
 /** Cumulative histogram data: counts per bucket (not cumulative; the last one is over every bound), and the sum. */
