@@ -8,7 +8,7 @@
  * and the metadata node goes last so the node says goodbye after its data is flushed.
  */
 import { join } from 'node:path'
-import { resourcePlan, startAll, stopAll } from '@fedlake/core'
+import { resourcePlan, startTogether, stopAll } from '@fedlake/core'
 import type { Logger, NodeConfig, Startable, TableRef, TableSchema } from '@fedlake/core'
 import { createMetadataNode } from '@fedlake/metadata'
 import type { MetadataNode, MetadataNodeInit, NodeRole } from '@fedlake/metadata'
@@ -162,15 +162,26 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
         plugins: restPlugins()
       })
       const queryParts: Startable[] = queryEngine === undefined ? [] : [queryEngine.parser, queryEngine.engine]
-      const parts: Startable[] = [eventLoop, ...queryParts, ...(operator === undefined ? [] : [operator]), rest]
-      await startAll(parts)
-      let metadataNode: MetadataNode
+      const localParts: Startable[] = [...queryParts, ...(operator === undefined ? [] : [operator])]
+      // The storage worker and the DuckDB instances load on their own threads while this one starts the REST
+      // server and the metadata layer (libp2p): start-up takes the longest of them, not their sum. REST comes
+      // before the metadata layer, whose node policy carries its real port; until the node reports ready,
+      // /ready says not ready and commands that need a part not yet started answer with an error.
+      await eventLoop.start()
+      const localStarted = startTogether(localParts).then(() => undefined, (err: unknown) => ({ err }))
+      let metadataNode: MetadataNode | undefined
+      let failure: { err: unknown } | undefined
       try {
+        await rest.start()
         metadataNode = await createMetadataNode(metadataInit())
         await metadataNode.start()
       } catch (err) {
-        await stopAll(parts)
-        throw err
+        failure = { err }
+      }
+      const localFailure = await localStarted
+      if (failure !== undefined || localFailure !== undefined || metadataNode === undefined) {
+        await stopAll([eventLoop, ...(localFailure === undefined ? localParts : []), rest, ...(failure === undefined && metadataNode !== undefined ? [metadataNode] : [])]).catch(() => undefined)
+        throw (failure ?? localFailure)?.err ?? new Error('the metadata layer did not start')
       }
       router.register(metadataNode.commandHandlers())
       metadata = metadataNode
