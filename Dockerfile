@@ -1,6 +1,6 @@
 # The fedlake image: one program for every role. `docker run fedlake:local node ...` runs a node,
 # `... kubearmor-sim ...` a simulated KubeArmor, `... client ...` the client, as `fedlake` does in the
-# repository: from the TypeScript sources through tsx, no build step.
+# repository: the JavaScript compiled into packages/*/dist (scripts/build.mjs, esbuild).
 # glibc (Debian), not Alpine: the lockfile holds DuckDB's glibc bindings for linux/x64.
 FROM node:20-bookworm-slim
 
@@ -18,12 +18,16 @@ COPY packages/query/package.json packages/query/
 COPY packages/kubearmor-sim/package.json packages/kubearmor-sim/
 COPY packages/node/package.json packages/node/
 COPY packages/cli/package.json packages/cli/
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# With the dev dependencies (esbuild builds dist), without install scripts: the root's `prepare` (the build)
+# needs the sources, which come next; esbuild and DuckDB find their platform packages without theirs.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
-# tsx reads the compiler options (verbatimModuleSyntax, ...) from tsconfig.json.
+# tsx (FEDLAKE_FROM_SOURCE=1) reads the compiler options (verbatimModuleSyntax, ...) from tsconfig.json.
 COPY tsconfig.json tsconfig.base.json ./
 COPY proto proto
+COPY scripts/build.mjs scripts/
 COPY packages packages
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force
 
 RUN ln -s /app/packages/cli/bin/fedlake.js /usr/local/bin/fedlake \
  && mkdir /data && chown node:node /data
