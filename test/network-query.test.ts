@@ -112,6 +112,9 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     assert.match(unknown.text, /127\.0\.0\.1:1/, 'the error names the address')
     const nobody = await ask("blockchain get operator where name = 'nobody' bring.ip_port")
     assert.equal(nobody.status, 503, nobody.text)
+    // what get status names is the p2p address the node listens on (chosen by the system for --p2p-port 0)
+    const p2pPort = /\/tcp\/(\d+)/.exec(operators[0]?.ready.p2p ?? '')?.[1]
+    assert.match((await restCommand(operators[0]?.ready.rest ?? '', 'get status')).text, new RegExp(`^op-1@127\\.0\\.0\\.1:${p2pPort} running`))
   })
 
   it('tags rows with extend, reads included tables as the queried one, and takes every way of asking', async () => {

@@ -89,8 +89,14 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     : undefined
   let network: NetworkExecutor | undefined
 
+  /** The p2p port the node listens on: the configured one, or the one the system chose for port 0. */
+  const p2pPort = (): number => {
+    if (config.p2pPort !== 0) return config.p2pPort
+    const listening = /\/tcp\/(\d+)/.exec(metadata?.p2pAddresses()[0] ?? '')?.[1]
+    return listening === undefined ? 0 : Number(listening)
+  }
   router.register([
-    statusHandler(() => ({ name: config.name, address: `${config.host}:${config.p2pPort}`, roles: config.roles }), eventLoop),
+    statusHandler(() => ({ name: config.name, address: `${config.host}:${p2pPort()}`, roles: config.roles }), eventLoop),
     helpHandler(router),
     ...sqlCommandHandlers({ operator, limits: config.limits, network: () => network, runCommand: async (command, ctx) => await router.execute(command, ctx) }),
     ...queryCommandHandlers(() => network),
