@@ -316,20 +316,8 @@ class DuckDbStorage implements ColumnarStorage {
       ? [`CREATE TABLE ${quoteIdent(table.name)} (${schema.columns.map(c => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`]
       : missing.map(c => `ALTER TABLE ${quoteIdent(table.name)} ADD COLUMN ${quoteIdent(c.name)} ${c.type}`)
     const connection = await this.writer(db, table.name)
-    let appender: DuckDBAppender | undefined
-    await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
     try {
-      for (const statement of ddl) await connection.run(statement)
-      appender = await connection.createAppender(table.name)
-      await appendBatch(appender, sources, batch)
-      appender.closeSync()
-      appender = undefined
-      await runStatementWithoutSpinning(connection, 'COMMIT')
-    } catch (err) {
-      if (appender !== undefined) discardAppender(appender)
-      await runStatementWithoutSpinning(connection, 'ROLLBACK').catch(() => undefined)
-      if (isFedlakeError(err)) throw err
-      throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `write to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
+      await appendInTransaction(connection, db.dbms, table.name, 'write', async appender => { await appendBatch(appender, sources, batch) }, ddl)
     } finally {
       if (ddl.length > 0) await loadTables(db)
     }
@@ -348,20 +336,9 @@ class DuckDbStorage implements ColumnarStorage {
     }
     const parts = group.map(request => ({ sources: columnSources(request.schema, table), batch: request.batch }))
     const connection = await this.writer(db, table.name)
-    let appender: DuckDBAppender | undefined
-    await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
-    try {
-      appender = await connection.createAppender(table.name)
+    await appendInTransaction(connection, db.dbms, table.name, 'append', async appender => {
       for (const { sources, batch } of parts) await appendBatch(appender, sources, batch)
-      appender.closeSync()
-      appender = undefined
-      await runStatementWithoutSpinning(connection, 'COMMIT')
-    } catch (err) {
-      if (appender !== undefined) discardAppender(appender)
-      await runStatementWithoutSpinning(connection, 'ROLLBACK').catch(() => undefined)
-      if (isFedlakeError(err)) throw err
-      throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `append to ${db.dbms}.${table.name} failed: ${(err as Error).message}`, { dbms: db.dbms, table: table.name }, { cause: err })
-    }
+    })
   }
 
   private async writer (db: DatabaseHandle, table: string): Promise<DuckDBConnection> {
@@ -483,6 +460,30 @@ async function appendBatch (appender: DuckDBAppender, sources: readonly ColumnSo
     // storage, still uncommitted) and yielding in between bounds how long the event loop is blocked.
     appender.flushSync()
     await new Promise(resolve => setImmediate(resolve))
+  }
+}
+
+/**
+ * One transaction on a table's writer connection: `ddl` first, then the rows through one appender, committed
+ * together; any failure discards the appender, rolls back and (unless already a FedlakeError) becomes
+ * STORAGE_WRITE_FAILED naming `<what> to dbms.table`.
+ */
+async function appendInTransaction (connection: DuckDBConnection, dbms: string, table: string, what: string,
+  append: (appender: DuckDBAppender) => Promise<void>, ddl: readonly string[] = []): Promise<void> {
+  let appender: DuckDBAppender | undefined
+  await runStatementWithoutSpinning(connection, 'BEGIN TRANSACTION')
+  try {
+    for (const statement of ddl) await connection.run(statement)
+    appender = await connection.createAppender(table)
+    await append(appender)
+    appender.closeSync()
+    appender = undefined
+    await runStatementWithoutSpinning(connection, 'COMMIT')
+  } catch (err) {
+    if (appender !== undefined) discardAppender(appender)
+    await runStatementWithoutSpinning(connection, 'ROLLBACK').catch(() => undefined)
+    if (isFedlakeError(err)) throw err
+    throw new FedlakeError(STORAGE_ERRORS.STORAGE_WRITE_FAILED, `${what} to ${dbms}.${table} failed: ${(err as Error).message}`, { dbms, table }, { cause: err })
   }
 }
 
