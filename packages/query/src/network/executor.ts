@@ -16,7 +16,7 @@ import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/co
 import type { MergeEngine, SqlParser } from '@fedlake/duckdb'
 import type { Catalog } from '@fedlake/metadata'
 import { formatTimestampMicros, parseFailure, validateSelect } from '@fedlake/sql'
-import type { ResultField, ResultStream } from '@fedlake/sql'
+import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
 import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
@@ -309,31 +309,46 @@ function lateAware<T> (batches: AsyncIterable<T>, late: AbortSignal): AsyncItera
   }
 }
 
-/** Calls `done` once the stream has ended, failed or been cancelled. */
-function settledWith (stream: ResultStream, done: () => void): ResultStream {
+/** What an observer of a ResultStream hears: each batch, and how the stream finished. */
+interface StreamObserver {
+  readonly batch?: (batch: ResultBatch) => void
+  readonly ended?: () => void
+  readonly failed?: (err: unknown) => void
+  /** The consumer stopped reading before the end. */
+  readonly left?: () => void
+  readonly cancelled?: () => void
+}
+
+/** The same stream, telling `observer` what happens to it. */
+function observed (stream: ResultStream, observer: StreamObserver): ResultStream {
   return {
     fields: stream.fields,
-    cancel: reason => { done(); stream.cancel(reason) },
+    cancel: reason => { observer.cancelled?.(); stream.cancel(reason) },
     [Symbol.asyncIterator]: () => {
       const inner = stream[Symbol.asyncIterator]()
       return {
         next: async () => {
           try {
             const next = await inner.next()
-            if (next.done === true) done()
+            if (next.done === true) observer.ended?.()
+            else observer.batch?.(next.value)
             return next
           } catch (err) {
-            done()
+            observer.failed?.(err)
             throw err
           }
         },
-        return: async () => { done(); return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined })) }
+        return: async () => { observer.left?.(); return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined })) }
       }
     }
   }
 }
 
-/** Every table of the dbms the catalog knows, with the extend columns as extra columns of each. */
+/** Calls `done` once the stream has ended, failed or been cancelled. */
+function settledWith (stream: ResultStream, done: () => void): ResultStream {
+  return observed(stream, { ended: done, failed: done, left: done, cancelled: done })
+}
+
 function catalogSchemas (catalog: Catalog, dbms: string, extend: readonly ExtendColumn[]): Map<string, TableSchema> {
   const schemas = new Map<string, TableSchema>()
   for (const ref of catalog.tables(dbms)) {
@@ -420,34 +435,14 @@ async function singleTimestamp (stream: ResultStream): Promise<string | null> {
 
 /** Keeps the query log's entry up to date as the answer streams. */
 function logged (stream: ResultStream, log: QueryLog, entry: QueryEntry, started: number): ResultStream {
-  return {
-    fields: stream.fields,
-    cancel: reason => { stream.cancel(reason) },
-    [Symbol.asyncIterator]: () => {
-      const inner = stream[Symbol.asyncIterator]()
-      return {
-        next: async () => {
-          try {
-            const next = await inner.next()
-            if (next.done === true) log.finish(entry, 'completed', performance.now() - started)
-            else entry.rows += next.value.rowCount
-            return next
-          } catch (err) {
-            log.finish(entry, outcomeOf(err), performance.now() - started, isFedlakeError(err) ? err.message : String(err))
-            throw err
-          }
-        },
-        return: async () => {
-          log.finish(entry, 'cancelled', performance.now() - started)
-          return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
-        }
-      }
-    }
-  }
+  return observed(stream, {
+    batch: batch => { entry.rows += batch.rowCount },
+    ended: () => { log.finish(entry, 'completed', performance.now() - started) },
+    failed: err => { log.finish(entry, outcomeOf(err), performance.now() - started, isFedlakeError(err) ? err.message : String(err)) },
+    left: () => { log.finish(entry, 'cancelled', performance.now() - started) }
+  })
 }
 
-
-/** A query the client gave up on is cancelled; one that hit its deadline, or an error, failed. */
 function outcomeOf (err: unknown): 'failed' | 'cancelled' {
   return isFedlakeError(err) && (err.code === 'SQL_CANCELLED' || err.code === 'CLIENT_GONE') ? 'cancelled' : 'failed'
 }
