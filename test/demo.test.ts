@@ -132,7 +132,13 @@ describe('fedlake demo', { timeout: 150_000 }, () => {
       const committed = text.split('\n').filter(l => l.startsWith('fedlake_ingest_rows_committed_total{')).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)
       assert.ok(committed > 0, `${url}/metrics shows rows committed`)
     }
-    assert.equal((await fetch(`${query}/metrics`)).status, 200)
+    // the query node holds no data, yet its /metrics shows what each operator ingests (reported over liveness)
+    await waitFor(async () => {
+      const text = await (await fetch(`${query}/metrics`)).text()
+      const perNode = new Map(text.split('\n').filter(l => l.startsWith('fedlake_network_ingest_rows_committed_total{'))
+        .map(l => [/node="([^"]+)"/.exec(l)?.[1], Number(l.split(' ').at(-1))]))
+      return perNode.size === 2 && [...perNode.values()].every(n => n > 0)
+    }, { timeoutMs: 20_000, what: 'the query node\'s /metrics to show rows committed by both operators' })
 
     // Ctrl-C: every node exits, the demo exits 0, nothing is left behind
     before = await operatorCounts(operators)

@@ -51,6 +51,9 @@ describe('GET /metrics', () => {
     assert.equal(logs + alerts, EVENTS)
     assert.equal(sumOf(samples, 'fedlake_ingest_rows_committed_total', { table: 'logs' }), logs)
     assert.equal(sumOf(samples, 'fedlake_ingest_rows_committed_total', { table: 'alert' }), alerts)
+    // the network's ingest, per operator: this node is its only operator
+    assert.equal(sumOf(samples, 'fedlake_network_ingest_rows_committed_total', { node: 'op-metrics' }), logs + alerts)
+    assert.equal(sumOf(samples, 'fedlake_network_ingest_rows_dropped_total'), 0)
     assert.equal(sumOf(samples, 'fedlake_kubearmor_events_rejected_total'), 0)
     assert.equal(sumOf(samples, 'fedlake_ingest_rows_dropped_total'), 0)
     assert.equal(samplesOf(samples, 'fedlake_ingest_lag_seconds', { table: 'logs' }).length, 1)

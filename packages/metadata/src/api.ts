@@ -2,7 +2,7 @@
 import type { CommandHandler, JsonValue, Logger, Startable, TableRef, TableSchema } from '@fedlake/core'
 import type { Catalog, NodeEntry } from './catalog.js'
 import type { NodeInfo } from './node-policies.js'
-import type { LivenessChange, PeerLiveness, PeerStatus } from './peer-directory.js'
+import type { IngestTotals, LivenessChange, PeerLiveness, PeerStatus } from './peer-directory.js'
 import type { PeerStream } from './peer-stream.js'
 import type { HandleStreamOptions, OpenStreamOptions, PeerStreamHandler } from './peer-streams.js'
 import type { StoredPolicy } from './policy.js'
@@ -33,6 +33,8 @@ export interface MetadataNodeInit {
   readonly nodeInfo?: NodeInfo
   /** Tables this node stores locally (marks `get tables` rows). */
   readonly localTables?: () => readonly TableRef[]
+  /** An operator's ingest totals, shared with every node over liveness (for the network's ingest metrics). */
+  readonly ingestTotals?: () => IngestTotals
   /** Initial ban list; see blockPeers. */
   readonly blockedPeers?: readonly string[]
 }

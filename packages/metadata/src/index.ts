@@ -13,7 +13,7 @@ export type {
   MetadataNode, MetadataNodeInit, MetadataCounters, AnnounceTableOptions, AnnouncedTable, PolicyFilter
 } from './api.js'
 export type { Catalog, ClusterHolding, NodeEntry, OperatorEntry } from './catalog.js'
-export type { PeerLiveness, PeerStatus, LivenessChange } from './peer-directory.js'
+export type { IngestTotals, PeerLiveness, PeerStatus, LivenessChange } from './peer-directory.js'
 export type { PolicyChange, PolicyChangeKind } from './store.js'
 export type { StoredPolicy, PolicyBody } from './policy.js'
 export { computePolicyId, policyTypeOf, policyBodyOf, TOMBSTONE_TYPE } from './policy.js'

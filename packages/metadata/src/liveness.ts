@@ -20,7 +20,7 @@
 import type { Logger } from '@fedlake/core'
 import type { Stream } from '@libp2p/interface'
 import { FrameStream } from './framing.js'
-import type { NodeDetails, PeerDirectory } from './peer-directory.js'
+import type { IngestTotals, NodeDetails, PeerDirectory } from './peer-directory.js'
 
 export const LIVENESS_PROTOCOL = '/fedlake/metadata/liveness/1.0.0'
 /** Frames are small; anything larger is not a liveness frame. */
@@ -88,6 +88,8 @@ interface Outbound {
   readonly ids: Map<string, number>
   /** Peer id -> the version last sent for it on this stream. */
   readonly versions: Map<string, string>
+  /** The sender's ingest totals last sent on this stream (JSON), so changed totals go out on the next frame. */
+  ingestSent?: string
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -101,12 +103,25 @@ function readDetails (value: unknown): NodeDetails | undefined {
   const strings = (v: unknown): string[] | undefined => Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : undefined
   const roles = strings(value.roles)
   const addresses = strings(value.addresses)
+  const ingest = readIngestTotals(value.ingest)
   return {
     ...(typeof value.name === 'string' ? { name: value.name } : {}),
     ...(roles !== undefined ? { roles } : {}),
     ...(addresses !== undefined ? { addresses } : {}),
-    ...(typeof value.restAddress === 'string' ? { restAddress: value.restAddress } : {})
+    ...(typeof value.restAddress === 'string' ? { restAddress: value.restAddress } : {}),
+    ...(ingest !== undefined ? { ingest } : {})
   }
+}
+
+function readIngestTotals (value: unknown): IngestTotals | undefined {
+  if (!isObject(value)) return undefined
+  const count = (v: unknown): number | undefined => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined
+  const received = count(value.received)
+  const committed = count(value.committed)
+  const dropped = count(value.dropped)
+  const rejected = count(value.rejected)
+  if (received === undefined || committed === undefined || dropped === undefined || rejected === undefined) return undefined
+  return { received, committed, dropped, rejected }
 }
 
 function readFrame (value: unknown): LivenessFrame | undefined {
@@ -287,7 +302,12 @@ export class LivenessExchange {
     const frame: LivenessFrame = { v: 1, net: this.init.networkName, version: this.init.version(), seen }
     if (ids.length > 0) frame.ids = ids
     if (gone.length > 0) frame.gone = gone
-    if (withDetails || bye) frame.info = this.init.ownDetails()
+    const own = this.init.ownDetails()
+    const ingest = own.ingest === undefined ? undefined : JSON.stringify(own.ingest)
+    if (withDetails || bye || ingest !== out.ingestSent) {
+      frame.info = own
+      out.ingestSent = ingest
+    }
     if (withDetails) frame.details = details
     if (bye) frame.bye = true
     return frame

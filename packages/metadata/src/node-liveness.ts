@@ -6,7 +6,7 @@ import type { Logger } from '@fedlake/core'
 import type { Stream } from '@libp2p/interface'
 import { LIVENESS_PROTOCOL, LivenessExchange } from './liveness.js'
 import type { NodeInfo } from './node-policies.js'
-import type { LivenessChange, NodeDetails, PeerDirectory, PeerLiveness, PeerStatus } from './peer-directory.js'
+import type { IngestTotals, LivenessChange, NodeDetails, PeerDirectory, PeerLiveness, PeerStatus } from './peer-directory.js'
 
 export interface NodeLivenessInit {
   readonly selfId: string
@@ -25,6 +25,8 @@ export interface NodeLivenessInit {
   readonly version: () => string
   /** A direct peer reported its metadata version. */
   readonly onPeerVersion: (peerId: string, version: string) => void
+  /** This node's ingest totals (operators), sent to peers with its details. */
+  readonly ingestTotals?: () => IngestTotals
 }
 
 export interface NodeLiveness {
@@ -62,7 +64,8 @@ export function createNodeLiveness (init: NodeLivenessInit): NodeLiveness {
   const ownDetails = (): NodeDetails => ({
     ...(nodeInfo !== undefined ? { name: nodeInfo.name, roles: [...nodeInfo.roles] } : {}),
     addresses: init.p2pAddresses(),
-    ...(nodeInfo?.restAddress !== undefined ? { restAddress: nodeInfo.restAddress } : {})
+    ...(nodeInfo?.restAddress !== undefined ? { restAddress: nodeInfo.restAddress } : {}),
+    ...(init.ingestTotals !== undefined ? { ingest: init.ingestTotals() } : {})
   })
 
   const exchange = new LivenessExchange({
@@ -113,6 +116,7 @@ export function createNodeLiveness (init: NodeLivenessInit): NodeLiveness {
         version: init.version(),
         addresses: init.p2pAddresses(),
         ...(nodeInfo?.restAddress !== undefined ? { restAddress: nodeInfo.restAddress } : {}),
+        ...(init.ingestTotals !== undefined ? { ingest: init.ingestTotals() } : {}),
         self: true
       }
       return [self, ...directory.list(now)]

@@ -98,7 +98,8 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     hangUp: peerId => p2p.hangUp(peerIdFromString(peerId)),
     p2pAddresses,
     version: () => store.version(),
-    onPeerVersion: repair.checkVersion
+    onPeerVersion: repair.checkVersion,
+    ...(init.ingestTotals !== undefined ? { ingestTotals: init.ingestTotals } : {})
   })
   const publisher = createPublisher({ store, privateKey, selfId, counters, gossip: record => gossip.send(record) })
   const ownPolicies = createOwnPolicies({

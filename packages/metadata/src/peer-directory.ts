@@ -12,6 +12,20 @@ export interface NodeDetails {
   readonly roles?: readonly string[]
   readonly addresses?: readonly string[]
   readonly restAddress?: string
+  /** An operator's ingest totals since it started (so any node can export the network's ingest in its metrics). */
+  readonly ingest?: IngestTotals
+}
+
+/** Rows an operator's ingest pipeline handled since the process started, over all its tables. */
+export interface IngestTotals {
+  /** Rows accepted into the ingest buffers. */
+  readonly received: number
+  /** Rows committed to DuckDB (queryable). */
+  readonly committed: number
+  /** Rows not stored (memory cap, stop). */
+  readonly dropped: number
+  /** Records that failed decoding or mapping (kept as rows of the rejects table). */
+  readonly rejected: number
 }
 
 export interface PeerLiveness {
@@ -25,6 +39,7 @@ export interface PeerLiveness {
   readonly roles: readonly string[]
   readonly addresses: readonly string[]
   readonly restAddress?: string
+  readonly ingest?: IngestTotals
   readonly self: boolean
 }
 
@@ -34,6 +49,7 @@ interface PeerEntry {
   version?: string
   addresses: string[]
   restAddress?: string
+  ingest?: IngestTotals
   lastSeenAt?: number
   versionAt?: number
   goodbyeAt?: number
@@ -97,6 +113,7 @@ export class PeerDirectory {
     if (details.roles !== undefined) e.roles = details.roles
     if (details.restAddress !== undefined) e.restAddress = details.restAddress
     if (details.addresses !== undefined && details.addresses.length > 0) e.addresses = [...details.addresses]
+    if (details.ingest !== undefined) e.ingest = details.ingest
   }
 
   details (peerId: string): NodeDetails | undefined {
@@ -106,7 +123,8 @@ export class PeerDirectory {
       ...(e.name !== undefined ? { name: e.name } : {}),
       roles: e.roles,
       addresses: e.addresses,
-      ...(e.restAddress !== undefined ? { restAddress: e.restAddress } : {})
+      ...(e.restAddress !== undefined ? { restAddress: e.restAddress } : {}),
+      ...(e.ingest !== undefined ? { ingest: e.ingest } : {})
     }
   }
 
@@ -155,6 +173,7 @@ export class PeerDirectory {
       roles: e.roles,
       addresses: e.addresses,
       ...(e.restAddress !== undefined ? { restAddress: e.restAddress } : {}),
+      ...(e.ingest !== undefined ? { ingest: e.ingest } : {}),
       self: false
     }))
   }

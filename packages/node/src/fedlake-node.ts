@@ -118,6 +118,14 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     targetPeers: config.metadata.targetPeers,
     logger: logger.child('metadata'),
     localTables: () => [...localTables.values()],
+    ...(operator === undefined
+      ? {}
+      : {
+          ingestTotals: () => {
+            const stats = operator.ingestStats()
+            return { received: stats.rowsReceived, committed: stats.rowsCommitted, dropped: stats.rowsDropped, rejected: stats.rowsRejected }
+          }
+        }),
     // called after the REST server listens, so the node policy carries its real port
     nodeInfo: {
       name: config.name,

@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { policyTypeOf } from '@fedlake/metadata'
+import type { IngestTotals } from '@fedlake/metadata'
 import { QUERY_DURATION_BUCKETS_SECONDS } from '@fedlake/query'
 import type { NodeServices } from '../node-services.js'
 import { readinessOf } from '../readiness.js'
@@ -205,6 +206,14 @@ function metadataMetrics (registry: Registry, services: NodeServices): void {
       return c === undefined ? [] : [[{ reason: 'forged' }, c.rejectedForged], [{ reason: 'invalid' }, c.rejectedInvalid]]
     }
   })
+  const networkIngest = (value: (totals: IngestTotals) => number): Array<Sample<'node'>> =>
+    (services.metadata()?.liveness() ?? []).flatMap(peer => peer.ingest === undefined ? [] : [[{ node: peer.name ?? peer.peerId }, value(peer.ingest)] as const])
+  const networkIngestHelp = (what: string): string =>
+    `${what}, per operator of the network (this node included), as each operator last reported over liveness (every second while it changes); the operator's own fedlake_ingest_* metrics have them per table.`
+  liveCounter({ registry, name: 'fedlake_network_ingest_rows_received_total', help: networkIngestHelp('Rows an operator accepted into its ingest buffers since it started'), labelNames: ['node'], read: () => networkIngest(t => t.received) })
+  liveCounter({ registry, name: 'fedlake_network_ingest_rows_committed_total', help: networkIngestHelp('Rows an operator committed to DuckDB since it started'), labelNames: ['node'], read: () => networkIngest(t => t.committed) })
+  liveCounter({ registry, name: 'fedlake_network_ingest_rows_dropped_total', help: networkIngestHelp('Rows an operator did not store since it started'), labelNames: ['node'], read: () => networkIngest(t => t.dropped) })
+  liveCounter({ registry, name: 'fedlake_network_ingest_records_rejected_total', help: networkIngestHelp('Records an operator could not decode or map since it started'), labelNames: ['node'], read: () => networkIngest(t => t.rejected) })
   liveCounter({
     registry,
     name: 'fedlake_metadata_sync_failures_total',
