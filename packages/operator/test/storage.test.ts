@@ -7,6 +7,7 @@ import type { TableSchema } from '@fedlake/core'
 import { createLogger, FedlakeError, isFedlakeError } from '@fedlake/core'
 import { columnBatchFromRows, columnBatchRows, createColumnBatchBuilder, createDuckDbStorage, createThreadedDuckDbStorage } from '../src/storage/index.js'
 import type { DuckDbStorageInit, OperatorStorage, StorageValue } from '../src/storage/index.js'
+import { startStorageWorkerEarly, takeEarlyStorageWorker } from '../src/storage/early-worker.js'
 import { GroupCommitter } from '../src/storage/group-commit.js'
 import { KeyedQueue } from '../src/storage/keyed-queue.js'
 import { lockedDownOptions, runStatementWithoutSpinning } from '@fedlake/duckdb'
@@ -36,7 +37,9 @@ function readingRows (n: number, offset = 0): StorageValue[][] {
 
 const STORAGES: ReadonlyArray<readonly [string, (init: DuckDbStorageInit) => OperatorStorage]> = [
   ['in this thread', createDuckDbStorage],
-  ['in a worker thread', createThreadedDuckDbStorage]
+  ['in a worker thread', createThreadedDuckDbStorage],
+  // as `fedlake node` starts it: the worker loads before the storage exists and waits for its init
+  ['in a worker thread started early', init => { startStorageWorkerEarly(); return createThreadedDuckDbStorage(init) }]
 ]
 
 for (const [kind, createStorage] of STORAGES) {
@@ -422,6 +425,23 @@ describe('transaction statements without a spinning thread', () => {
       writer.closeSync()
       reader.closeSync()
       instance.closeSync()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a storage worker started early', () => {
+  it('is taken by the first storage started, which then works as usual', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedlake-early-'))
+    startStorageWorkerEarly()
+    const storage = createThreadedDuckDbStorage({ dataDir: dir })
+    try {
+      await storage.start()
+      assert.equal(takeEarlyStorageWorker(), undefined, 'the storage took the early worker')
+      await storage.ensureTable(readings)
+      assert.deepEqual((await storage.listTables('test')).map(t => t.table), ['readings'])
+    } finally {
+      await storage.stop()
       rmSync(dir, { recursive: true, force: true })
     }
   })

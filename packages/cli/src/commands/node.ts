@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import { configFromStrings, createLogger, loadNodeConfig } from '@fedlake/core'
 import type { LogLevel } from '@fedlake/core'
-import { createFedlakeNode } from '@fedlake/node'
 import type { CliCommand } from '../command.js'
 import { UsageError } from '../command.js'
 
@@ -80,6 +79,9 @@ export const nodeCommand: CliCommand = {
     const flat: Record<string, string | undefined> = {}
     for (const [flag, key] of Object.entries(FLAG_TO_KEY)) flat[key] = values[flag]
     const config = loadNodeConfig({ file: values.config, env: process.env, overrides: configFromStrings(flat) })
+    // the storage worker loads DuckDB on the second core while this thread loads the node's modules
+    if (config.roles.includes('operator')) (await import('@fedlake/node/early-worker')).startStorageWorkerEarly()
+    const { createFedlakeNode } = await import('@fedlake/node')
     const logger = createLogger({ level: config.logLevel as LogLevel, component: 'node', fields: { node: config.name } })
     const node = createFedlakeNode(config, { logger })
     await node.start()

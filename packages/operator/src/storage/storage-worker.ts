@@ -46,7 +46,21 @@ const guard: PathGuard = {
   release (path) { post({ kind: 'release', path }) }
 }
 
-const { init } = workerData as StorageWorkerData
+/** From workerData, or for a worker started early (early-worker.ts) from its first message. */
+async function storageInit (): Promise<StorageWorkerData['init']> {
+  const data = workerData as StorageWorkerData | null
+  if (data !== null) return data.init
+  return await new Promise(resolve => {
+    const onInit = (message: ToWorker): void => {
+      if (message.kind !== 'init') return
+      port.off('message', onInit)
+      resolve(message.init)
+    }
+    port.on('message', onInit)
+  })
+}
+
+const init = await storageInit()
 // the storage names itself 'storage' below the logger it is given, as it does on the main thread
 const storage = createGuardedDuckDbStorage({ ...init, logger: workerLogger([], {}) }, guard)
 const aborts = new Map<number, AbortController>()

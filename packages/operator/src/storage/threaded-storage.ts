@@ -11,7 +11,7 @@
  * storage; every database file it opens is claimed in this (the main) thread's process-wide set first.
  */
 import { resolve } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import type { Logger, QueryResult, TableSchema } from '@fedlake/core'
 import { STORAGE_ERRORS } from '../errors-storage.js'
@@ -23,38 +23,10 @@ import type { ColumnBatch } from './column-batch.js'
 import { processPathGuard } from './open-paths.js'
 import { assertRowWidths } from './row-widths.js'
 import type { ColumnarStorage, DuckDbStorageInit, StorageQueryOptions, StorageValue } from './types.js'
+import { takeEarlyStorageWorker } from './early-worker.js'
+import { startStorageWorker } from './worker-entry.js'
 import { deserializeError, serializeError } from './worker-protocol.js'
 import type { FromWorker, StorageWorkerData, ToWorker, WorkerMethod } from './worker-protocol.js'
-
-/** The worker's module follows this file's own: storage-worker.ts from sources, storage-worker.js from dist. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts')
-const WORKER_ENTRY = FROM_SOURCE ? new URL('./storage-worker.ts', import.meta.url) : new URL('./storage-worker.js', import.meta.url)
-
-/** Adds the "source" export condition, as `node --conditions=source` would (the same hook as packages/cli/bin/fedlake.js). */
-const SOURCE_CONDITION = 'data:text/javascript,' + encodeURIComponent(
-  'export async function resolve (specifier, context, next) {' +
-  ' return await next(specifier, context.conditions.includes("source") ? context : { ...context, conditions: [...context.conditions, "source"] }) }')
-
-/**
- * Run from dist (as `fedlake` is after `npm install`), the worker imports storage-worker.js and nothing else.
- * Run from TypeScript sources (tests, benchmarks, FEDLAKE_FROM_SOURCE=1), it first registers tsx, since a worker
- * does not inherit the tsx loader of its parent (neither `--import tsx` nor tsx's `register()`), and a hook adding
- * the "source" condition, so its @fedlake/* imports resolve to sources too (a Worker's execArgv cannot carry
- * `--conditions` when the parent runs with V8 flags). Source maps for stack traces are on in the worker when they
- * are in this thread.
- */
-function bootstrapSource (entry: URL): string {
-  let tsx: string | undefined
-  if (FROM_SOURCE) {
-    try { tsx = import.meta.resolve('tsx/esm/api') } catch { tsx = undefined }
-  }
-  const load = `import(${JSON.stringify(entry.href)})`
-  const maps = process.sourceMapsEnabled ? 'process.setSourceMapsEnabled(true); ' : ''
-  return maps + (tsx === undefined
-    ? load
-    : `import(${JSON.stringify(tsx)}).then(tsx => { tsx.register(); return import('node:module') })` +
-      `.then(m => { m.register(${JSON.stringify(SOURCE_CONDITION)}); return ${load} })`)
-}
 
 interface Pending { resolve: (value: unknown) => void, reject: (err: Error) => void }
 
@@ -149,7 +121,9 @@ export function createThreadedDuckDbStorage (init: DuckDbStorageInit): ColumnarS
 
   const spawn = async (): Promise<void> => {
     const data: StorageWorkerData = { init: { ...workerInit, dataDir: resolve(init.dataDir) } }
-    const w = new Worker(bootstrapSource(WORKER_ENTRY), { eval: true, workerData: data })
+    const early = takeEarlyStorageWorker()
+    const w = early ?? startStorageWorker(data)
+    if (early !== undefined) early.postMessage({ kind: 'init', init: data.init } satisfies ToWorker)
     worker = w
     let settleExit: () => void = () => {}
     exited = new Promise(resolve => { settleExit = resolve })

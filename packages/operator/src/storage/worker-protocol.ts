@@ -13,6 +13,8 @@ export type WorkerMethod =
   'start' | 'stop' | 'ensureTable' | 'appendColumns' | 'ensureTableAndAppendColumns' | 'openQuery' | 'listDatabases' | 'listTables' | 'tableSchema' | 'parseSql'
 
 export type ToWorker =
+  /** The storage's init, to a worker started without workerData (early-worker.ts); sent once, first. */
+  | { readonly kind: 'init', readonly init: StorageWorkerData['init'] }
   | { readonly kind: 'call', readonly id: number, readonly method: WorkerMethod, readonly args: readonly unknown[] }
   /** Aborts the query of call `id`. */
   | { readonly kind: 'abort', readonly id: number }
