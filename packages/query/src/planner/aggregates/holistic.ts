@@ -98,7 +98,10 @@ function countsFinal (call: AggregateCall, ctx: Pick<SplitContext, 'columnType'>
   const fractions = median ? [constant('DOUBLE', 0.5)] : fraction === undefined ? undefined : fractionList(fraction)
   if (fractions === undefined) return undefined
   const list = !median && fraction !== undefined && !isConstant(fraction)
-  const each = (one: (q: Expr, c: PerGroupColumns) => Expr) => (c: PerGroupColumns): Expr => list ? func('list_value', fractions.map(q => one(q, c))) : one(fractions[0] as Expr, c)
+  // a list of fractions over no value is NULL, not a list of NULLs
+  const each = (one: (q: Expr, c: PerGroupColumns) => Expr) => (c: PerGroupColumns): Expr => list
+    ? caseWhen(compare('COMPARE_GREATERTHAN', func('count_star', []), constant('INTEGER', 0)), func('list_value', fractions.map(q => one(q, c))))
+    : one(fractions[0] as Expr, c)
   if (QUANTILE_DISC.has(call.name) || (median && type !== undefined && DISCRETE.has(type))) {
     return { final: each(discreteAt), method: 'the value at DuckDB\'s quantile_disc index of the cumulative counts' }
   }
