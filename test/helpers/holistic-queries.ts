@@ -64,7 +64,7 @@ export const HOLISTIC_QUERIES: readonly HolisticQuery[] = [
     sql: `select increments(hour, 6, ts), g, median(d) as m, string_agg(s, ',' order by seq) as s from ${M} where x < 10 group by g order by g`,
     reference: `select g, median(d) as m, string_agg(s, ',' order by seq) as s from ${M} where x < 10 group by g, date_trunc('day', ts), hour(ts) // 6 order by g, date_trunc('day', ts), hour(ts) // 6`
   },
-  { sql: 'select pod_name, median(pid), quantile_cont("timestamp", 0.5), count(distinct process_name) from logs group by pod_name order by pod_name' },
-  { sql: 'select namespace, string_agg(process_name, \',\' order by "timestamp"), median(uid) from logs where pid > 30000 group by 1 order by 1 nulls first' },
-  { sql: 'select operation, quantile_disc(pid, [0.25, 0.75]), list(pod_name order by "timestamp" desc) from logs where pid < 4000 group by all order by 1' }
+  { sql: 'select pod_name, median(pid), quantile_cont(timestamp, 0.5), count(distinct process_name) from logs group by pod_name order by pod_name' },
+  { sql: 'select namespace, string_agg(process_name, \',\' order by timestamp, process_name), median(uid) from logs where pid > 30000 group by 1 order by 1 nulls first' },
+  { sql: 'select operation, quantile_disc(pid, [0.25, 0.75]), list(pod_name order by timestamp desc) from logs where pid < 4000 group by all order by 1' }
 ]
