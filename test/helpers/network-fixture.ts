@@ -90,8 +90,9 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const names = extra ? Object.keys(columns) : (table === 'logs' ? data.schemas.logs : data.schemas.alert).columns.map(c => c.name)
       const appender = await connection.createAppender(table)
       const types = names.map(name => columns[name] ?? 'varchar')
-      for (const row of operators.flatMap((_, op) => tableRows(table, op))) {
-        const cells = Array.isArray(row) ? row as Row : names.map(name => (row as Readonly<Record<string, Row[number]>>)[name] ?? null)
+      const rows: ReadonlyArray<Row | Readonly<Record<string, Row[number]>>> = operators.flatMap((_, op) => [...tableRows(table, op)])
+      for (const row of rows) {
+        const cells: Row = Array.isArray(row) ? row : names.map(name => (row as Readonly<Record<string, Row[number]>>)[name] ?? null)
         types.forEach((type, i) => { appendCell(appender, type, cells[i] ?? null) })
         appender.endRow()
       }
