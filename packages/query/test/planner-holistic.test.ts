@@ -81,6 +81,14 @@ describe('planner, holistic aggregates', () => {
     assert.deepEqual(none.rows, [[null, null, null, 0n]])
   })
 
+  it('period() with holistic aggregates: every fragment reads phase two\'s window', async () => {
+    const got = await network.query("select median(pid), quantile_disc(\"timestamp\", [0.1, 0.9]), string_agg(pod_name, ',' order by \"timestamp\") from logs where period(day, 2, '2026-03-20 00:00:00', \"timestamp\")")
+    const t = "(select max(\"timestamp\") from logs where \"timestamp\" <= '2026-03-20 00:00:00')"
+    const want = await network.reference(`select median(pid), quantile_disc("timestamp", [0.1, 0.9]), string_agg(pod_name, ',' order by "timestamp") from logs where "timestamp" > ${t} - interval 2 day and "timestamp" <= ${t}`)
+    assert.equal(differences(got, want, true), undefined)
+    assert.equal(got.sql.length, 2 + 5, 'the probe and its merge; the partials, two value-count fragments, one rows fragment, the merge')
+  })
+
   it('aggregates whose result depends on the multiset only, in other forms, are exact by expanding the counts', async () => {
     const got = await network.query('select g, mad(x), entropy(k), quantile_cont(x, -0.25) from metrics group by g order by g')
     const want = await network.reference('select g, mad(x), entropy(k), quantile_cont(x, -0.25) from metrics group by g order by g')
