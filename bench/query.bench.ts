@@ -58,6 +58,11 @@ const QUERIES: readonly BenchQuery[] = [
     network: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10',
     duckdb: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10'
   },
+  {
+    name: 'median by group',
+    network: 'select pod_name, median(ppid), quantile_disc(ppid, 0.9) from logs group by pod_name',
+    duckdb: 'select pod_name, median(ppid), quantile_disc(ppid, 0.9) from logs group by pod_name'
+  },
   { name: 'select 10,000 rows', network: 'select * from logs limit 10000', duckdb: 'select * from logs limit 10000' }
 ]
 

@@ -31,8 +31,17 @@ export interface NetworkFixture {
   close(): Promise<void>
 }
 
-export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly string[] = []): Promise<NetworkFixture> {
+/** A table of the queried dbms besides logs and alert, sent by PUT (types inferred by the operators): rows[operator]. */
+export interface ExtraTable {
+  readonly name: string
+  readonly rows: readonly (readonly Readonly<Record<string, Row[number]>>[])[]
+}
+
+export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly string[] = [], extraTables: readonly ExtraTable[] = []): Promise<NetworkFixture> {
   const data = generateKubeArmorData(seed)
+  const tableRows = (table: string, op: number): readonly Row[] | readonly Readonly<Record<string, Row[number]>>[] =>
+    extraTables.find(t => t.name === table)?.rows[op] ?? data.rows[op]?.[table] ?? []
+  const tables = [...TABLES, ...extraTables.map(t => t.name)]
   const cleanups: Array<() => Promise<unknown> | unknown> = []
   const startNode = async (name: string, roles: string, seeds: string[]): Promise<Child> => {
     const dir = tempDir(`net-${name}`)
@@ -47,19 +56,19 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
     const query = await startNode('query-1', 'query', [])
     const url = query.ready.rest ?? ''
     const operators = await Promise.all([0, 1, 2].map(async i => await startNode(`op-${i + 1}`, 'operator', [query.ready.p2p ?? ''])))
-    const ndjson = (table: string, rows: readonly Row[]): string => {
+    const ndjson = (table: string, rows: ReturnType<typeof tableRows>): string => {
       const columns = table === 'logs' ? data.schemas.logs.columns : data.schemas.alert.columns
-      return rows.map(row => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])))).join('\n')
+      return rows.map(row => JSON.stringify(Array.isArray(row) ? Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])) : row)).join('\n')
     }
     for (const [i, op] of operators.entries()) {
-      for (const table of TABLES) {
-        const rows = data.rows[i]?.[table] ?? []
+      for (const table of tables) {
+        const rows = tableRows(table, i)
         if (rows.length === 0) continue
         const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body: ndjson(table, rows) })
         assert.equal(res.status, 200, await res.text())
       }
     }
-    const total = (table: string): number => data.rows.reduce((n, r) => n + (r[table]?.length ?? 0), 0)
+    const total = (table: string): number => operators.reduce((n, _, i) => n + tableRows(table, i).length, 0)
     const ask = async (sql: string, headers: Record<string, string> = {}): Promise<{ status: number, answer?: QueryAnswer, text: string }> => {
       const reply = await restCommand(url, `sql kubearmor format=json:list and stat=false "${sql}"`, { headers: { destination: 'network', ...headers } })
       if (reply.status !== 200) return { status: reply.status, text: reply.text }
@@ -67,21 +76,24 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const columns = rows[0] === undefined ? [] : Object.keys(rows[0])
       return { status: 200, text: reply.text, answer: normalized({ columns, types: [], rows: rows.map(r => Object.values(r)) }) }
     }
-    for (const table of TABLES) {
+    for (const table of tables) {
       await waitFor(async () => (await ask(`select count(*) as n from ${table}`)).answer?.rows[0]?.[0] === total(table), { timeoutMs: 30_000, intervalMs: 200 })
     }
     // the reference: one DuckDB holding every operator's rows, with the types the operators inferred
     const instance = await DuckDBInstance.create(':memory:')
     const connection: DuckDBConnection = await instance.connect()
     cleanups.unshift(() => { connection.closeSync(); instance.closeSync() })
-    for (const table of TABLES) {
+    for (const table of tables) {
       const columns = (await restCommand(url, `get columns where dbms = kubearmor and table = ${table} and format = json`)).json() as Record<string, string>
       await connection.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([c, t]) => `"${c}" ${t}`).join(', ')})`)
-      const schema = table === 'logs' ? data.schemas.logs : data.schemas.alert
+      const extra = extraTables.some(t => t.name === table)
+      const names = extra ? Object.keys(columns) : (table === 'logs' ? data.schemas.logs : data.schemas.alert).columns.map(c => c.name)
       const appender = await connection.createAppender(table)
-      const types = schema.columns.map(c => columns[c.name] ?? 'varchar')
-      for (const row of data.rows.flatMap(rows => rows[table] ?? [])) {
-        types.forEach((type, i) => { appendCell(appender, type, row[i] ?? null) })
+      const types = names.map(name => columns[name] ?? 'varchar')
+      const rows: ReadonlyArray<Row | Readonly<Record<string, Row[number]>>> = operators.flatMap((_, op) => [...tableRows(table, op)])
+      for (const row of rows) {
+        const cells: Row = Array.isArray(row) ? row : names.map(name => (row as Readonly<Record<string, Row[number]>>)[name] ?? null)
+        types.forEach((type, i) => { appendCell(appender, type, cells[i] ?? null) })
         appender.endRow()
       }
       appender.closeSync()
@@ -124,6 +136,8 @@ function jsonCell (value: unknown): unknown {
     if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)) return value.padEnd(26, value.includes('.') ? '0' : '.000000').replace(/(\.\d{6})\d*$/, '$1')
     return value
   }
+  // list elements as cells too: the reply's numbers and timestamps against DuckDB's JSON strings
+  if (Array.isArray(value)) return JSON.stringify(value.map(jsonCell))
   if (value !== null && typeof value === 'object') return JSON.stringify(value)
   return value
 }

@@ -156,7 +156,9 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
       }
       const connection = await instance.connect()
       try {
-        await Promise.all(fragments.map(async (fragment, f) => { await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal) }))
+        // one after another: a DuckDB connection runs one statement at a time (interleaved CREATEs and appenders of
+        // several fragments fail with "unsuccessful or closed pending query result")
+        for (const [f, fragment] of fragments.entries()) await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal)
       } catch (err) {
         connection.closeSync()
         throw reason(err)

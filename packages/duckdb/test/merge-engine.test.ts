@@ -65,6 +65,23 @@ describe('merge engine', () => {
     assert.deepEqual(await rowsOf(stream), [[3000, String((2999n * 3000n / 2n) * 10n ** 20n), '2023-11-14 22:13:20.000000']])
   })
 
+  it('stages several fragments too big to write inline (a holistic aggregate\'s value counts beside the partials)', async () => {
+    const f: ResultField[] = [{ name: 'k', type: 'VARCHAR' }, { name: 'n', type: 'BIGINT' }]
+    const rows = (from: number): BatchValue[][] => Array.from({ length: 3000 }, (_, i) => [`k${(from + i) % 7}`, from + i])
+    // the second fragment's batches arrive while the first is being appended
+    async function * slowly (parts: BatchValue[][][]): AsyncGenerator<SourcedBatch> {
+      for (const [source, part] of parts.entries()) {
+        await new Promise(resolve => setTimeout(resolve, 30))
+        yield { source, batch: batchFromValues(f, part) }
+      }
+    }
+    const stream = await engine.run([
+      { name: '__p0', fields: f, batches: slowly([rows(0), rows(3000), []]) },
+      { name: '__p1', fields: f, batches: batches(f, rows(6000), rows(9000)) }
+    ], 'select (select count(*) from __p0) as a, (select sum(n) from __p1) as b')
+    assert.deepEqual(await rowsOf(stream), [[6000, (6000 + 11999) * 6000 / 2]])
+  })
+
   it('leaves out the rows of sources it is told to exclude', async () => {
     const f: ResultField[] = [{ name: 'x', type: 'INTEGER' }]
     const stream = await engine.run([{ name: '__p0', fields: f, batches: batches(f, [[1], [2]], [[10]], [[100]]), excluded: () => new Set([1]) }], 'select sum(x) from __p0')

@@ -31,9 +31,10 @@ EdgeLake's additions, resolved before DuckDB sees the statement:
   network). Example: select count(*) as alerts, max(timestamp) as latest from alert where period(hour, 6, now(), timestamp)
 - range(x) is max(x) - min(x).
 Over the network the query node splits the query: aggregates (count, sum, avg, min, max, stddev, count(distinct x),
-arg_max, ... with FILTER), GROUP BY, HAVING, ORDER BY, LIMIT, DISTINCT, CASE and expressions over them merge exactly.
+arg_max, median, quantile_cont/quantile_disc, mode, string_agg/list with ORDER BY, ... with FILTER), GROUP BY, HAVING,
+ORDER BY, LIMIT, DISTINCT, CASE and expressions over them are exact.
 Refused for now with PLAN_UNSUPPORTED (the message names the construct): joins, UNION, WITH, subqueries over tables,
-window functions, QUALIFY, median/quantiles/mode/string_agg/list. Run two queries instead, or aggregate first.
+window functions, QUALIFY, first/last. Run two queries instead, or aggregate first.
 Examples:
 - select operation, result, count(*) as n from logs group by all order by n desc limit 10
 - select pod_name, count(*) as blocked from alert where action = 'Block' and timestamp > now() - 1 day group by pod_name order by blocked desc limit 5

@@ -14,12 +14,12 @@ export function aggregateCallOf (node: Expr): AggregateCall | undefined {
   if (name === 'range' && !(node.children.length === 1 && someExpr(node.children[0] as Expr, isColumnRef))) return undefined
   const splitter = splitterFor(name)
   if (splitter === undefined) throw unsupported(`${name}()`, whyNotSplit(name))
-  if (node.order_bys.orders.length > 0) throw unsupported(`${name}() with ORDER BY inside`, 'the order of rows across operators is not kept')
+  if (node.order_bys.orders.length > 0 && splitter.acceptsOrderBy !== true) throw unsupported(`${name}() with ORDER BY inside`, 'the order of rows across operators is not kept')
   if (node.export_state) throw unsupported(`${name}() EXPORT_STATE`)
   if (!splitter.arity.includes(node.children.length)) throw unsupported(`${name}() with ${node.children.length} argument${node.children.length === 1 ? '' : 's'}`)
   const distinct = node.distinct && !DISTINCT_IRRELEVANT.has(name)
   if (distinct && !splitter.distinctSafe) throw unsupported(`${name}(DISTINCT ...)`)
-  return { name, args: node.children, filter: node.filter, distinct, node }
+  return { name, args: node.children, filter: node.filter, distinct, orders: node.order_bys.orders, node }
 }
 
 /** Whether `expr` calls an aggregate (outside subqueries). */

@@ -3,7 +3,7 @@
  * a reference database holding their union, an empty database (for output names) and a merge database, all
  * attached to one in-memory DuckDB. A query goes through what the executor does:
  * date pre-pass → DuckDB parse → bindable statement named over the empty tables → plan → every fragment printed,
- * bound to `now` and run on every operator → partial rows into __p0 of the merge database with the operators'
+ * bound to `now` and run on every operator → partial rows of fragment i into __p<i> of the merge database with the operators'
  * column types (CREATE TABLE AS / INSERT SELECT: exact) → the printed merge statement.
  */
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -22,7 +22,7 @@ export interface NetworkRun extends QueryAnswer {
   readonly plan: QueryPlan
   /** The plan executed (phase two of a period plan). */
   readonly executed: NetworkPlan | EmptyPlan
-  /** Printed SQL of what ran: fragments, then the merge. */
+  /** Printed SQL of what ran: every fragment, then the merge. */
   readonly sql: readonly string[]
 }
 
@@ -90,8 +90,8 @@ export async function createNetwork (init: NetworkInit): Promise<Network> {
       return answer(await merge.runAndReadAll(mergeSql))
     }
     const fragmentSql = bind(await parser.print(fragment.statement))
-    sqlLog.push(fragmentSql)
     if (plan.merge.kind === 'concat') {
+      sqlLog.push(fragmentSql)
       const rows: unknown[][] = []
       let types: readonly string[] = []
       for (const i of answering) {
@@ -102,13 +102,17 @@ export async function createNetwork (init: NetworkInit): Promise<Network> {
       const { offset, limit } = plan.merge
       return { columns: plan.outputNames, types, rows: rows.slice(offset, limit === null ? undefined : offset + limit) }
     }
-    await merge.run(`DROP TABLE IF EXISTS ${fragment.name}`)
-    if (answering.length === 0) {
-      await empty.run(`CREATE OR REPLACE TABLE merge.${fragment.name} AS SELECT * FROM (${fragmentSql}) LIMIT 0`)
-    }
-    for (const [n, i] of answering.entries()) {
-      const target = `merge.main.${fragment.name}`
-      await (operators[i] as DuckDBConnection).run(n === 0 ? `CREATE TABLE ${target} AS ${fragmentSql}` : `INSERT INTO ${target} ${fragmentSql}`)
+    for (const each of plan.fragments) {
+      const eachSql = bind(await parser.print(each.statement))
+      sqlLog.push(eachSql)
+      await merge.run(`DROP TABLE IF EXISTS ${each.name}`)
+      if (answering.length === 0) {
+        await empty.run(`CREATE OR REPLACE TABLE merge.${each.name} AS SELECT * FROM (${eachSql}) LIMIT 0`)
+      }
+      for (const [n, i] of answering.entries()) {
+        const target = `merge.main.${each.name}`
+        await (operators[i] as DuckDBConnection).run(n === 0 ? `CREATE TABLE ${target} AS ${eachSql}` : `INSERT INTO ${target} ${eachSql}`)
+      }
     }
     const mergeSql = bind(await parser.print(plan.merge.statement))
     sqlLog.push(mergeSql)

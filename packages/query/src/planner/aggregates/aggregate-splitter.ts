@@ -8,8 +8,9 @@
  * A splitter asks the context for the partial columns it needs (the context shares identical partials between
  * aggregates: avg(x) and count(x) use one count(x)) and returns the final expression over them.
  */
+import type { ColumnType } from '@fedlake/core'
 import { and, func } from '../../sql-tree/index.js'
-import type { ColumnRef, Expr, FunctionExpr } from '../../sql-tree/index.js'
+import type { ColumnRef, Expr, FunctionExpr, OrderTerm } from '../../sql-tree/index.js'
 
 /** One aggregate function call of the user's query. */
 export interface AggregateCall {
@@ -18,7 +19,41 @@ export interface AggregateCall {
   readonly args: readonly Expr[]
   readonly filter: Expr | null
   readonly distinct: boolean
+  /** ORDER BY inside the call (`string_agg(x, ',' ORDER BY y)`, `percentile_cont(0.5) WITHIN GROUP (ORDER BY x)`). */
+  readonly orders: readonly OrderTerm[]
   readonly node: FunctionExpr
+}
+
+/**
+ * An aggregate computed on the query node from what operators ship of each group's rows: the tuples of `values`
+ * (their value counts, `counted`, or every row), then per group `final` over the relation `shape` makes of them.
+ */
+export interface PerGroupAggregate {
+  /** Expressions over the table's rows whose tuples the operators ship per group. */
+  readonly values: readonly Expr[]
+  /** The call's FILTER: operators ship only the rows passing it. */
+  readonly filter: Expr | null
+  /** Operators ship (group, values, count(*)) rather than every row. */
+  readonly counted: boolean
+  /**
+   * How the query node reads the shipped tuples before `final`:
+   * - `counts`: one row per (group, value) of values[0] with NULLs left out: its total count `count`, the count of the
+   *   values up to it in ascending order `cumulative`, and the group's count `total` (BIGINTs);
+   * - `expanded`: every row again (a value counted n times is n rows);
+   * - `shipped`: the shipped tuples as they are (for DISTINCT aggregates, where repeats do not matter).
+   */
+  readonly shape: 'counts' | 'expanded' | 'shipped'
+  /** The aggregate over the shaped rows of one group. */
+  final(columns: PerGroupColumns): Expr
+  /** For explain: how the final is made. */
+  readonly method: string
+}
+
+export interface PerGroupColumns {
+  readonly values: readonly ColumnRef[]
+  readonly count: ColumnRef
+  readonly cumulative: ColumnRef
+  readonly total: ColumnRef
 }
 
 export interface SplitContext {
@@ -31,6 +66,12 @@ export interface SplitContext {
    * aggregation (e.g. the sums the variance merge's grand mean needs). Returns the column holding it.
    */
   overFinalGroup(aggregate: FunctionExpr, label: string): ColumnRef
+  /** The column holding `aggregate`'s result for each final group (NULL for a group it has no row of). */
+  perGroup(aggregate: PerGroupAggregate): ColumnRef
+  /** The table column type of an expression that is a plain column reference. */
+  columnType(expr: Expr): ColumnType | undefined
+  /** Key of an expression (equal for equal expressions). */
+  key(expr: Expr): string
 }
 
 export interface AggregateSplitter {
@@ -40,6 +81,10 @@ export interface AggregateSplitter {
   readonly distinctSafe: boolean
   /** Argument counts accepted. */
   readonly arity: readonly number[]
+  /** The splitter itself handles `fn(DISTINCT ...)` (else operators ship the distinct values, see distinctSafe). */
+  readonly handlesDistinct?: boolean
+  /** The splitter handles ORDER BY inside the call (else it is refused). */
+  readonly acceptsOrderBy?: boolean
   /** The final expression over partial columns. */
   split(call: AggregateCall, ctx: SplitContext): Expr
 }

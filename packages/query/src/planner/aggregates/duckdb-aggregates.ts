@@ -25,10 +25,10 @@ export const WINDOW_ONLY: ReadonlySet<string> = new Set([
 
 /** Why an aggregate without a splitter cannot be split, for the refusal message. */
 export function whyNotSplit (name: string): string {
-  if (/^(median|quantile|quantile_cont|quantile_disc|mode|mad|approx_quantile|reservoir_quantile|histogram|histogram_exact|approx_top_k|entropy)$/.test(name)) {
+  if (/^(approx_quantile|reservoir_quantile|histogram|histogram_exact|approx_top_k)$/.test(name)) {
     return 'a holistic aggregate needs every value of a group in one place'
   }
-  if (/^(string_agg|group_concat|listagg|list|array_agg|first|last|arbitrary|json_group_array|json_group_object|json_group_structure|bitstring_agg|arg_(min|max)_nulls_last)$/.test(name)) {
+  if (/^(first|last|arbitrary|json_group_array|json_group_object|json_group_structure|bitstring_agg|arg_(min|max)_nulls_last)$/.test(name)) {
     return 'its result depends on the order of the rows'
   }
   if (name === 'approx_count_distinct') return 'operators would each estimate their own distinct count'

@@ -4,11 +4,12 @@ import { ARG_MIN_MAX } from './arg-min-max.js'
 import { AVG } from './avg.js'
 import { COUNT } from './count.js'
 import { DUCKDB_AGGREGATES } from './duckdb-aggregates.js'
+import { HOLISTIC } from './holistic.js'
 import { RANGE } from './range.js'
 import { ANY_VALUE, BIT_AND_OR_XOR, BOOL_AND_OR, COUNT_IF, MIN_MAX, PRODUCT, SUM } from './same-function.js'
 import { VARIANCE } from './variance.js'
 
-const SPLITTERS: readonly AggregateSplitter[] = [COUNT, SUM, MIN_MAX, AVG, VARIANCE, BOOL_AND_OR, BIT_AND_OR_XOR, PRODUCT, ANY_VALUE, COUNT_IF, ARG_MIN_MAX, RANGE]
+const SPLITTERS: readonly AggregateSplitter[] = [COUNT, SUM, MIN_MAX, AVG, VARIANCE, BOOL_AND_OR, BIT_AND_OR_XOR, PRODUCT, ANY_VALUE, COUNT_IF, ARG_MIN_MAX, RANGE, HOLISTIC]
 
 const BY_NAME: ReadonlyMap<string, AggregateSplitter> = new Map(SPLITTERS.flatMap(s => s.names.map(name => [name, s] as const)))
 

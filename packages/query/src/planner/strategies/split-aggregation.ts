@@ -10,7 +10,9 @@
  *
  * With no keys the merge has no GROUP BY, so a global aggregate answers its one row even when no operator sent a
  * row (count 0, sum NULL). COUNT(DISTINCT x) and the like make the operators group by x as well and ship its
- * distinct values; the other partials are then per (keys, x) and still merge exactly.
+ * distinct values; the other partials are then per (keys, x) and still merge exactly. Holistic and order-sensitive
+ * aggregates (median, quantiles, mode, string_agg, list, ...) are computed per group from value counts or rows that
+ * operators send in fragments of their own, joined to the partials by key (per-group-values.ts).
  */
 import {
   columnRef, distinctModifier, func, integer, isColumnRef, orderModifier, orderTerm, selectNode, star, statement,
@@ -28,6 +30,7 @@ import { unsupported } from '../refusals.js'
 import { tableColumnOf } from '../table-info.js'
 import type { StrategyContext } from './context.js'
 import { FRAGMENT, fragmentTable, limitText, mergeLimit, namedOutputs, orderByExpr, orderByItem } from './context.js'
+import { perGroupValues } from './per-group-values.js'
 
 interface Column {
   readonly name: string
@@ -49,6 +52,7 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
   const partials: Column[] = []
   const windows: Column[] = []
   const byKey = new Map<string, ColumnRef>()
+  const perGroup = perGroupValues(query, ctx.node.from_table, keys, 1)
   const split: SplitContext = {
     partial (aggregate, label) {
       const k = `partial:${query.key(aggregate)}`
@@ -74,7 +78,13 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
       const column = { name: `__w${windows.length}_${label}`, expr }
       windows.push(column)
       return remember(k, column.name)
-    }
+    },
+    perGroup: aggregate => perGroup.add(aggregate),
+    columnType (expr) {
+      const column = tableColumnOf(expr, query.table)
+      return column === undefined ? undefined : query.table.columnTypes.get(column)
+    },
+    key: expr => query.key(expr)
   }
   function remember (k: string, name: string): ColumnRef {
     const column = columnRef(name)
@@ -87,12 +97,13 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
     if ((call.name === 'avg' || call.name === 'mean') && argumentColumn !== undefined && query.table.columnTypes.get(argumentColumn) === 'TIMESTAMP') {
       throw unsupported(`${call.name}() of a TIMESTAMP`, 'partial sums of timestamps do not exist')
     }
-    if (call.distinct) {
+    const splitter = splitterFor(call.name) as NonNullable<ReturnType<typeof splitterFor>>
+    if (call.distinct && splitter.handlesDistinct !== true) {
       const values = split.distinctValues(call.args[0] as Expr)
       const flag = call.filter === null ? null : split.partial(func('bool_or', [call.filter]), 'any')
       return func(call.name, [values], { distinct: true, filter: flag })
     }
-    return (splitterFor(call.name) as NonNullable<ReturnType<typeof splitterFor>>).split(call, split)
+    return splitter.split(call, split)
   }
   const aliases = new Map(query.items.filter(i => i.alias !== '').map(i => [i.alias, i.expr] as const))
   const toFinal = (expr: Expr, seen: ReadonlySet<string> = new Set()): Expr => transformExpr(expr, node => {
@@ -118,6 +129,8 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
   const orderTerms: OrderTerm[] = query.orderBy.map(o => o.target.kind === 'item' ? orderByItem(o, o.target.index) : orderByExpr(o, toFinal(o.target.expr)))
   // the bucket orders rows after the user's ORDER BY (a bucket key may also be one of the user's GROUP BY keys)
   for (const bucketKey of buckets?.keys ?? []) orderTerms.push(orderTerm(keyRefs[keyIndex.get(query.key(bucketKey)) as number] as Expr, false, false))
+  // operators send a row per group even when every aggregate is computed per group from values
+  if (keys.length === 0 && distinctValues.length === 0 && partials.length === 0) split.partial(func('count_star', []), 'count')
 
   const fragment = selectNode({
     selectList: [...keys, ...distinctValues, ...partials].map(c => withAlias(c.expr, c.name)),
@@ -126,9 +139,9 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
     // by position: a key that is a constant (GROUP BY 1 over `select 2, ...`) would otherwise read as an ordinal
     groupBy: [...keys, ...distinctValues].map((_, i) => integer(i + 1))
   })
-  const source = windows.length === 0
+  const source = perGroup.joined(windows.length === 0
     ? fragmentTable()
-    : subqueryTable(selectNode({ selectList: [star(), ...windows.map(w => withAlias(w.expr, w.name))], from: fragmentTable() }), FRAGMENT)
+    : subqueryTable(selectNode({ selectList: [star(), ...windows.map(w => withAlias(w.expr, w.name))], from: fragmentTable() }), FRAGMENT))
   const modifiers: ResultModifier[] = [
     ...(query.distinct ? [distinctModifier()] : []),
     ...(orderTerms.length > 0 ? [orderModifier(orderTerms)] : []),
@@ -140,14 +153,14 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
     kind: 'network',
     dbms: ctx.dbms,
     outputNames: query.items.map(i => i.name),
-    fragments: [{ name: FRAGMENT, tables: [query.table.name], statement: statement(fragment) }],
+    fragments: [{ name: FRAGMENT, tables: [query.table.name], statement: statement(fragment) }, ...perGroup.fragments()],
     merge: { kind: 'sql', statement: statement(merge) },
-    explain: explainLines(query, keys, distinctValues, partials, windows, buckets),
+    explain: explainLines(query, keys, distinctValues, partials, windows, buckets, perGroup.explain()),
     ...(buckets?.dependsOnNow === true ? { dependsOnNow: true } : {})
   }
 }
 
-function explainLines (query: SelectQuery, keys: readonly Column[], distinctValues: readonly Column[], partials: readonly Column[], windows: readonly Column[], buckets: IncrementsBuckets | null): string[] {
+function explainLines (query: SelectQuery, keys: readonly Column[], distinctValues: readonly Column[], partials: readonly Column[], windows: readonly Column[], buckets: IncrementsBuckets | null, perGroupLines: readonly string[]): string[] {
   const groups = [...keys, ...distinctValues].map(c => describe(c.expr))
   const lines = [
     `operators: ${query.where === null ? 'all rows' : `rows where ${describe(query.where)}`} of ${query.table.name}, ` +
@@ -156,6 +169,7 @@ function explainLines (query: SelectQuery, keys: readonly Column[], distinctValu
   ]
   if (buckets !== null) lines.push(`increments(${buckets.unit}, ${buckets.count}, ${describe(buckets.column)}): buckets keyed by ${buckets.keys.map(describe).join(', ')}, not returned; rows ordered by bucket after any ORDER BY`)
   if (distinctValues.length > 0) lines.push(`DISTINCT aggregates: operators ship the distinct values of ${distinctValues.map(d => describe(d.expr)).join(', ')} per group`)
+  lines.push(...perGroupLines)
   if (windows.length > 0) lines.push(`query node: per-group ${windows.map(w => w.name).join(', ')} over the partial rows first (variance merge: deviations from the grand mean, Chan et al.)`)
   const after = [query.having === null ? '' : 'HAVING', query.distinct ? 'DISTINCT' : '', query.orderBy.length > 0 ? 'ORDER BY' : '', limitText(query)].filter(s => s !== '')
   lines.push(`query node: ${keys.length === 0 ? 'one row from all partial rows (even none)' : `merges the partial rows of each of ${keys.length} key${keys.length === 1 ? '' : 's'}`}` +
