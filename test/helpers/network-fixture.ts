@@ -28,6 +28,11 @@ export interface NetworkFixture {
   reference(sql: string): Promise<QueryAnswer>
   /** Rows of a table over every operator. */
   total(table: string): number
+  /**
+   * PUTs one more table's rows (JSON objects, per operator index; an operator with none does not hold the table),
+   * waits until the network answers its count, and adds the union of the rows to the reference.
+   */
+  addTable(table: string, rowsByOperator: readonly (readonly Readonly<Record<string, Row[number]>>[])[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -51,12 +56,14 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const columns = table === 'logs' ? data.schemas.logs.columns : data.schemas.alert.columns
       return rows.map(row => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])))).join('\n')
     }
+    const put = async (op: Child, table: string, body: string): Promise<void> => {
+      const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body })
+      assert.equal(res.status, 200, await res.text())
+    }
     for (const [i, op] of operators.entries()) {
       for (const table of TABLES) {
         const rows = data.rows[i]?.[table] ?? []
-        if (rows.length === 0) continue
-        const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body: ndjson(table, rows) })
-        assert.equal(res.status, 200, await res.text())
+        if (rows.length > 0) await put(op, table, ndjson(table, rows))
       }
     }
     const total = (table: string): number => data.rows.reduce((n, r) => n + (r[table]?.length ?? 0), 0)
@@ -74,17 +81,22 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
     const instance = await DuckDBInstance.create(':memory:')
     const connection: DuckDBConnection = await instance.connect()
     cleanups.unshift(() => { connection.closeSync(); instance.closeSync() })
-    for (const table of TABLES) {
+    /** The table in the reference, with the column types the operators inferred. */
+    const referenceTable = async (table: string, names: readonly string[], rows: readonly Row[]): Promise<void> => {
       const columns = (await restCommand(url, `get columns where dbms = kubearmor and table = ${table} and format = json`)).json() as Record<string, string>
       await connection.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([c, t]) => `"${c}" ${t}`).join(', ')})`)
-      const schema = table === 'logs' ? data.schemas.logs : data.schemas.alert
       const appender = await connection.createAppender(table)
-      const types = schema.columns.map(c => columns[c.name] ?? 'varchar')
-      for (const row of data.rows.flatMap(rows => rows[table] ?? [])) {
-        types.forEach((type, i) => { appendCell(appender, type, row[i] ?? null) })
+      const positions = Object.keys(columns).map(c => names.indexOf(c))
+      const typeOf = Object.values(columns)
+      for (const row of rows) {
+        positions.forEach((at, i) => { appendCell(appender, typeOf[i] ?? 'varchar', at < 0 ? null : row[at] ?? null) })
         appender.endRow()
       }
       appender.closeSync()
+    }
+    for (const table of TABLES) {
+      const schema = table === 'logs' ? data.schemas.logs : data.schemas.alert
+      await referenceTable(table, schema.columns.map(c => c.name), data.rows.flatMap(rows => rows[table] ?? []))
     }
     const reference = async (sql: string): Promise<QueryAnswer> => {
       const result = await connection.runAndReadAll(sql)
@@ -94,7 +106,17 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const rows = result.getRowsJson().map((row, r) => row.map((v, c) => types[c] === 'INTERVAL' && v !== null ? String(raw[r]?.[c]) : v))
       return normalized({ columns: result.columnNames(), types: [], rows })
     }
-    return { data, query, operators, url, ask, reference, total, close }
+    const addTable = async (table: string, rowsByOperator: readonly (readonly Readonly<Record<string, Row[number]>>[])[]): Promise<void> => {
+      for (const [i, rows] of rowsByOperator.entries()) {
+        const op = operators[i]
+        if (op !== undefined && rows.length > 0) await put(op, table, rows.map(r => JSON.stringify(r)).join('\n'))
+      }
+      const all = rowsByOperator.flat()
+      await waitFor(async () => (await ask(`select count(*) as n from ${table}`)).answer?.rows[0]?.[0] === all.length, { timeoutMs: 30_000, intervalMs: 200 })
+      const names = [...new Set(all.flatMap(r => Object.keys(r)))]
+      await referenceTable(table, names, all.map(r => names.map(n => r[n] ?? null)))
+    }
+    return { data, query, operators, url, ask, reference, total, addTable, close }
   } catch (err) {
     await close()
     throw err

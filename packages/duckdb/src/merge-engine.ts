@@ -40,6 +40,8 @@ export interface MergeEngineInit {
   /** DuckDB memory_limit, e.g. '128MiB'. */
   readonly memoryLimit?: string
   readonly threads?: number
+  /** Where staged partials spill when they exceed memoryLimit. @default DuckDB's (./.tmp) */
+  readonly tempDirectory?: string
 }
 
 export interface MergeEngine extends Startable {
@@ -64,7 +66,8 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
 
   const options = (): Record<string, string> => lockedDownOptions({
     ...(init.threads !== undefined ? { threads: init.threads } : {}),
-    ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {})
+    ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {}),
+    ...(init.tempDirectory !== undefined ? { tempDirectory: init.tempDirectory } : {})
   })
 
   const schemaDatabase = async (dbms: string): Promise<SchemaDatabase> => {
@@ -156,7 +159,9 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
       }
       const connection = await instance.connect()
       try {
-        await Promise.all(fragments.map(async (fragment, f) => { await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal) }))
+        // one fragment after the other: an appender and a statement must not run on one connection at once
+        // (the other fragments' operators wait meanwhile, held back by the transport)
+        for (const [f, fragment] of fragments.entries()) await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal)
       } catch (err) {
         connection.closeSync()
         throw reason(err)

@@ -113,7 +113,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
       leaves.push({ node: ref, columns: columnsOf(table), alias: (ref.alias !== '' ? ref.alias : (ref as BaseTableRef).table_name).toLowerCase(), candidates })
     }
     const markWhole = (ref: TableRefNode): void => {
-      walkTables(ref, base => { if (distributed(base, ctes) !== undefined) wholeTables.add(base) })
+      walkTables(ref, base => { if (distributed(base, ctes) !== undefined) wholeTables.add(base as unknown as BaseTableRef) })
     }
     collect(node.from_table, conjuncts(node.where_clause))
     for (const leaf of leaves) {
