@@ -28,6 +28,11 @@ export interface NetworkFixture {
   reference(sql: string): Promise<QueryAnswer>
   /** Rows of a table over every operator. */
   total(table: string): number
+  /**
+   * PUTs one more table's rows (JSON objects, per operator index; an operator with none does not hold the table),
+   * waits until the network answers its count, and adds the union of the rows to the reference.
+   */
+  addTable(table: string, rowsByOperator: readonly (readonly Readonly<Record<string, Row[number]>>[])[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -60,12 +65,14 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const columns = table === 'logs' ? data.schemas.logs.columns : data.schemas.alert.columns
       return rows.map(row => JSON.stringify(Array.isArray(row) ? Object.fromEntries(columns.map((c, i) => [c.name, row[i] ?? null])) : row)).join('\n')
     }
+    const put = async (op: Child, table: string, body: string): Promise<void> => {
+      const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body })
+      assert.equal(res.status, 200, await res.text())
+    }
     for (const [i, op] of operators.entries()) {
       for (const table of tables) {
         const rows = tableRows(table, i)
-        if (rows.length === 0) continue
-        const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table }, body: ndjson(table, rows) })
-        assert.equal(res.status, 200, await res.text())
+        if (rows.length > 0) await put(op, table, ndjson(table, rows))
       }
     }
     const total = (table: string): number => operators.reduce((n, _, i) => n + tableRows(table, i).length, 0)
@@ -83,14 +90,14 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
     const instance = await DuckDBInstance.create(':memory:')
     const connection: DuckDBConnection = await instance.connect()
     cleanups.unshift(() => { connection.closeSync(); instance.closeSync() })
-    for (const table of tables) {
+    /** The table in the reference, with the column types the operators inferred; rows are arrays (logs, alert) or objects. */
+    const referenceTable = async (table: string, rows: ReadonlyArray<Row | Readonly<Record<string, Row[number]>>>): Promise<void> => {
       const columns = (await restCommand(url, `get columns where dbms = kubearmor and table = ${table} and format = json`)).json() as Record<string, string>
       await connection.run(`CREATE TABLE ${table} (${Object.entries(columns).map(([c, t]) => `"${c}" ${t}`).join(', ')})`)
-      const extra = extraTables.some(t => t.name === table)
-      const names = extra ? Object.keys(columns) : (table === 'logs' ? data.schemas.logs : data.schemas.alert).columns.map(c => c.name)
+      const schema = table === 'logs' ? data.schemas.logs : table === 'alert' ? data.schemas.alert : undefined
+      const names = schema === undefined ? Object.keys(columns) : schema.columns.map(c => c.name)
       const appender = await connection.createAppender(table)
       const types = names.map(name => columns[name] ?? 'varchar')
-      const rows: ReadonlyArray<Row | Readonly<Record<string, Row[number]>>> = operators.flatMap((_, op) => [...tableRows(table, op)])
       for (const row of rows) {
         const cells: Row = Array.isArray(row) ? row : names.map(name => (row as Readonly<Record<string, Row[number]>>)[name] ?? null)
         types.forEach((type, i) => { appendCell(appender, type, cells[i] ?? null) })
@@ -98,6 +105,7 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       }
       appender.closeSync()
     }
+    for (const table of tables) await referenceTable(table, operators.flatMap((_, op) => [...tableRows(table, op)]))
     const reference = async (sql: string): Promise<QueryAnswer> => {
       const result = await connection.runAndReadAll(sql)
       const types = result.columnTypes().map(t => t.toString())
@@ -106,7 +114,16 @@ export async function startNetworkFixture (seed = 11, extraNodeArgs: readonly st
       const rows = result.getRowsJson().map((row, r) => row.map((v, c) => types[c] === 'INTERVAL' && v !== null ? String(raw[r]?.[c]) : v))
       return normalized({ columns: result.columnNames(), types: [], rows })
     }
-    return { data, query, operators, url, ask, reference, total, close }
+    const addTable = async (table: string, rowsByOperator: readonly (readonly Readonly<Record<string, Row[number]>>[])[]): Promise<void> => {
+      for (const [i, rows] of rowsByOperator.entries()) {
+        const op = operators[i]
+        if (op !== undefined && rows.length > 0) await put(op, table, rows.map(r => JSON.stringify(r)).join('\n'))
+      }
+      const all = rowsByOperator.flat()
+      await waitFor(async () => (await ask(`select count(*) as n from ${table}`)).answer?.rows[0]?.[0] === all.length, { timeoutMs: 30_000, intervalMs: 200 })
+      await referenceTable(table, all)
+    }
+    return { data, query, operators, url, ask, reference, total, addTable, close }
   } catch (err) {
     await close()
     throw err

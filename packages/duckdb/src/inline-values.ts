@@ -35,8 +35,8 @@ export function inlineFragment (name: string, fields: readonly ResultField[], ba
 /** The merge statement with the fragments' CTEs in front (merged into its own WITH when it has one). */
 export function withInlineFragments (mergeSql: string, ctes: readonly string[]): string {
   if (ctes.length === 0) return mergeSql
-  const own = /^\s*WITH\s+(?!RECURSIVE\b)/i.exec(mergeSql)
-  if (own !== null) return `WITH ${ctes.join(', ')}, ${mergeSql.slice(own[0].length)}`
+  const own = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(mergeSql)
+  if (own !== null) return `WITH ${own[1] === undefined ? '' : 'RECURSIVE '}${ctes.join(', ')}, ${mergeSql.slice(own[0].length)}`
   return `WITH ${ctes.join(', ')} ${mergeSql}`
 }
 

@@ -8,10 +8,14 @@ export interface DuckDbTuning {
   threads?: number
   memoryLimit?: string
   checkpointThreshold?: string
+  /** Where an in-memory database spills what does not fit in memoryLimit (DuckDB's own default is ./.tmp). */
+  tempDirectory?: string
 }
 
 export function lockedDownOptions (tuning: DuckDbTuning = {}): Record<string, string> {
+  // first: DuckDB refuses to set a temp directory once external access is off
   const options: Record<string, string> = {
+    ...(tuning.tempDirectory !== undefined ? { temp_directory: tuning.tempDirectory } : {}),
     enable_external_access: 'false',
     autoload_known_extensions: 'false',
     autoinstall_known_extensions: 'false',

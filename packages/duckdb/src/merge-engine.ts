@@ -40,6 +40,8 @@ export interface MergeEngineInit {
   /** DuckDB memory_limit, e.g. '128MiB'. */
   readonly memoryLimit?: string
   readonly threads?: number
+  /** Where staged partials spill when they exceed memoryLimit. @default DuckDB's (./.tmp) */
+  readonly tempDirectory?: string
 }
 
 export interface MergeEngine extends Startable {
@@ -64,7 +66,8 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
 
   const options = (): Record<string, string> => lockedDownOptions({
     ...(init.threads !== undefined ? { threads: init.threads } : {}),
-    ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {})
+    ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {}),
+    ...(init.tempDirectory !== undefined ? { tempDirectory: init.tempDirectory } : {})
   })
 
   const schemaDatabase = async (dbms: string): Promise<SchemaDatabase> => {
@@ -156,8 +159,8 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
       }
       const connection = await instance.connect()
       try {
-        // one after another: a DuckDB connection runs one statement at a time (interleaved CREATEs and appenders of
-        // several fragments fail with "unsuccessful or closed pending query result")
+        // one fragment after the other: an appender and a statement must not run on one connection at once
+        // (the other fragments' operators wait meanwhile, held back by the transport)
         for (const [f, fragment] of fragments.entries()) await stage(connection, { ...fragment, batches: replay(collected[f] as Collected) }, f, signal)
       } catch (err) {
         connection.closeSync()

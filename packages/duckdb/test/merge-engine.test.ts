@@ -82,6 +82,22 @@ describe('merge engine', () => {
     assert.deepEqual(await rowsOf(stream), [[6000, (6000 + 11999) * 6000 / 2]])
   })
 
+  it('merges several fragments, staged or inline, also under a WITH RECURSIVE merge statement', async () => {
+    const f: ResultField[] = [{ name: 'k', type: 'INTEGER' }, { name: 'v', type: 'VARCHAR' }]
+    const big = (from: number): BatchValue[][] => Array.from({ length: 2500 }, (_, i) => [(from + i) % 10, `v${from + i}`])
+    const join = 'select a.k, count(*) as n from __p0 a join __p1 b on a.k = b.k group by a.k order by a.k'
+    const staged = await engine.run([
+      { name: '__p0', fields: f, batches: batches(f, big(0), big(2500)) },
+      { name: '__p1', fields: f, batches: batches(f, [[1, 'x'], [2, 'y']], [[2, 'z']]) }
+    ], join)
+    assert.deepEqual(await rowsOf(staged), [[1, 500], [2, 1000]])
+    const recursive = await engine.run([
+      { name: '__p0', fields: f, batches: batches(f, [[1, 'x'], [3, 'y']]) },
+      { name: '__p1', fields: f, batches: batches(f, [[2, 'z']]) }
+    ], 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 4) SELECT r.n, count(a.k) + count(b.k) AS c FROM r LEFT JOIN __p0 a ON a.k = r.n LEFT JOIN __p1 b ON b.k = r.n GROUP BY r.n ORDER BY r.n')
+    assert.deepEqual(await rowsOf(recursive), [[1, 1], [2, 1], [3, 1], [4, 0]])
+  })
+
   it('leaves out the rows of sources it is told to exclude', async () => {
     const f: ResultField[] = [{ name: 'x', type: 'INTEGER' }]
     const stream = await engine.run([{ name: '__p0', fields: f, batches: batches(f, [[1], [2]], [[10]], [[100]]), excluded: () => new Set([1]) }], 'select sum(x) from __p0')

@@ -85,7 +85,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     : createSubqueryService({ openQuery: async (dbms, sql, options) => await operator.openQuery(dbms, sql, options), maxTimeoutMs: config.limits.maxCommandTimeoutMs, logger: logger.child('operator') })
   // The query role: DuckDB's parser and the merge engine here, the executor once the metadata layer is up.
   const queryEngine = config.roles.includes('query')
-    ? { parser: createSqlParser(), engine: createMergeEngine({ memoryLimit: resourcePlan(config.limits).duckdbMemoryLimit }) }
+    ? { parser: createSqlParser(), engine: createMergeEngine({ memoryLimit: resourcePlan(config.limits).duckdbMemoryLimit, tempDirectory: join(config.dataDir, 'merge.tmp') }) }
     : undefined
   let network: NetworkExecutor | undefined
 

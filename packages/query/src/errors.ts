@@ -17,6 +17,12 @@ export const QUERY_ERRORS = defineErrors({
   NETWORK_NO_OPERATOR: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
   /** Operators still had not answered when the query's deadline came (the message names them). */
   NETWORK_OPERATOR_TIMEOUT: { status: 504, edgelakeCode: 26, text: 'Time Out' },
+  /**
+   * The rows the operators send for a query merged on the query node (a join, a window, a holistic aggregate...)
+   * passed the node's limits.maxMergeRows / maxMergeBytes or the query's max_merge_rows / max_merge_bytes; the
+   * message names the cap, what had arrived and how to raise it. The node goes on serving.
+   */
+  NETWORK_MERGE_TOO_LARGE: { status: 422, edgelakeCode: 77, text: 'Query data volume above limit' },
   /** Operators returned different columns for the same sub-query (their tables differ). */
   NETWORK_SCHEMA_MISMATCH: { status: 502, edgelakeCode: 217, text: 'Inconsistent schema' }
 })

@@ -14,10 +14,14 @@ export type SqlFormat = 'json' | 'json:output' | 'json:list' | 'table'
 
 export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'json:output', 'json:list', 'table']
 
-/** EdgeLake's `cmd_instructions` keys (member_cmd.py), plus `subset` and `timeout` (the REST headers, also accepted here). */
+/**
+ * EdgeLake's `cmd_instructions` keys (member_cmd.py), plus `subset` and `timeout` (the REST headers, also accepted
+ * here) and fedlake's `max_merge_rows` / `max_merge_bytes` (caps on what a merged network query pulls).
+ */
 export const SQL_OPTION_KEYS: readonly string[] = [
   'format', 'stat', 'timezone', 'dest', 'file', 'table', 'drop', 'include', 'extend', 'max_time', 'nodes',
-  'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output', 'subset', 'timeout'
+  'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output', 'subset', 'timeout',
+  'max_merge_rows', 'max_merge_bytes'
 ]
 
 /**
@@ -52,6 +56,10 @@ export interface SqlCommand {
   readonly subset?: boolean
   /** `timeout = 30` (seconds) or `timeout = 2 minutes`, in milliseconds. */
   readonly timeoutMs?: number
+  /** `max_merge_rows = n`: most rows the operators may send this query when the query node merges it (at most the node's limits.maxMergeRows). */
+  readonly maxMergeRows?: number
+  /** `max_merge_bytes = n`: the same in bytes (at most the node's limits.maxMergeBytes). */
+  readonly maxMergeBytes?: number
   /** Every option as given (keys lower case, values with quotes removed), including the ones above. */
   readonly options: Readonly<Record<string, string>>
 }
@@ -121,7 +129,15 @@ function typedOptions (options: Readonly<Record<string, string>>, dbms: string):
   }
   if (options.subset !== undefined) result.subset = parseBooleanValue('sql', 'subset', options.subset)
   if (options.timeout !== undefined) result.timeoutMs = parseTimeoutMs('sql', options.timeout)
+  if (options.max_merge_rows !== undefined) result.maxMergeRows = positiveInteger('max_merge_rows', options.max_merge_rows)
+  if (options.max_merge_bytes !== undefined) result.maxMergeBytes = positiveInteger('max_merge_bytes', options.max_merge_bytes)
   return result
+}
+
+function positiveInteger (key: string, value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw syntax(`${key} must be a positive whole number, not '${value}'`)
+  return n
 }
 
 /** The entries of a parenthesised list option, e.g. `(a, b)`; a single bare word is a one-entry list. */

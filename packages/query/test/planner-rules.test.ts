@@ -39,7 +39,8 @@ describe('planner rules', () => {
   before(async () => { await parser.start() })
   after(async () => { await parser.stop() })
 
-  const refused: [string, RegExp][] = [
+  // what the specific strategies refuse, naming the construct, is answered by the relational pull, which says why
+  const fallback: [string, RegExp][] = [
     ['select first(pid) from logs', /^first\(\) is not yet supported over the network: its result depends on the order/],
     ['select approx_quantile(pid, 0.5) from logs', /^approx_quantile\(\) is not yet supported over the network: a holistic aggregate/],
     ['select histogram(pid) from logs', /^histogram\(\) is not yet supported/],
@@ -73,15 +74,24 @@ describe('planner rules', () => {
     ['select pod_name collate nocase, count(*) from logs group by 1', /^COLLATE outside WHERE/],
     ['select avg("timestamp") from logs', /^avg\(\) of a TIMESTAMP/]
   ]
-  for (const [sql, message] of refused) {
-    it(`refuses with PLAN_UNSUPPORTED naming the construct: ${sql}`, async () => {
-      await assert.rejects(plan(sql), (err: unknown) => isFedlakeError(err, 'PLAN_UNSUPPORTED') && message.test(err.message) && errorSpec(err.code).status === 400 && errorSpec(err.code).edgelakeCode === 18)
+  for (const [sql, message] of fallback) {
+    it(`falls back to the relational pull, naming what the specific strategies refuse: ${sql}`, async () => {
+      const planned = await plan(sql) as NetworkPlan
+      const why = /^strategy: relational pull \((.*)\)$/.exec(planned.explain[0] ?? '')?.[1] ?? ''
+      assert.match(why, message)
+      assert.ok(planned.fragments.length >= 1 && planned.merge.kind === 'sql', 'operators send rows, the query node runs the statement')
     })
   }
 
-  it('an output column named like the planner\'s partial columns is refused', async () => {
+  it('an output column named like the planner\'s partial columns is answered by the relational pull', async () => {
     const statement = await parse('select pid as __k0, count(*) as n from logs group by 1 order by 1')
-    assert.throws(() => planNetworkQuery(statement, catalog, ['__k0', 'n']), (err: unknown) => isFedlakeError(err, 'PLAN_UNSUPPORTED') && /output column named __k0/.test(err.message))
+    const planned = planNetworkQuery(statement, catalog, ['__k0', 'n']) as NetworkPlan
+    assert.match(planned.explain[0] ?? '', /relational pull \(an output column named __k0/)
+  })
+
+  it('increments() and period() keep the specific strategies\' refusal (DuckDB has no such functions)', async () => {
+    await assert.rejects(plan('select increments(day, 1, "timestamp"), count(*) over () from logs'), (err: unknown) =>
+      isFedlakeError(err, 'PLAN_UNSUPPORTED') && /^window functions/.test(err.message) && errorSpec(err.code).status === 400 && errorSpec(err.code).edgelakeCode === 18)
   })
 
   it('an unknown table is SQL_UNKNOWN_TABLE', async () => {

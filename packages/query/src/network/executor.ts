@@ -24,6 +24,7 @@ import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
+import { MergeBudget, mergeCap } from './merge-cap.js'
 import type { SourceRequest } from './fragment-sources.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
@@ -134,6 +135,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     entry.explain.push(...plan.explain)
     const catalog = init.catalog()
     const concat = plan.merge.kind === 'concat'
+    const budget = new MergeBudget(mergeCap(command, init.limits))
     const named = query.targets === undefined ? undefined : new Set(query.targets)
     if (named !== undefined && !query.subset) {
       const unknown = unknownAddresses(catalog, command.dbms, plan.fragments.flatMap(f => [...f.tables]), named)
@@ -213,7 +215,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     const staged = await Promise.all(plan.fragments.map(async (fragment, f) => {
       const sources = fragments[f] as FragmentSources
       const fields = sources.fields() ?? await init.engine.describe(command.dbms, [...prepared.schemas.values()], bindNow(printed.get(fragment.statement) ?? '', now))
-      return { name: fragment.name, fields, batches: lateAware(sources.batches(), late.signal), excluded: () => sources.excluded() }
+      return { name: fragment.name, fields, batches: budget.counted(lateAware(sources.batches(), late.signal)), excluded: () => sources.excluded() }
     }))
     try {
       const stream = await init.engine.run(staged, bindNow(mergeSql, now), { signal: AbortSignal.any([query.signal, late.signal]) })
@@ -366,7 +368,8 @@ function catalogSchemas (catalog: Catalog, dbms: string, extend: readonly Extend
 /** The tables a fragment reads: its own, then the `include` ones (each read as if it were the queried table). */
 function sourceTables (catalog: Catalog, command: SqlCommand, tables: readonly string[]): { table: { dbms: string, table: string }, schema: TableSchema }[] {
   const out: { table: { dbms: string, table: string }, schema: TableSchema }[] = []
-  const refs = [...tables.map(t => ({ dbms: command.dbms, table: t })), ...(tables.length > 0 ? command.include ?? [] : [])]
+  const own = (ref: { dbms: string, table: string }): boolean => ref.dbms.toLowerCase() === command.dbms && tables.includes(ref.table.toLowerCase())
+  const refs = [...tables.map(t => ({ dbms: command.dbms, table: t })), ...(tables.length > 0 ? (command.include ?? []).filter(ref => !own(ref)) : [])]
   for (const ref of refs) {
     const schema = catalog.schema(ref.dbms, ref.table)
     if (schema === undefined) throw new FedlakeError(QUERY_ERRORS.NETWORK_UNKNOWN_TABLE, `Table '${ref.table}' in DBMS '${ref.dbms}' is not in the network's metadata`, { dbms: ref.dbms, table: ref.table })

@@ -2,16 +2,22 @@
  * The network query planner: pure and synchronous. From DuckDB's parse tree of one SELECT (after the date pre-pass),
  * the catalog of the queried dbms and the answer's column names, it builds what operators run and how the query
  * node merges their rows, so that the answer equals what one DuckDB gives over the union of every operator's rows.
- * Constructs it cannot answer exactly are refused with PLAN_UNSUPPORTED naming them, never answered approximately.
+ * Whatever the specific strategies refuse (PLAN_UNSUPPORTED) falls back to the relational pull, which answers
+ * every SELECT exactly by running it whole on the query node over the rows the operators send; only statements
+ * with EdgeLake's increments() or period() keep the specific strategies' refusal (they mean nothing to DuckDB).
  *
  *   statement ─ statementShape ─┬─ reads no distributed table ─────────▶ local query
- *                               └─ one table ─ date strings to UTC ─ period()? ─▶ PeriodPlan (probe, then complete(T))
- *                                                                   └─ buildQueryModel ─┬─ aggregates ─▶ split aggregation
- *                                                                                       └─ rows ───────▶ plain select
+ *                               ├─ one table ─ date strings to UTC ─ period()? ─▶ PeriodPlan (probe, then complete(T))
+ *                               │                                   └─ buildQueryModel ─┬─ aggregates ─▶ split aggregation
+ *                               │                                                       └─ rows ───────▶ plain select
+ *                               └─ anything refused above (PLAN_UNSUPPORTED) ─────────────────▶ relational pull
  */
+import { isFedlakeError } from '@fedlake/core'
 import { resolveTimestampLiterals, resolveTimeZone } from '../dates/index.js'
-import { and, boolean, columnRef, func, orderModifier, selectNode, statement, withAlias } from '../sql-tree/index.js'
+import { QUERY_ERRORS } from '../errors.js'
+import { and, boolean, columnRef, func, orderModifier, selectNode, statement, visitTree, withAlias } from '../sql-tree/index.js'
 import type { Expr, OrderModifier, SelectNode } from '../sql-tree/index.js'
+import { bindableStatement } from './bindable-statement.js'
 import { describe } from './describe.js'
 import { incrementsBuckets } from './increments.js'
 import { findPeriod, probeCondition, windowCondition } from './period.js'
@@ -23,6 +29,7 @@ import { statementShape } from './statement-shape.js'
 import { FRAGMENT, fragmentTable } from './strategies/context.js'
 import { planLocalQuery } from './strategies/local-query.js'
 import { planPlainSelect } from './strategies/plain-select.js'
+import { planRelationalPull } from './strategies/relational-pull.js'
 import { planSplitAggregation } from './strategies/split-aggregation.js'
 import type { TableInfo } from './table-info.js'
 import { tableColumnOf } from './table-info.js'
@@ -38,6 +45,16 @@ export const PERIOD_PROBE_COLUMN = 'period_end'
  * @throws FedlakeError PLAN_UNSUPPORTED, PLAN_INVALID_ARGUMENT, SQL_UNKNOWN_TABLE, DATE_EXPRESSION_INVALID
  */
 export function planNetworkQuery (statement: unknown, catalog: PlanCatalog, outputNames: readonly string[], options: PlanOptions = {}): QueryPlan {
+  try {
+    return planSpecific(statement, catalog, outputNames, options)
+  } catch (err) {
+    if (!isFedlakeError(err, QUERY_ERRORS.PLAN_UNSUPPORTED) || usesEdgeLakeFunctions(statement)) throw err
+    return planRelationalPull(bindableStatement(statement), catalog, outputNames, err.message, resolveTimeZone(options.timeZone))
+  }
+}
+
+/** The specific strategies: one SELECT over one distributed table. Throws PLAN_UNSUPPORTED for any other shape. */
+function planSpecific (statement: unknown, catalog: PlanCatalog, outputNames: readonly string[], options: PlanOptions): QueryPlan {
   const shape = statementShape(statement, catalog)
   if (shape.kind === 'local') return planLocalQuery(statement, catalog.dbms, outputNames)
   const timeZone = resolveTimeZone(options.timeZone)
@@ -96,6 +113,15 @@ function planPeriod (period: PeriodCall, table: TableInfo, dbms: string, planner
       return { ...plan, explain: [`period: no row of ${table.name} at or before the date; the aggregate still answers its one row`, ...plan.explain] }
     }
   }
+}
+
+/** increments() or period() anywhere: EdgeLake's functions, which only the specific strategies understand. */
+function usesEdgeLakeFunctions (statement: unknown): boolean {
+  let found = false
+  visitTree(statement, node => {
+    if (node.class === 'FUNCTION' && node.schema === '' && ['increments', 'period'].includes(String(node.function_name).toLowerCase())) found = true
+  })
+  return found
 }
 
 /** Date strings compared with the table's TIMESTAMP columns, in every clause, as UTC TIMESTAMP literals. */

@@ -1,8 +1,9 @@
 /**
- * The statement shapes the planner answers today, and a named refusal for every other one: one SELECT over one
+ * The statement shapes the specific strategies answer, and a named refusal for every other one: one SELECT over one
  * distributed table, without joins, set operations, CTEs, window functions, QUALIFY, DISTINCT ON, grouping sets,
  * samples or subqueries over distributed tables. A statement that reads no distributed table at all runs whole on
- * the query node.
+ * the query node. The refusals (PLAN_UNSUPPORTED) send the statement to the relational pull (plan-network-query.ts),
+ * and name, in its explain line, why the specific strategies did not apply.
  */
 import { FedlakeError } from '@fedlake/core'
 import { SQL_ERRORS } from '@fedlake/sql'

@@ -1,0 +1,96 @@
+/**
+ * The relational pull's pushdown rules, without a network: which conditions reach which fragment, which columns
+ * each fragment selects, and the merge statement. Wrong pushdown would change answers (a WHERE on the
+ * null-supplying side of an outer join, a condition moved into an aggregated subquery), so each rule is checked on
+ * the printed fragments; test/network-sql-coverage.test.ts checks the answers themselves.
+ */
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { createSqlParser } from '@fedlake/duckdb'
+import { planNetworkQuery, resolveDateExpressions } from '../src/index.js'
+import type { NetworkPlan, PlanCatalog } from '../src/index.js'
+import { DBMS, kubeArmorSchemas } from '../../../test/helpers/kubearmor-data.js'
+
+const schemas = kubeArmorSchemas()
+const pods = { dbms: DBMS, table: 'pods', columns: [{ name: 'pod_name', type: 'VARCHAR' as const }, { name: 'team', type: 'VARCHAR' as const }, { name: 'tier', type: 'BIGINT' as const }] }
+const catalog: PlanCatalog = { dbms: DBMS, tables: new Map([['logs', schemas.logs], ['alert', schemas.alert], ['pods', pods]]) }
+const parser = createSqlParser()
+
+/** Each fragment as `<table>: <printed SQL>`, and the printed merge. */
+async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string[], merge: string, explain: readonly string[] }> {
+  const parsed = await parser.parse(resolveDateExpressions(sql, { timeZone }))
+  assert.equal(parsed.error, false, sql)
+  const plan = planNetworkQuery((parsed as { statements: readonly unknown[] }).statements[0], catalog, ['c0'], { timeZone }) as NetworkPlan
+  assert.match(plan.explain[0] ?? '', /^strategy: relational pull/, sql)
+  const fragments = await Promise.all(plan.fragments.map(async f => `${f.name}: ${await parser.print(f.statement)}`))
+  const merge = plan.merge.kind === 'sql' ? await parser.print(plan.merge.statement) : ''
+  return { fragments, merge, explain: plan.explain }
+}
+
+describe('relational pull', () => {
+  before(async () => { await parser.start() })
+  after(async () => { await parser.stop() })
+
+  it('pushes WHERE and inner ON conjuncts that read one table, with the columns the statement reads', async () => {
+    const { fragments, merge } = await pull("select l.pod_name, p.team from logs l join pods p on l.pod_name = p.pod_name and p.tier > 1 where l.pid > 5 and l.operation = 'File' and l.uid = p.tier")
+    assert.deepEqual(fragments, [
+      "__p0: SELECT pod_name, pid, uid, operation FROM logs AS l WHERE ((l.pid > 5) AND (l.operation = 'File'))",
+      '__p1: SELECT pod_name, team, tier FROM pods AS p WHERE (p.tier > 1)'
+    ])
+    assert.match(merge, /FROM __p0 AS l INNER JOIN __p1 AS p ON/)
+    assert.match(merge, /\(l\.uid = p\.tier\)/, 'a condition over both tables stays on the query node')
+  })
+
+  it('never pushes a WHERE onto the null-supplying side of an outer join, but pushes its ON conditions there', async () => {
+    const left = await pull("select count(*) from logs l left join alert a on l.pod_name = a.pod_name and a.severity > 3 where a.action = 'Block' and l.pid > 1")
+    assert.deepEqual(left.fragments.map(f => f.replace(/SELECT .* FROM/, 'FROM')), ['__p0: FROM logs AS l WHERE (l.pid > 1)', '__p1: FROM alert AS a WHERE (a.severity > 3)'])
+    const right = await pull('select count(*) from logs l right join pods p on l.pod_name = p.pod_name and l.pid > 1 where p.tier = 2 and l.uid = 0')
+    assert.deepEqual(right.fragments.map(f => f.replace(/SELECT .* FROM/, 'FROM')), ['__p0: FROM logs AS l WHERE (l.pid > 1)', '__p1: FROM pods AS p WHERE (p.tier = 2)'])
+    const full = await pull('select count(*) from logs l full join pods p on l.pod_name = p.pod_name and p.tier = 2 where l.pid > 1')
+    assert.ok(full.fragments.every(f => !f.includes('WHERE')), full.fragments.join('\n'))
+  })
+
+  it('keeps conditions out of subqueries in FROM, HAVING, QUALIFY, and conditions with subqueries, windows or volatile functions', async () => {
+    const nested = await pull('select * from (select pod_name, count(*) as n from logs where uid = 0 group by 1) s where s.n > 3 and s.pod_name is not null')
+    assert.deepEqual(nested.fragments, ['__p0: SELECT pod_name, uid FROM logs WHERE (uid = 0)'])
+    const having = await pull('select pod_name, median(pid) from logs group by 1 having count(*) > 2 qualify row_number() over (order by pod_name) < 3')
+    assert.deepEqual(having.fragments, ['__p0: SELECT pod_name, pid FROM logs'])
+    const odd = await pull('select pid from logs where pid > (select avg(pid) from alert) and random() < 2 and pid in (select pid from alert where severity > 2)')
+    // columns are the names the whole statement mentions: severity, read in one scope, travels in the other too
+    assert.deepEqual(odd.fragments, ['__p0: SELECT pid FROM logs', '__p1: SELECT pid, severity FROM alert', '__p2: SELECT pid, severity FROM alert WHERE (severity > 2)'])
+  })
+
+  it('an unqualified name another table of the FROM also has, or a CTE of that FROM could have, is not pushed', async () => {
+    const shared = await pull('select count(*) from logs l join alert a on l.pid = a.pid where severity > 3 and uid = 0')
+    assert.match(shared.fragments[1] ?? '', /WHERE \(severity > 3\)/, 'severity is alert\'s only')
+    assert.ok(!shared.fragments.some(f => f.includes('uid = 0')), 'uid is a column of both: not pushed')
+    const cte = await pull('with x as (select 1 as k) select count(*) from logs, x where pid > 3')
+    assert.ok(!(cte.fragments[0] ?? '').includes('WHERE'), cte.fragments[0])
+  })
+
+  it('correlated subqueries push only their own conditions; the outer reference stays in the merge', async () => {
+    const { fragments, merge } = await pull('select count(*) from logs l where exists (select 1 from alert a where a.pod_name = l.pod_name and a.severity > 5)')
+    assert.deepEqual(fragments, ['__p0: SELECT pod_name FROM logs AS l', '__p1: SELECT pod_name, severity FROM alert AS a WHERE (a.severity > 5)'])
+    assert.match(merge, /EXISTS\(SELECT 1 FROM __p1 AS a WHERE/)
+  })
+
+  it('reads every column where a star, a whole-row reference or renamed columns could, and shares equal fragments', async () => {
+    const all = schemas.logs.columns.length
+    const columnsOf = (f: string): number => (/SELECT (.*) FROM/.exec(f)?.[1] ?? '').split(', ').length
+    assert.equal(columnsOf((await pull('select * from logs l join pods p using (pod_name)')).fragments[0] ?? ''), all)
+    assert.equal(columnsOf((await pull('select to_json(l) from logs l join pods p using (pod_name)')).fragments[0] ?? ''), all)
+    assert.equal(columnsOf((await pull('select count(*) from logs t(a, b) join pods p on t.a = p.pod_name')).fragments[0] ?? ''), all)
+    assert.equal(columnsOf((await pull('select p.* from logs l join pods p using (pod_name)')).fragments[1] ?? ''), 3)
+    const self = await pull('select count(*) from logs a join logs b on a.pid = b.ppid')
+    assert.equal(self.fragments.length, 2, 'different aliases, different fragments')
+    const same = await pull('select count(*) from logs where pid in (select pid from logs) union all select count(*) from logs')
+    assert.equal(same.fragments.length, 1, 'the same fragment thrice is sent once')
+  })
+
+  it('a CTE named like a table hides it; date strings compared with timestamps follow the time zone in every scope', async () => {
+    const shadow = await pull('with alert as (select * from pods) select count(*) from alert join logs using (pod_name)')
+    assert.deepEqual(shadow.fragments.map(f => f.split(' FROM ')[1]), ['pods', 'logs'])
+    const zoned = await pull("select count(*) from logs l where exists (select 1 from alert a where a.\"timestamp\" > '2026-03-10 10:00:00' and a.pod_name = l.pod_name)", 'Europe/Paris')
+    assert.match(zoned.fragments[1] ?? '', /a\."timestamp" > CAST\('2026-03-10 09:00:00' AS TIMESTAMP\)/)
+  })
+})

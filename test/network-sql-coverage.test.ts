@@ -1,0 +1,165 @@
+/**
+ * Every SELECT DuckDB accepts, over the network: the fixture's three operators hold disjoint rows of logs and
+ * alert (the third no alerts), the first also a small `pods` lookup table; one DuckDB holding the union of every
+ * operator's rows is the reference. Joins (by pod and time window, with the lookup table, outer, semi, anti, ASOF,
+ * LATERAL), IN / EXISTS / scalar / correlated subqueries, CTEs (recursive too), set operations, window functions,
+ * QUALIFY, DISTINCT ON, ROLLUP / CUBE / GROUPING SETS and holistic aggregates must answer as the reference does
+ * (as multisets without ORDER BY), hand-written and generated. Also: what `query explain` says of the relational
+ * pull, and the merge cap's error, after which the node goes on serving.
+ * Replay the generated queries: FEDLAKE_COVERAGE_SEED=<seed> [FEDLAKE_COVERAGE_QUERIES=<n>].
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { QueryAnswer } from './helpers/answers.js'
+import { differences } from './helpers/compare-answers.js'
+import { startNetworkFixture } from './helpers/network-fixture.js'
+import type { NetworkFixture } from './helpers/network-fixture.js'
+import { restCommand } from './helpers/processes.js'
+import { generateCoverageQueries } from './helpers/sql-coverage-generator.js'
+
+const SEED = Number(process.env.FEDLAKE_COVERAGE_SEED ?? 2718)
+const COUNT = Number(process.env.FEDLAKE_COVERAGE_QUERIES ?? 100)
+
+/** The lookup table, on the first operator only: pod-z has no logs, pod-d/h/i have no team. */
+const PODS = [
+  { pod_name: 'pod-a', team: 'core', tier: 1 }, { pod_name: 'pod-b', team: 'core', tier: 2 }, { pod_name: 'pod-c', team: 'edge', tier: 2 },
+  { pod_name: 'pod-x', team: 'edge', tier: 3 }, { pod_name: 'pod-e', team: 'data', tier: 1 }, { pod_name: 'pod-f', team: 'data', tier: 2 },
+  { pod_name: 'pod-g', team: 'core', tier: 3 }, { pod_name: 'pod-z', team: 'ghost', tier: 1 }
+]
+
+/** [sql, ordered]: ordered when the answer's row order is defined by ORDER BY. */
+const HAND_WRITTEN: readonly (readonly [string, boolean])[] = [
+  // joins across distributed tables: alerts with the logs of their pod in the hour before, logs with the lookup table
+  ['SELECT a.pod_name AS pod, a.policy_name AS policy, count(l.pid) AS logs_before FROM alert a LEFT JOIN logs l ON l.pod_name = a.pod_name AND l."timestamp" BETWEEN a."timestamp" - INTERVAL 1 HOUR AND a."timestamp" WHERE a.severity >= 7 GROUP BY ALL', false],
+  ['SELECT l.pod_name AS pod, l."timestamp" AS at, a."timestamp" AS alert_at FROM logs l JOIN alert a ON l.pod_name = a.pod_name AND a."timestamp" BETWEEN l."timestamp" AND l."timestamp" + INTERVAL 30 MINUTE WHERE l.operation = \'Process\'', false],
+  ['SELECT p.team AS team, count(*) AS n FROM logs l JOIN pods p USING (pod_name) GROUP BY p.team', false],
+  ['SELECT l.pod_name AS pod, p.team AS team FROM logs l LEFT JOIN pods p ON l.pod_name = p.pod_name WHERE p.team IS NULL', false],
+  ['SELECT p.pod_name AS pod, count(l.pid) AS n FROM pods p LEFT JOIN logs l ON l.pod_name = p.pod_name AND l.operation = \'File\' GROUP BY 1', false],
+  ['SELECT p.pod_name AS pod, l.pid AS pid FROM logs l RIGHT JOIN pods p ON l.pod_name = p.pod_name AND l.pid > 40000 WHERE p.tier < 3', false],
+  ['SELECT coalesce(l.pod_name, p.pod_name) AS pod, count(l.pid) AS n, max(p.tier) AS tier FROM logs l FULL JOIN pods p ON l.pod_name = p.pod_name AND p.tier = 2 GROUP BY 1', false],
+  ['SELECT count(*) AS n FROM logs l, alert a WHERE l.pid = a.pid AND l.pid IS NOT NULL', false],
+  ['SELECT count(*) AS n, count(DISTINCT l1.pod_name) AS pods FROM logs l1 JOIN logs l2 ON l1.pid = l2.ppid', false],
+  ['SELECT l.pod_name AS pod, a.severity AS sev FROM logs l JOIN alert a ON l.pod_name = a.pod_name AND l.pid = a.ppid', false],
+  ['SELECT count(*) AS n FROM logs l SEMI JOIN alert a ON l.pod_name = a.pod_name AND a.severity > 8', false],
+  ['SELECT count(*) AS n FROM logs l ANTI JOIN alert a ON l.pod_name = a.pod_name AND a.severity > 8', false],
+  ['SELECT a.pod_name AS pod, a."timestamp" AS at, l.pid AS last_pid FROM alert a ASOF JOIN logs l ON a.pod_name = l.pod_name AND a."timestamp" >= l."timestamp"', false],
+  ['SELECT p.pod_name AS pod, t.last_pid FROM pods p, LATERAL (SELECT pid AS last_pid FROM logs l WHERE l.pod_name = p.pod_name AND l."timestamp" IS NOT NULL ORDER BY l."timestamp" DESC LIMIT 1) t', false],
+  ['SELECT * FROM pods p JOIN (SELECT pod_name, count(*) AS n FROM alert GROUP BY 1) a USING (pod_name)', false],
+  ['SELECT l.* EXCLUDE (labels, data) FROM logs l JOIN pods p ON l.pod_name = p.pod_name WHERE p.tier = 3 AND l.uid = 0', false],
+  ['SELECT pod_name, sum(pid) OVER () AS total FROM pods JOIN logs USING (pod_name) WHERE tier = 1', false],
+  ['SELECT to_json(p) AS j FROM pods p', false],
+  // subqueries over distributed tables
+  ['SELECT pod_name, pid FROM logs WHERE pid IN (SELECT pid FROM alert)', false],
+  ['SELECT count(*) AS n FROM logs WHERE pod_name IN (SELECT pod_name FROM pods WHERE tier >= 2) AND pid > 1000', false],
+  ['SELECT count(*) AS n FROM logs l WHERE EXISTS (SELECT 1 FROM alert a WHERE a.pid = l.pid AND a.severity > 3)', false],
+  ['SELECT count(*) AS n FROM logs l WHERE l.uid = 0 AND NOT EXISTS (SELECT 1 FROM pods p WHERE p.pod_name = l.pod_name)', false],
+  ['SELECT pod_name, (SELECT max(severity) FROM alert a WHERE a.pod_name = l.pod_name) AS worst FROM logs l GROUP BY pod_name', false],
+  ['SELECT count(*) AS n FROM logs WHERE pid > (SELECT avg(pid) FROM logs)', false],
+  ['SELECT pod_name, count(*) AS n FROM logs GROUP BY pod_name HAVING count(*) > (SELECT count(*) / 10 FROM alert)', false],
+  ['SELECT (SELECT count(*) FROM logs) AS logs_n, (SELECT count(*) FROM alert) AS alerts_n, (SELECT count(*) FROM pods) AS pods_n', false],
+  // CTEs and subqueries in FROM
+  ['WITH recent AS (SELECT * FROM logs WHERE "timestamp" > \'2026-03-25\') SELECT pod_name, count(*) AS n FROM recent GROUP BY 1', false],
+  ['WITH a AS (SELECT pod_name, count(*) AS c FROM alert GROUP BY 1) SELECT l.pod_name, count(*) AS n, any_value(a.c) AS alerts FROM logs l JOIN a USING (pod_name) GROUP BY 1', false],
+  ['WITH alert AS (SELECT * FROM pods) SELECT count(*) AS n, max(tier) AS tier FROM alert', false],
+  ['SELECT s.pod_name, s.n FROM (SELECT pod_name, count(*) AS n FROM logs GROUP BY 1) s WHERE s.n > 50', false],
+  ['SELECT max(c) AS m FROM (SELECT count(*) AS c FROM alert GROUP BY pod_name, severity)', false],
+  ['WITH RECURSIVE weeks(d) AS (SELECT TIMESTAMP \'2026-03-02\' UNION ALL SELECT d + INTERVAL 7 DAY FROM weeks WHERE d < TIMESTAMP \'2026-04-01\') SELECT d, (SELECT count(*) FROM logs WHERE "timestamp" >= d AND "timestamp" < d + INTERVAL 7 DAY) AS n FROM weeks', false],
+  // set operations
+  ['SELECT pod_name FROM logs UNION SELECT pod_name FROM pods', false],
+  ['SELECT pod_name FROM pods EXCEPT SELECT pod_name FROM logs', false],
+  ['SELECT uid FROM logs INTERSECT ALL SELECT uid FROM alert', false],
+  ['SELECT pod_name FROM logs WHERE "timestamp" > \'2026-04-01\' INTERSECT SELECT pod_name FROM alert', false],
+  ['(SELECT pod_name, pid FROM logs ORDER BY pid DESC NULLS LAST, "timestamp" LIMIT 5) UNION ALL (SELECT pod_name, pid FROM alert ORDER BY pid NULLS LAST, "timestamp" LIMIT 5)', false],
+  // window functions and QUALIFY
+  ['SELECT pod_name, "timestamp", sum(pid) OVER w AS running, avg(pid) OVER w AS avg_pid FROM logs WHERE "timestamp" IS NOT NULL WINDOW w AS (PARTITION BY pod_name ORDER BY "timestamp" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)', false],
+  ['SELECT operation, pid, percent_rank() OVER (PARTITION BY operation ORDER BY pid) AS pr FROM logs', false],
+  ['SELECT pod_name, "timestamp", lag("timestamp") OVER (PARTITION BY pod_name ORDER BY "timestamp") AS prev FROM logs WHERE "timestamp" IS NOT NULL QUALIFY "timestamp" - prev > INTERVAL 1 DAY', false],
+  ['SELECT pod_name, pid FROM logs QUALIFY count(*) OVER (PARTITION BY pod_name) > 100', false],
+  ['SELECT pod_name, pid, row_number() OVER (ORDER BY pid DESC NULLS LAST, "timestamp") AS rn FROM logs ORDER BY rn LIMIT 10', true],
+  ['SELECT p.team AS team, l.pod_name AS pod, count(*) AS n FROM logs l JOIN pods p USING (pod_name) GROUP BY 1, 2 QUALIFY rank() OVER (PARTITION BY p.team ORDER BY count(*) DESC) = 1', false],
+  // DISTINCT ON, grouping sets
+  ['SELECT DISTINCT ON (operation) operation, pod_name, pid FROM logs WHERE pid IS NOT NULL AND "timestamp" IS NOT NULL ORDER BY operation, pid DESC, "timestamp"', true],
+  ['SELECT namespace, operation, count(*) AS n FROM logs GROUP BY ROLLUP (namespace, operation) ORDER BY ALL NULLS FIRST', true],
+  ['SELECT pod_name, result, grouping(pod_name, result) AS g, count(*) AS n FROM logs GROUP BY CUBE (pod_name, result)', false],
+  ['SELECT cluster_name, hostname, max(pid) AS m FROM logs GROUP BY GROUPING SETS ((cluster_name), (hostname), (cluster_name, hostname))', false],
+  // holistic aggregates
+  ['SELECT pod_name, string_agg(process_name, \'|\' ORDER BY "timestamp") AS seq FROM logs WHERE "timestamp" IS NOT NULL GROUP BY 1', false],
+  ['SELECT median(pid) AS med, quantile_cont(pid, [0.25, 0.75]) AS q FROM logs', false],
+  ['SELECT namespace, count(DISTINCT pod_name) AS pods, median(uid) AS mu FROM logs GROUP BY 1', false],
+  ['SELECT array_agg(DISTINCT pod_name ORDER BY pod_name) AS pods FROM alert', false],
+  ['SELECT pod_name, percentile_disc(0.5) WITHIN GROUP (ORDER BY pid) AS p50 FROM alert GROUP BY 1', false],
+  ['SELECT count(DISTINCT pod_name || \'/\' || operation) AS pairs, median(pid) AS med FROM logs', false],
+  ['SELECT * FROM (PIVOT (SELECT operation, namespace FROM logs WHERE namespace IS NOT NULL) ON namespace IN (\'default\', \'prod\', \'dev\') USING count(*) GROUP BY operation)', false]
+]
+
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+after(async () => { for (const c of cleanups.reverse()) { try { await c() } catch { /* the next cleanup still runs */ } } })
+
+describe('every SELECT over the network', { timeout: 900_000 }, () => {
+  let net: NetworkFixture
+
+  before(async () => {
+    net = await startNetworkFixture(17)
+    cleanups.push(async () => { await net.close() })
+    await net.addTable('pods', [PODS, [], []])
+  })
+
+  /** Every query's network answer against the reference; failures listed with the query. */
+  const compareAll = async (queries: readonly { sql: string, ordered: boolean }[]): Promise<string[]> => {
+    const failures: string[] = []
+    for (const [index, q] of queries.entries()) {
+      let want: QueryAnswer
+      try {
+        want = await net.reference(q.sql)
+      } catch (err) {
+        failures.push(`#${index} reference failed: ${(err as Error).message}\n  ${q.sql}`)
+        continue
+      }
+      const got = await net.ask(q.sql)
+      if (got.status !== 200 || got.answer === undefined) { failures.push(`#${index} status ${got.status}: ${got.text.slice(0, 400)}\n  ${q.sql}`); continue }
+      const diff = got.answer.rows.length === 0 && want.rows.length === 0 ? undefined : differences(got.answer, want, q.ordered)
+      if (diff !== undefined) failures.push(`#${index} ${diff}\n  ${q.sql}`)
+    }
+    return failures
+  }
+
+  it(`${HAND_WRITTEN.length} hand-written queries answer as one DuckDB over the union`, async () => {
+    const failures = await compareAll(HAND_WRITTEN.map(([sql, ordered]) => ({ sql, ordered })))
+    assert.deepEqual(failures, [], failures.slice(0, 10).join('\n'))
+  })
+
+  it(`${COUNT} generated queries (seed ${SEED}) answer as one DuckDB over the union`, async () => {
+    const failures = await compareAll(generateCoverageQueries(SEED, COUNT))
+    assert.deepEqual(failures, [], `replay with FEDLAKE_COVERAGE_SEED=${SEED}:\n${failures.slice(0, 10).join('\n')}`)
+  })
+
+  it('query explain names the relational pull and what each operator runs', async () => {
+    const sql = 'select p.team, count(*) from logs l join pods p on l.pod_name = p.pod_name where l.pid > 100 and p.tier = 2 group by 1'
+    const explain = await restCommand(net.url, `query explain sql kubearmor "${sql}"`)
+    assert.equal(explain.status, 200, explain.text)
+    assert.match(explain.text, /strategy: relational pull \(JOIN/)
+    assert.match(explain.text, /operators \(__p0\): logs AS l, columns pod_name, pid, rows where l\.pid > 100/)
+    assert.match(explain.text, /operators \(__p1\): pods AS p, columns pod_name, team, tier, rows where p\.tier = 2/)
+    assert.match(explain.text, /targets for kubearmor\.pods: op-1\b/)
+  })
+
+  it('fails a merge over its cap with NETWORK_MERGE_TOO_LARGE naming the cap, and goes on serving', async () => {
+    const join = 'select count(*) as n from logs l join alert a on l.pod_name = a.pod_name'
+    const ask = async (options: string): Promise<{ status: number, text: string }> =>
+      await restCommand(net.url, `sql kubearmor ${options} and format = json:list and stat = false "${join}"`, { headers: { destination: 'network' } })
+    const rows = await ask('max_merge_rows = 50')
+    assert.equal(rows.status, 422, rows.text)
+    assert.match(rows.text, /NETWORK_MERGE_TOO_LARGE|more than the 50 rows/)
+    assert.match(rows.text, /max_merge_rows/, 'names the option that set the cap')
+    assert.match(rows.text, /limits\.maxMergeRows/, 'says how to raise it')
+    const bytes = await ask('max_merge_bytes = 4096')
+    assert.equal(bytes.status, 422, bytes.text)
+    assert.match(bytes.text, /4096 bytes/)
+    const overNode = await ask('max_merge_rows = 99999999999')
+    assert.equal(overNode.status, 400, overNode.text)
+    assert.match(overNode.text, /limits\.maxMergeRows/)
+    const fine = await ask('max_merge_rows = 100000')
+    assert.equal(fine.status, 200, fine.text)
+    assert.equal(differences((await net.ask(join)).answer as QueryAnswer, await net.reference(join), false), undefined)
+  })
+})
