@@ -42,7 +42,9 @@ const HAND_WRITTEN: readonly (readonly [string, boolean])[] = [
   ['SELECT l.pod_name AS pod, a.severity AS sev FROM logs l JOIN alert a ON l.pod_name = a.pod_name AND l.pid = a.ppid', false],
   ['SELECT count(*) AS n FROM logs l SEMI JOIN alert a ON l.pod_name = a.pod_name AND a.severity > 8', false],
   ['SELECT count(*) AS n FROM logs l ANTI JOIN alert a ON l.pod_name = a.pod_name AND a.severity > 8', false],
-  ['SELECT a.pod_name AS pod, a."timestamp" AS at, l.pid AS last_pid FROM alert a ASOF JOIN logs l ON a.pod_name = l.pod_name AND a."timestamp" >= l."timestamp"', false],
+  // alerts without a timestamp left out: DuckDB 1.5 paired one with a log row in the reference and not in the merge
+  // (the same statement, rows in another physical order), so its answer for them is not defined by the data alone
+  ['SELECT a.pod_name AS pod, a."timestamp" AS at, l.pid AS last_pid FROM alert a ASOF JOIN logs l ON a.pod_name = l.pod_name AND a."timestamp" >= l."timestamp" WHERE a."timestamp" IS NOT NULL', false],
   ['SELECT p.pod_name AS pod, t.last_pid FROM pods p, LATERAL (SELECT pid AS last_pid FROM logs l WHERE l.pod_name = p.pod_name AND l."timestamp" IS NOT NULL ORDER BY l."timestamp" DESC LIMIT 1) t', false],
   ['SELECT * FROM pods p JOIN (SELECT pod_name, count(*) AS n FROM alert GROUP BY 1) a USING (pod_name)', false],
   ['SELECT l.* EXCLUDE (labels, data) FROM logs l JOIN pods p ON l.pod_name = p.pod_name WHERE p.tier = 3 AND l.uid = 0', false],
