@@ -56,7 +56,7 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
     const args = [process.execPath, FEDLAKE_BIN, 'node', '--name', name, '--roles', roles, '--host', network.address(name),
       '--rest-port', String(REST_PORT), '--p2p-port', String(P2P_PORT), '--data-dir', dataDirs.get(name) ?? '',
       '--cluster', `${name}-cluster`, ...(name === 'query' ? [] : ['--seeds', `${network.address('query')}:${P2P_PORT}`])]
-    const child = await startInNamespace(network, name, args, { PATH: process.env.PATH, HOME: process.env.HOME, FEDLAKE_LOG_LEVEL: 'warn' })
+    const child = await startInNamespace(network, name, args, { ...process.env, FEDLAKE_LOG_LEVEL: process.env.FEDLAKE_LOG_LEVEL ?? 'warn' })
     children.set(name, child)
     cleanups.push(async () => { await child.stop('SIGKILL') })
     return child
@@ -123,7 +123,7 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
 
   const assertSubsetWithoutVictim = (reply: Reply, what: string): void => {
     assert.equal(reply.status, 200, `${what}: ${reply.text}`)
-    assert.equal(countOf(reply), 2 * ROWS, `${what}: the healthy operators' rows`)
+    assert.equal(countOf(reply), 2 * ROWS, `${what}: the healthy operators' rows: ${reply.text}`)
     assert.equal(statistics(reply)['Target Nodes'], 3, what)
     assert.equal(statistics(reply)['Participating Nodes'], 2, what)
     assert.ok(reply.elapsedMs < DEADLINE_S * 1000 + MARGIN_MS, `${what}: answered after ${Math.round(reply.elapsedMs)} ms, the deadline is ${DEADLINE_S} s`)
@@ -154,6 +154,8 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
     it(`${failure} before the query: fails naming the victim within the deadline, subset answers without it, then both fast once liveness lost it`, async () => {
       const failedAt = performance.now()
       fail(failure)
+      const noticing = lossNoticedAfter(failedAt)
+      try {
       // the first queries: the liveness view still has the victim as active
       const plain = await ask(COUNT, false)
       assertFailedNamingVictim(plain, ['NETWORK_OPERATOR_TIMEOUT', 'METADATA_PEER_UNREACHABLE', 'NETWORK_OPERATOR_UNREACHABLE', 'SUBQUERY_PROTOCOL', 'METADATA_STREAM_CANCELLED'], `${failure}, subset = false`)
@@ -168,7 +170,9 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
       assert.ok(fastPlain.elapsedMs < DEADLINE_S * 1000 && fastSubset.elapsedMs < DEADLINE_S * 1000, `known lost: ${Math.round(fastPlain.elapsedMs)} / ${Math.round(fastSubset.elapsedMs)} ms, less than the deadline`)
       measured.push(`${failure} before: fail ${Math.round(plain.elapsedMs)} ms (${errorOf(plain).code}), subset ${Math.round(subset.elapsedMs)} ms; ` +
         `liveness lost it after ${Math.round(noticed)} ms; then fail ${Math.round(fastPlain.elapsedMs)} ms (${errorOf(fastPlain).code}), subset ${Math.round(fastSubset.elapsedMs)} ms`)
-      await restore(failure)
+      } finally {
+        await restore(failure)
+      }
     })
   }
 })

@@ -22,6 +22,8 @@ export interface NodeEntry {
   readonly restAddress?: string
   readonly p2pAddresses: readonly string[]
   readonly status: PeerStatus
+  /** Epoch ms of the liveness view's freshest evidence that the node is alive; absent when it never had any. */
+  readonly lastSeenAt?: number
 }
 
 export interface OperatorEntry extends NodeEntry {
@@ -57,6 +59,8 @@ export interface CatalogSource {
   /** Bumps whenever visible policies change. */
   generation(): number
   status(peerId: string): PeerStatus
+  /** Epoch ms of the freshest evidence that the node is alive, when there is any. */
+  lastSeenAt?(peerId: string): number | undefined
   selfPeerId: string
 }
 
@@ -129,6 +133,7 @@ export function createCatalog (source: CatalogSource): Catalog {
     const ip = str(c.ip)
     const port = num(c.port)
     const restPort = num(c.rest_port)
+    const lastSeenAt = peerId === undefined ? undefined : source.lastSeenAt?.(peerId)
     return {
       type: r.type,
       name: str(c.name) ?? '',
@@ -140,7 +145,8 @@ export function createCatalog (source: CatalogSource): Catalog {
       ...(restPort !== undefined ? { restPort } : {}),
       ...(ip !== undefined && restPort !== undefined ? { restAddress: `${ip}:${restPort}` } : {}),
       p2pAddresses: Array.isArray(c.p2p) ? c.p2p.filter((a): a is string => typeof a === 'string') : [],
-      status: peerId !== undefined ? source.status(peerId) : 'unreachable'
+      status: peerId !== undefined ? source.status(peerId) : 'unreachable',
+      ...(lastSeenAt !== undefined ? { lastSeenAt } : {})
     }
   }
 

@@ -127,6 +127,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     visible: () => store.visible(),
     generation: () => store.generation(),
     status: peerId => directory.status(peerId, Date.now()),
+    lastSeenAt: peerId => peerId === selfId ? Date.now() : directory.lastSeenAt(peerId),
     selfPeerId: selfId
   })
 

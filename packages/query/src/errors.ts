@@ -17,6 +17,8 @@ export const QUERY_ERRORS = defineErrors({
   NETWORK_NO_OPERATOR: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
   /** Operators still had not answered when the query's deadline came (the message names them). */
   NETWORK_OPERATOR_TIMEOUT: { status: 504, edgelakeCode: 26, text: 'Time Out' },
+  /** An operator the liveness view has lost (no sign of life for longer than `metadata.unreachableAfterMs`) did not answer a short probe. */
+  NETWORK_OPERATOR_UNREACHABLE: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
   /** Operators returned different columns for the same sub-query (their tables differ). */
   NETWORK_SCHEMA_MISMATCH: { status: 502, edgelakeCode: 217, text: 'Inconsistent schema' }
 })

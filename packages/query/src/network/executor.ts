@@ -25,6 +25,7 @@ import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
 import type { SourceRequest } from './fragment-sources.js'
+import { openProbing } from './lost-operator.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
 import { fromOperator, openSubquery } from './subquery-client.js'
@@ -158,11 +159,11 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         for (const chosen of choice.targets) {
           requests.push({
             targets: [chosen, ...chosen.alternatives],
-            open: async target => await openSubquery(
-              await openTo(target, query.signal).catch((err: unknown) => { throw fromOperator(err, target) }),
+            open: async (target, signal) => await openProbing(target, signal, async signal => await openSubquery(
+              await openTo(target, signal).catch((err: unknown) => { throw fromOperator(err, target) }),
               target,
               { type: 'query', queryId: `${entry.id}`, dbms: table.dbms, sql: targetSql(sql, queried ?? schema, schema, extendValues(command.extend ?? [], target, table)), timeoutMs: Math.max(1, query.deadline - Date.now()) },
-              query.signal)
+              signal))
           })
         }
       }

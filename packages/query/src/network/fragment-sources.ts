@@ -22,7 +22,7 @@ import type { OperatorTarget } from './targets.js'
 export interface SourceRequest {
   /** The chosen operator, then the other live members of its cluster. */
   readonly targets: readonly OperatorTarget[]
-  readonly open: (target: OperatorTarget) => Promise<OpenSubquery>
+  readonly open: (target: OperatorTarget, signal: AbortSignal) => Promise<OpenSubquery>
 }
 
 export interface FragmentSourcesInit {
@@ -44,6 +44,8 @@ interface Attempt {
   readonly sub: OpenSubquery
   readonly log: SubqueryEntry
   handedOn: boolean
+  /** The merge has begun reading it (before that, an open source only waits for its turn). */
+  reading: boolean
 }
 
 export class FragmentSources {
@@ -51,6 +53,10 @@ export class FragmentSources {
   private readonly excludedSources = new Set<number>()
   private readonly completed = new Set<number>()
   private readonly dropped = new Set<number>()
+  /** Log entries of the attempts still opening (no answer from their operator yet). */
+  private readonly opening = new Set<SubqueryEntry>()
+  /** Aborts the opens still waiting when the query's time is up. */
+  private readonly expiry = new AbortController()
   private firstFields: readonly ResultField[] | undefined
   private cancelled = false
   /** The query's time is up: no more retries, and under subset the sources still running are dropped. */
@@ -84,16 +90,24 @@ export class FragmentSources {
     for (const a of this.attempts) a.sub.cancel()
   }
 
-  /** Operators whose answer is still coming. */
+  /**
+   * Operators whose answer is still coming: those that have not answered at all when there are any (the others
+   * may only be waiting for the merge to read them), else those still sending rows.
+   */
   pending (): string[] {
+    if (this.opening.size > 0) return [...this.opening].map(log => log.node)
     return this.attempts.filter(a => a.log.state === 'sent' || a.log.state === 'receiving').map(a => a.log.node)
   }
 
-  /** Time is up (subset): the sources still running are dropped, the others make the answer. */
+  /**
+   * Time is up (subset): the sources still opening, and those still sending rows the merge is reading, are
+   * dropped; the others (finished, or open and waiting for the merge to read them) make the answer.
+   */
   expire (): void {
     this.expired = true
+    this.expiry.abort()
     for (const a of this.attempts) {
-      if (a.log.state !== 'receiving') continue
+      if (a.log.state !== 'receiving' || !a.reading) continue
       a.log.state = 'cancelled'
       a.log.error = 'did not answer within the deadline'
       this.excludedSources.add(a.source)
@@ -113,19 +127,27 @@ export class FragmentSources {
       const target = targets[t] as OperatorTarget
       const log = this.init.attempt(target)
       const started = performance.now()
+      this.opening.add(log)
       try {
-        const sub = await (this.init.requests[request] as SourceRequest).open(target)
+        const sub = await this.unlessExpired((this.init.requests[request] as SourceRequest).open(target, this.init.signal))
         log.state = 'receiving'
         log.ms = performance.now() - started
         this.firstFields ??= sub.fields
-        this.attempts.push({ source: this.attempts.length, request, next: t + 1, sub, log, handedOn: false })
+        this.attempts.push({ source: this.attempts.length, request, next: t + 1, sub, log, handedOn: false, reading: false })
         return
       } catch (err) {
         log.state = 'failed'
         log.error = err instanceof Error ? err.message : String(err)
         lastError = err
         if (this.init.signal.aborted || this.cancelled) throw this.stopReason(err)
+        if (this.expired) {
+          log.state = 'cancelled'
+          log.error = 'did not answer within the deadline'
+          break
+        }
         if (t + 1 < targets.length) this.init.logger.warn('operator failed; asking another member of its cluster', { node: target.name, error: log.error })
+      } finally {
+        this.opening.delete(log)
       }
     }
     this.giveUp(request, lastError)
@@ -136,6 +158,22 @@ export class FragmentSources {
     if (!this.init.subset) throw error
     this.dropped.add(request)
     this.init.logger.warn('cluster left out (subset)', { error: error instanceof Error ? error.message : String(error) })
+  }
+
+  /** The open, or a rejection once the query's time is up (subset); a sub-query opened too late is cancelled. */
+  private async unlessExpired (opening: Promise<OpenSubquery>): Promise<OpenSubquery> {
+    const expired = new Promise<never>((_resolve, reject) => {
+      const stop = (): void => { reject(new Error('did not answer within the deadline')) }
+      if (this.expiry.signal.aborted) stop()
+      else this.expiry.signal.addEventListener('abort', stop, { once: true })
+    })
+    expired.catch(() => undefined)
+    try {
+      return await Promise.race([opening, expired])
+    } catch (err) {
+      if (this.expired) opening.then(sub => { sub.cancel() }, () => undefined)
+      throw err
+    }
   }
 
   private stopReason (err: unknown): unknown {
@@ -154,6 +192,7 @@ export class FragmentSources {
 
     const pump = async (attempt: Attempt): Promise<void> => {
       pumping++
+      attempt.reading = true
       try {
         for await (const batch of attempt.sub.batches) {
           if (this.cancelled) return

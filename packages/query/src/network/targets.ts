@@ -18,6 +18,11 @@ export interface OperatorTarget {
   readonly port?: number
   /** The operator's node policy attributes, lower-case keys (for `extend = (+attribute)`). */
   readonly attributes: Readonly<Record<string, JsonValue>>
+  /**
+   * How long the liveness view has had no sign of life from it, when it has lost it (absent: active, or never
+   * heard of yet). Such an operator gets only a short probe instead of the query's whole deadline.
+   */
+  readonly lostForMs?: number
   /** The other live members of its cluster, in the order a retry moves to them. */
   readonly alternatives: readonly OperatorTarget[]
 }
@@ -91,6 +96,7 @@ function targetOf (o: OperatorEntry, clusterId: string, alternatives: readonly O
     clusterId,
     ...(o.ip !== undefined ? { ip: o.ip } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.status !== 'active' && o.lastSeenAt !== undefined ? { lostForMs: Math.max(0, Date.now() - o.lastSeenAt) } : {}),
     attributes: attributesOf?.(o.policyId) ?? { name: o.name, ...(o.company !== undefined ? { company: o.company } : {}) },
     alternatives
   }
