@@ -24,10 +24,16 @@ const REST_PORT = 32349
 const P2P_PORT = 32348
 const HEALTHY = ['op-a', 'op-b'] as const
 const VICTIM = 'victim'
-/** Rows per operator: enough that a plain SELECT of them cannot fit in the buffers between operator and client. */
+/** Rows of each healthy operator. */
 const ROWS = 60_000
+/** The victim's rows, each padded so that together (60 MB) they cannot wait in the buffers between it and the client. */
+const VICTIM_ROWS = 30_000
+const PAD = 2000
+const TOTAL = 2 * ROWS + VICTIM_ROWS
 const COUNT = 'select count(*) as n from events'
-const ALL_ROWS = 'select pod_name, pid, ts from events'
+const ALL_ROWS = 'select pid, pad from events'
+/** A plain SELECT streams: held mid-answer, then finishing the healthy operators' rows takes longer. */
+const STREAM_DEADLINE_S = 8
 
 type Failure = 'kill' | 'freeze' | 'cutoff'
 
@@ -36,8 +42,39 @@ after(async () => { for (const c of cleanups.reverse()) { try { await c() } catc
 
 interface Reply { status: number, elapsedMs: number, body: Record<string, unknown>, text: string }
 
-function rows (from: number, count: number): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ pod_name: `pod-${(from + i) % 7}`, pid: from + i, ts: '2026-01-01 10:00:00' })).join('\n')
+function rows (from: number, count: number, pad = 0): string {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ pod_name: `pod-${(from + i) % 7}`, pid: from + i, ts: '2026-01-01 10:00:00', pad: 'x'.repeat(pad) })).join('\n')
+}
+
+/** A streamed reply (`format = json:output`) the client reads only once told to: until then the operators wait. */
+interface HeldReply {
+  readonly started: number
+  /** Reads the rest; resolves with the status, the NDJSON lines and the time from the request on. */
+  finish(): Promise<{ status: number, lines: string[], elapsedMs: number }>
+}
+
+async function holdReply (url: string, command: string, headers: Record<string, string>): Promise<HeldReply> {
+  const started = performance.now()
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, { headers: { 'User-Agent': 'AnyLog/1.23', command, ...headers } }, resolve)
+    req.on('error', reject)
+    req.end()
+  })
+  res.pause()
+  return {
+    started,
+    finish: async () => await new Promise(resolve => {
+      let text = ''
+      res.setEncoding('utf8')
+      const done = (): void => { resolve({ status: res.statusCode ?? 0, lines: text.split('\n').filter(l => l !== ''), elapsedMs: performance.now() - started }) }
+      res.on('data', (d: string) => { text += d })
+      // a failed stream ends without its last chunk: the response is aborted, which ends it here as well
+      res.on('end', done)
+      res.on('aborted', done)
+      res.on('error', done)
+      res.resume()
+    })
+  }
 }
 
 /** The error of a failed reply: its stable code and message. */
@@ -83,7 +120,7 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
   const healthy = async (what: string): Promise<void> => {
     await waitFor(async () => {
       const reply = await ask(COUNT, false)
-      return reply.status === 200 && countOf(reply) === 3 * ROWS && statistics(reply).Nodes === 3 && await victimStatus() === 'active'
+      return reply.status === 200 && countOf(reply) === TOTAL && statistics(reply).Nodes === 3 && await victimStatus() === 'active'
     }, { timeoutMs: 60_000, intervalMs: 250, what })
   }
 
@@ -142,7 +179,8 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
     url = `http://${network.address('query')}:${REST_PORT}`
     const operators = await Promise.all([...HEALTHY, VICTIM].map(async name => await startNode(name, 'operator')))
     for (const [i, op] of operators.entries()) {
-      const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'fail', table: 'events' }, body: rows(i * ROWS, ROWS) })
+      const body = i < HEALTHY.length ? rows(i * ROWS, ROWS) : rows(i * ROWS, VICTIM_ROWS, PAD)
+      const res = await fetch(op.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'fail', table: 'events' }, body })
       assert.equal(res.status, 200, await res.text())
     }
     await healthy('all three operators to answer')
@@ -151,10 +189,50 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
   after(() => { if (measured.length > 0) console.log(`# measured:\n${measured.map(m => `#   ${m}`).join('\n')}`) })
 
   for (const failure of ['kill', 'freeze', 'cutoff'] as const) {
+    it(`${failure} during a query, the victim mid-answer: the plain stream ends with an error naming it, the subset one with the others' rows`, async () => {
+      const command = `sql fail format=json:output "${ALL_ROWS}"`
+      const headers = { destination: 'network', timeout: String(STREAM_DEADLINE_S) }
+      const [plain, subset] = await Promise.all([holdReply(url, command, headers), holdReply(url, command, { ...headers, subset: 'true' })])
+      // both queries are reading the victim's rows, and can take no more of them while their clients wait
+      await waitFor(async () => {
+        const log = (await restCommand(url, 'query status all where format = json')).json() as Array<Record<string, unknown>>
+        const running = new Set(log.filter(r => r.Node === '*' && r.Status === 'running').map(r => r.Job))
+        return log.filter(r => running.has(r.Job) && r.Node === VICTIM && r.Status === 'receiving').length === 2
+      }, { timeoutMs: 10_000, intervalMs: 20, what: 'both queries to be receiving the victim\'s rows' })
+      fail(failure)
+      try {
+        const [p, s] = await Promise.all([plain.finish(), subset.finish()])
+        const limit = STREAM_DEADLINE_S * 1000 + MARGIN_MS
+        // without subset: the stream (its status already sent) ends with an error record naming the victim
+        const last = JSON.parse(p.lines[p.lines.length - 1] ?? '{}') as { Error?: { code: string, local_msg: string } }
+        assert.ok(last.Error !== undefined, `${failure}, subset = false: ends with an error record: ${p.lines.slice(-1).join('').slice(0, 300)}`)
+        assert.ok(['NETWORK_OPERATOR_TIMEOUT', 'METADATA_STREAM_RESET', 'SUBQUERY_PROTOCOL', 'METADATA_STREAM_CANCELLED'].includes(last.Error.code), `${failure}: ${JSON.stringify(last.Error)}`)
+        assert.match(last.Error.local_msg, new RegExp(VICTIM), `${failure}, subset = false: names the victim`)
+        assert.ok(p.elapsedMs < limit, `${failure}, subset = false: ended after ${Math.round(p.elapsedMs)} ms, the deadline is ${STREAM_DEADLINE_S} s`)
+        // with subset: every row of the healthy operators, some of the victim's, and statistics saying who answered
+        assert.equal(s.status, 200)
+        const stats = (JSON.parse(s.lines[s.lines.length - 1] ?? '{}') as { Statistics?: Array<Record<string, number>> }).Statistics?.[0]
+        assert.ok(stats !== undefined, `${failure}, subset = true: ends with statistics: ${s.lines.slice(-1).join('').slice(0, 300)}`)
+        assert.equal(stats['Target Nodes'], 3)
+        assert.equal(stats['Participating Nodes'], 2)
+        const pids = new Set(s.lines.slice(0, -1).map(l => (JSON.parse(l) as { pid: number }).pid))
+        const missing = Array.from({ length: 2 * ROWS }, (_, i) => i).filter(pid => !pids.has(pid))
+        assert.deepEqual(missing.slice(0, 5), [], `${failure}, subset = true: every healthy operator's row (${missing.length} missing)`)
+        assert.ok(pids.size < TOTAL, `${failure}, subset = true: not all of the victim's rows`)
+        assert.ok(s.elapsedMs < limit, `${failure}, subset = true: ended after ${Math.round(s.elapsedMs)} ms, the deadline is ${STREAM_DEADLINE_S} s`)
+        measured.push(`${failure} during: stream failed after ${Math.round(p.elapsedMs)} ms (${last.Error.code}), subset ended after ${Math.round(s.elapsedMs)} ms with ${pids.size - 2 * ROWS} of the victim's ${VICTIM_ROWS} rows`)
+      } finally {
+        await restore(failure)
+      }
+    })
+  }
+
+  for (const failure of ['kill', 'freeze', 'cutoff'] as const) {
     it(`${failure} before the query: fails naming the victim within the deadline, subset answers without it, then both fast once liveness lost it`, async () => {
       const failedAt = performance.now()
       fail(failure)
       const noticing = lossNoticedAfter(failedAt)
+      noticing.catch(() => undefined)
       try {
       // the first queries: the liveness view still has the victim as active
       const plain = await ask(COUNT, false)
