@@ -206,7 +206,7 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
         // without subset: the stream (its status already sent) ends with an error record naming the victim
         const last = JSON.parse(p.lines[p.lines.length - 1] ?? '{}') as { Error?: { code: string, local_msg: string } }
         assert.ok(last.Error !== undefined, `${failure}, subset = false: ends with an error record: ${p.lines.slice(-1).join('').slice(0, 300)}`)
-        assert.ok(['NETWORK_OPERATOR_TIMEOUT', 'METADATA_STREAM_RESET', 'SUBQUERY_PROTOCOL', 'METADATA_STREAM_CANCELLED'].includes(last.Error.code), `${failure}: ${JSON.stringify(last.Error)}`)
+        assert.ok(['NETWORK_OPERATOR_TIMEOUT', 'NETWORK_OPERATOR_UNREACHABLE', 'METADATA_STREAM_RESET', 'SUBQUERY_PROTOCOL', 'METADATA_STREAM_CANCELLED'].includes(last.Error.code), `${failure}: ${JSON.stringify(last.Error)}`)
         assert.match(last.Error.local_msg, new RegExp(VICTIM), `${failure}, subset = false: names the victim`)
         assert.ok(p.elapsedMs < limit, `${failure}, subset = false: ended after ${Math.round(p.elapsedMs)} ms, the deadline is ${STREAM_DEADLINE_S} s`)
         // with subset: every row of the healthy operators, some of the victim's, and statistics saying who answered

@@ -198,6 +198,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
           selfPeerId: () => metadataNode.peerId,
           openStream: async (peerId, signal) => await metadataNode.openStream(peerId, SUBQUERY_PROTOCOL, { signal }),
           ...(subqueryService !== undefined ? { localService: subqueryService } : {}),
+          watchLost: listener => metadataNode.onLivenessChange(change => { if (change.status === 'unreachable') listener(change.peerId) }),
           engine: queryEngine.engine,
           parser: queryEngine.parser,
           limits: config.limits,

@@ -43,6 +43,8 @@ export interface NetworkExecutorInit {
   readonly openStream: (peerId: string, signal: AbortSignal) => Promise<FrameStream>
   /** This node's own sub-query service, when it is an operator: reached through an in-process pipe. */
   readonly localService?: (stream: FrameStream) => Promise<void>
+  /** Tells the listener the peer id of every node the liveness view loses; returns the unsubscribe function. */
+  readonly watchLost?: (listener: (peerId: string) => void) => () => void
   readonly engine: MergeEngine
   readonly parser: SqlParser
   readonly limits: LimitsConfig
@@ -177,7 +179,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
           entry.subqueries.push(log)
           return log
         },
-        logger
+        logger,
+        ...(init.watchLost === undefined ? {} : { watchLost: init.watchLost })
       })
     })
     // Shortly before the request's deadline: under subset the operators still running are left out, otherwise

@@ -11,10 +11,11 @@
  * Sources are read concurrently: at most `capacity` batches wait for the consumer, the rest wait in the
  * operators (the transport's backpressure), so a slow consumer slows every operator down.
  */
-import { isFedlakeError } from '@fedlake/core'
+import { FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { Logger } from '@fedlake/core'
 import type { SourcedBatch } from '@fedlake/duckdb'
 import type { ResultField } from '@fedlake/sql'
+import { QUERY_ERRORS } from '../errors.js'
 import type { SubqueryEntry } from './query-log.js'
 import type { OpenSubquery } from './subquery-client.js'
 import type { OperatorTarget } from './targets.js'
@@ -35,6 +36,11 @@ export interface FragmentSourcesInit {
   readonly attempt: (target: OperatorTarget) => SubqueryEntry
   readonly logger: Logger
   readonly capacity?: number
+  /**
+   * Tells `listener` the peer id of every node the liveness view loses (returns the unsubscribe function): a
+   * sub-query still waiting on it is given up then, not at the deadline.
+   */
+  readonly watchLost?: (listener: (peerId: string) => void) => () => void
 }
 
 interface Attempt {
@@ -44,6 +50,8 @@ interface Attempt {
   readonly sub: OpenSubquery
   readonly log: SubqueryEntry
   handedOn: boolean
+  /** Why it was given up while still sending (its operator was lost). */
+  lost?: FedlakeError
   /** The merge has begun reading it (before that, an open source only waits for its turn). */
   reading: boolean
 }
@@ -53,10 +61,9 @@ export class FragmentSources {
   private readonly excludedSources = new Set<number>()
   private readonly completed = new Set<number>()
   private readonly dropped = new Set<number>()
-  /** Log entries of the attempts still opening (no answer from their operator yet). */
-  private readonly opening = new Set<SubqueryEntry>()
-  /** Aborts the opens still waiting when the query's time is up. */
-  private readonly expiry = new AbortController()
+  /** The attempts still opening (no answer from their operator yet), each with what gives up on it. */
+  private readonly opening = new Map<SubqueryEntry, AbortController>()
+  private unwatch: (() => void) | undefined
   private firstFields: readonly ResultField[] | undefined
   private cancelled = false
   /** The query's time is up: no more retries, and under subset the sources still running are dropped. */
@@ -66,6 +73,7 @@ export class FragmentSources {
 
   /** Opens every request (moving to the next member on failure). Throws the first unrecoverable failure. */
   async open (): Promise<void> {
+    this.unwatch ??= this.init.watchLost?.(peerId => { this.lost(peerId) })
     const opened = await Promise.allSettled(this.init.requests.map(async (_, r) => { await this.openRequest(r, 0) }))
     const failure = opened.find(o => o.status === 'rejected')
     if (failure !== undefined) {
@@ -86,6 +94,7 @@ export class FragmentSources {
   }
 
   cancel (): void {
+    this.stopWatching()
     this.cancelled = true
     for (const a of this.attempts) a.sub.cancel()
   }
@@ -95,7 +104,7 @@ export class FragmentSources {
    * may only be waiting for the merge to read them), else those still sending rows.
    */
   pending (): string[] {
-    if (this.opening.size > 0) return [...this.opening].map(log => log.node)
+    if (this.opening.size > 0) return [...this.opening.keys()].map(log => log.node)
     return this.attempts.filter(a => a.log.state === 'sent' || a.log.state === 'receiving').map(a => a.log.node)
   }
 
@@ -105,7 +114,7 @@ export class FragmentSources {
    */
   expire (): void {
     this.expired = true
-    this.expiry.abort()
+    for (const stop of this.opening.values()) stop.abort(new Error('did not answer within the deadline'))
     for (const a of this.attempts) {
       if (a.log.state !== 'receiving' || !a.reading) continue
       a.log.state = 'cancelled'
@@ -114,6 +123,23 @@ export class FragmentSources {
       this.dropped.add(a.request)
       a.sub.cancel()
     }
+  }
+
+  /** The liveness view lost a node: what still waits on it fails now (and moves to another member where it can). */
+  private lost (peerId: string): void {
+    const error = (node: string): FedlakeError => new FedlakeError(QUERY_ERRORS.NETWORK_OPERATOR_UNREACHABLE,
+      `${node} became unreachable during the query (no sign of life from it)`, { node, peerId })
+    for (const [log, stop] of this.opening) if (log.peerId === peerId) stop.abort(error(log.node))
+    for (const a of this.attempts) {
+      if (a.log.peerId !== peerId || a.log.state !== 'receiving') continue
+      a.lost = error(a.log.node)
+      a.sub.cancel()
+    }
+  }
+
+  private stopWatching (): void {
+    this.unwatch?.()
+    this.unwatch = undefined
   }
 
   batches (): AsyncIterable<SourcedBatch> {
@@ -127,9 +153,10 @@ export class FragmentSources {
       const target = targets[t] as OperatorTarget
       const log = this.init.attempt(target)
       const started = performance.now()
-      this.opening.add(log)
+      const stop = new AbortController()
+      this.opening.set(log, stop)
       try {
-        const sub = await this.unlessExpired((this.init.requests[request] as SourceRequest).open(target, this.init.signal))
+        const sub = await unlessAborted((this.init.requests[request] as SourceRequest).open(target, this.init.signal), stop.signal)
         log.state = 'receiving'
         log.ms = performance.now() - started
         this.firstFields ??= sub.fields
@@ -158,22 +185,6 @@ export class FragmentSources {
     if (!this.init.subset) throw error
     this.dropped.add(request)
     this.init.logger.warn('cluster left out (subset)', { error: error instanceof Error ? error.message : String(error) })
-  }
-
-  /** The open, or a rejection once the query's time is up (subset); a sub-query opened too late is cancelled. */
-  private async unlessExpired (opening: Promise<OpenSubquery>): Promise<OpenSubquery> {
-    const expired = new Promise<never>((_resolve, reject) => {
-      const stop = (): void => { reject(new Error('did not answer within the deadline')) }
-      if (this.expiry.signal.aborted) stop()
-      else this.expiry.signal.addEventListener('abort', stop, { once: true })
-    })
-    expired.catch(() => undefined)
-    try {
-      return await Promise.race([opening, expired])
-    } catch (err) {
-      if (this.expired) opening.then(sub => { sub.cancel() }, () => undefined)
-      throw err
-    }
   }
 
   private stopReason (err: unknown): unknown {
@@ -206,10 +217,11 @@ export class FragmentSources {
         this.completed.add(attempt.source)
       } catch (err) {
         if (this.cancelled || attempt.log.state === 'cancelled') return
+        const error = attempt.lost ?? err
         attempt.log.state = 'failed'
-        attempt.log.error = err instanceof Error ? err.message : String(err)
+        attempt.log.error = error instanceof Error ? error.message : String(error)
         try {
-          await this.replace(attempt, err, pump)
+          await this.replace(attempt, error, pump)
         } catch (final) {
           failure ??= final
           this.cancel()
@@ -237,7 +249,10 @@ export class FragmentSources {
             return { done: false, value: item }
           }
           if (failure !== undefined) throw failure
-          if (pumping === 0) return { done: true, value: undefined }
+          if (pumping === 0) {
+            this.stopWatching()
+            return { done: true, value: undefined }
+          }
           await new Promise<void>(resolve => { wakeConsumer = resolve })
         }
       },
@@ -265,5 +280,23 @@ export class FragmentSources {
     await this.openRequest(attempt.request, attempt.next)
     const replacement = this.attempts[before]
     if (replacement !== undefined) void pump(replacement)
+  }
+}
+
+/** The open, or a rejection with the signal's reason once it aborts; a sub-query that opens after that is cancelled. */
+async function unlessAborted (opening: Promise<OpenSubquery>, signal: AbortSignal): Promise<OpenSubquery> {
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([opening, aborted])
+  } catch (err) {
+    if (signal.aborted) opening.then(sub => { sub.cancel() }, () => undefined)
+    throw err
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }
