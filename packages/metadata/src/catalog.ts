@@ -6,7 +6,7 @@
 import type { JsonValue, TableRef, TableSchema } from '@fedlake/core'
 import type { PeerStatus } from './peer-directory.js'
 import type { PolicyRecord } from './policy.js'
-import { parseCreateTable } from './node-policies.js'
+import { INGEST_SINCE_KEY, parseCreateTable } from './node-policies.js'
 
 /** A node named by a node policy (operator, query, master, publisher). */
 export interface NodeEntry {
@@ -29,6 +29,12 @@ export interface NodeEntry {
 export interface OperatorEntry extends NodeEntry {
   readonly clusterId: string
   readonly main: boolean
+  /**
+   * Its ingest watermark (`ingest_since`), per table (`dbms.table`, lower case): the event time (epoch ms) from
+   * which it holds every event its sources sent, or null while a source is broken. Absent for a table it does not
+   * stream (PUT only).
+   */
+  readonly ingestSince: ReadonlyMap<string, number | null>
 }
 
 export interface ClusterHolding {
@@ -166,7 +172,7 @@ export function createCatalog (source: CatalogSource): Catalog {
     return nodes().filter(n => n.type === 'operator').flatMap(n => {
       const r = idx.nodePolicies.find(p => p.id === n.policyId)
       if (r === undefined || str(r.content.cluster) !== clusterId) return []
-      return [{ ...n, clusterId, main: r.content.main === true }]
+      return [{ ...n, clusterId, main: r.content.main === true, ingestSince: ingestSinceOf(r.content[INGEST_SINCE_KEY]) }]
     })
   }
 
@@ -220,4 +226,14 @@ export function createCatalog (source: CatalogSource): Catalog {
     liveOperators: (dbms, table) => clustersHolding(dbms, table).flatMap(c => c.operators.filter(o => o.status === 'active')),
     nodes
   }
+}
+
+function ingestSinceOf (value: JsonValue | undefined): Map<string, number | null> {
+  const since = new Map<string, number | null>()
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return since
+  for (const [table, at] of Object.entries(value)) {
+    const ms = typeof at === 'string' ? Date.parse(at) : NaN
+    if (at === null || Number.isFinite(ms)) since.set(table.toLowerCase(), at === null ? null : ms)
+  }
+  return since
 }

@@ -200,6 +200,11 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     liveness: liveness.list,
     status: liveness.status,
 
+    async setIngestSince (since) {
+      ownPolicies.setIngestSince(since)
+      if (running) await ownPolicies.publishAll()
+    },
+
     async announceTable (schema, options = {}) {
       requireRunning()
       return await ownPolicies.announceTable(schema, options)

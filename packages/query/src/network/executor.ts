@@ -21,6 +21,7 @@ import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
 import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
+import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
@@ -33,6 +34,7 @@ import type { OpenSubquery } from './subquery-client.js'
 import { chooseNamedTargets, chooseTargets, unknownAddresses } from './targets.js'
 import type { OperatorTarget, Rotation } from './targets.js'
 import { targetSql } from './target-sql.js'
+import { instantMs, queriedFrom } from './time-range.js'
 import type { ExtendValue } from './target-sql.js'
 
 export interface NetworkExecutorInit {
@@ -84,6 +86,8 @@ interface PreparedQuery {
   readonly printed: ReadonlyMap<unknown, string>
   readonly schemas: ReadonlyMap<string, TableSchema>
   readonly cacheable: boolean
+  /** Where the query's time range starts (its WHERE's lower bound on a TIMESTAMP column), to choose members by. */
+  readonly from?: Instant
 }
 
 const PLAN_CACHE_SIZE = 256
@@ -116,7 +120,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     })
     const first = plan.kind === 'period' ? plan.probe : plan
     const printed = first.kind === 'network' ? await printPlan(first) : new Map<unknown, string>()
-    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true) }
+    const from = queriedFrom(statement, schemas, command.timezone)
+    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true), ...(from === undefined ? {} : { from }) }
     if (prepared.cacheable) {
       cache.set(key, prepared)
       if (cache.size > PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
@@ -150,7 +155,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const requests: SourceRequest[] = []
       for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
         const choice = named === undefined
-          ? chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
+          ? chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation, prepared.from === undefined ? {} : { from: instantMs(prepared.from, now) })
           : { targets: chooseNamedTargets(catalog, table.dbms, table.table, named), withoutOperators: [] }
         if (named !== undefined && choice.targets.length === 0) {
           throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `none of the named targets (${[...named].join(', ')}) is an operator holding ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
