@@ -27,6 +27,8 @@ export interface NetnsHost {
   readonly name: string
   readonly namespace: string
   readonly address: string
+  /** The host side of its veth pair, on the bridge: setting it down cuts the host off (no FIN, no RST). */
+  readonly veth: string
 }
 
 export interface NetnsNetwork {
@@ -39,6 +41,8 @@ export interface NetnsNetwork {
   spawn(name: string, argv: readonly string[], env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams
   /** Runs `argv` inside the host's namespace to its end. */
   run(name: string, argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<{ code: number | string, stdout: string, stderr: string }>
+  /** Cuts the host off the network (its link down: packets vanish, connections hang) or connects it again. */
+  setLink(name: string, up: boolean): void
   /** Kills what still runs in the namespaces, removes them, the bridge and the hosts files. Idempotent. */
   destroy(): void
 }
@@ -148,7 +152,7 @@ export function createNetnsNetwork (names: readonly string[]): NetnsNetwork {
   const bridge = `${BRIDGE_PREFIX}${runId}`
   const subnet = freeSubnet()
   const gateway = `${subnet}.1`
-  const hosts = new Map(names.map((name, i) => [name, { name, namespace: `${NAMESPACE_PREFIX}${runId}-${name}`, address: `${subnet}.${10 + i}` }]))
+  const hosts = new Map(names.map((name, i) => [name, { name, namespace: `${NAMESPACE_PREFIX}${runId}-${name}`, address: `${subnet}.${10 + i}`, veth: `${VETH_PREFIX}${runId}${i}` }]))
   let destroyed = false
 
   const network: NetnsNetwork = {
@@ -178,6 +182,11 @@ export function createNetnsNetwork (names: readonly string[]): NetnsNetwork {
       clearTimeout(timer)
       return { code, stdout, stderr }
     },
+    setLink (name, up) {
+      const host = hosts.get(name)
+      if (host === undefined) throw new Error(`no host ${name} in the test network`)
+      ip('link', 'set', host.veth, up ? 'up' : 'down')
+    },
     destroy () {
       if (destroyed) return
       destroyed = true
@@ -193,8 +202,8 @@ export function createNetnsNetwork (names: readonly string[]): NetnsNetwork {
     ip('link', 'add', bridge, 'type', 'bridge')
     ip('addr', 'add', `${gateway}/24`, 'dev', bridge)
     ip('link', 'set', bridge, 'up')
-    for (const [i, host] of [...hosts.values()].entries()) {
-      const veth = `${VETH_PREFIX}${runId}${i}`
+    for (const host of hosts.values()) {
+      const veth = host.veth
       ip('netns', 'add', host.namespace)
       mkdirSync(join(ETC_NETNS, host.namespace), { recursive: true })
       writeFileSync(join(ETC_NETNS, host.namespace, 'hosts'), hostsFile)

@@ -1,7 +1,7 @@
 /** The metadata node's public contract: what createMetadataNode takes and what it returns. */
 import type { CommandHandler, JsonValue, Logger, Startable, TableRef, TableSchema } from '@fedlake/core'
 import type { Catalog, NodeEntry } from './catalog.js'
-import type { NodeInfo } from './node-policies.js'
+import type { IngestSince, NodeInfo } from './node-policies.js'
 import type { IngestTotals, LivenessChange, PeerLiveness, PeerStatus } from './peer-directory.js'
 import type { PeerStream } from './peer-stream.js'
 import type { HandleStreamOptions, OpenStreamOptions, PeerStreamHandler } from './peer-streams.js'
@@ -101,6 +101,11 @@ export interface MetadataNode extends Startable {
   /** This node first, then every node it knows, with liveness. */
   liveness(): PeerLiveness[]
   status(peerId: string): PeerStatus
+  /**
+   * The operator's ingest watermark changed: republishes its node policy with it (`ingest_since`) and retires the
+   * previous one. Query nodes choose the member of a cluster whose watermark covers a query's time range.
+   */
+  setIngestSince(since: IngestSince): Promise<void>
   /** Publishes the `table` and child `cluster` policies for a table this operator created. */
   announceTable(schema: TableSchema, options?: AnnounceTableOptions): Promise<AnnouncedTable>
   commandHandlers(): CommandHandler[]

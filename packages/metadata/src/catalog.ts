@@ -6,7 +6,7 @@
 import type { JsonValue, TableRef, TableSchema } from '@fedlake/core'
 import type { PeerStatus } from './peer-directory.js'
 import type { PolicyRecord } from './policy.js'
-import { parseCreateTable } from './node-policies.js'
+import { INGEST_SINCE_KEY, parseCreateTable } from './node-policies.js'
 
 /** A node named by a node policy (operator, query, master, publisher). */
 export interface NodeEntry {
@@ -22,11 +22,19 @@ export interface NodeEntry {
   readonly restAddress?: string
   readonly p2pAddresses: readonly string[]
   readonly status: PeerStatus
+  /** Epoch ms of the liveness view's freshest evidence that the node is alive; absent when it never had any. */
+  readonly lastSeenAt?: number
 }
 
 export interface OperatorEntry extends NodeEntry {
   readonly clusterId: string
   readonly main: boolean
+  /**
+   * Its ingest watermark (`ingest_since`), per table (`dbms.table`, lower case): the event time (epoch ms) from
+   * which it holds every event its sources sent, or null while a source is broken. Absent for a table it does not
+   * stream (PUT only).
+   */
+  readonly ingestSince: ReadonlyMap<string, number | null>
 }
 
 export interface ClusterHolding {
@@ -57,6 +65,8 @@ export interface CatalogSource {
   /** Bumps whenever visible policies change. */
   generation(): number
   status(peerId: string): PeerStatus
+  /** Epoch ms of the freshest evidence that the node is alive, when there is any. */
+  lastSeenAt?(peerId: string): number | undefined
   selfPeerId: string
 }
 
@@ -129,6 +139,7 @@ export function createCatalog (source: CatalogSource): Catalog {
     const ip = str(c.ip)
     const port = num(c.port)
     const restPort = num(c.rest_port)
+    const lastSeenAt = peerId === undefined ? undefined : source.lastSeenAt?.(peerId)
     return {
       type: r.type,
       name: str(c.name) ?? '',
@@ -140,7 +151,8 @@ export function createCatalog (source: CatalogSource): Catalog {
       ...(restPort !== undefined ? { restPort } : {}),
       ...(ip !== undefined && restPort !== undefined ? { restAddress: `${ip}:${restPort}` } : {}),
       p2pAddresses: Array.isArray(c.p2p) ? c.p2p.filter((a): a is string => typeof a === 'string') : [],
-      status: peerId !== undefined ? source.status(peerId) : 'unreachable'
+      status: peerId !== undefined ? source.status(peerId) : 'unreachable',
+      ...(lastSeenAt !== undefined ? { lastSeenAt } : {})
     }
   }
 
@@ -160,7 +172,7 @@ export function createCatalog (source: CatalogSource): Catalog {
     return nodes().filter(n => n.type === 'operator').flatMap(n => {
       const r = idx.nodePolicies.find(p => p.id === n.policyId)
       if (r === undefined || str(r.content.cluster) !== clusterId) return []
-      return [{ ...n, clusterId, main: r.content.main === true }]
+      return [{ ...n, clusterId, main: r.content.main === true, ingestSince: ingestSinceOf(r.content[INGEST_SINCE_KEY]) }]
     })
   }
 
@@ -214,4 +226,14 @@ export function createCatalog (source: CatalogSource): Catalog {
     liveOperators: (dbms, table) => clustersHolding(dbms, table).flatMap(c => c.operators.filter(o => o.status === 'active')),
     nodes
   }
+}
+
+function ingestSinceOf (value: JsonValue | undefined): Map<string, number | null> {
+  const since = new Map<string, number | null>()
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return since
+  for (const [table, at] of Object.entries(value)) {
+    const ms = typeof at === 'string' ? Date.parse(at) : NaN
+    if (at === null || Number.isFinite(ms)) since.set(table.toLowerCase(), at === null ? null : ms)
+  }
+  return since
 }

@@ -17,7 +17,7 @@ export type { IngestTotals, PeerLiveness, PeerStatus, LivenessChange } from './p
 export type { PolicyChange, PolicyChangeKind } from './store.js'
 export type { StoredPolicy, PolicyBody } from './policy.js'
 export { computePolicyId, policyTypeOf, policyBodyOf, TOMBSTONE_TYPE } from './policy.js'
-export type { NodeInfo, NodeRole } from './node-policies.js'
+export type { IngestSince, NodeInfo, NodeRole } from './node-policies.js'
 export { createTableText, parseCreateTable, columnTypeOf } from './node-policies.js'
 export { generateNetworkKey, loadNetworkKey } from './network-key.js'
 export type { GenerateNetworkKeyOptions } from './network-key.js'

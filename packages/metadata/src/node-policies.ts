@@ -39,7 +39,17 @@ export interface NodeAddressing {
   readonly clusterId?: string
 }
 
-export function nodePolicy (role: NodeRole, info: NodeInfo, company: string, addressing: NodeAddressing): PolicyContent {
+/**
+ * Per table (`dbms.table`), the event time (epoch ms) from which an operator holds every event its sources sent,
+ * or null while a source is broken (operator/src/connector/watermark.ts). In the operator policy as `ingest_since`,
+ * ISO times.
+ */
+export type IngestSince = Readonly<Record<string, number | null>>
+
+export const INGEST_SINCE_KEY = 'ingest_since'
+
+/** `ingestSinceAt`: when the watermark last changed (`ingest_updated`), so that no two of its policies are the same. */
+export function nodePolicy (role: NodeRole, info: NodeInfo, company: string, addressing: NodeAddressing, ingestSince?: IngestSince, ingestSinceAt?: number): PolicyContent {
   const restPort = info.restAddress !== undefined ? Number(info.restAddress.slice(info.restAddress.lastIndexOf(':') + 1)) : undefined
   const content: Record<string, JsonValue> = {
     ...(info.attributes ?? {}),
@@ -52,6 +62,12 @@ export function nodePolicy (role: NodeRole, info: NodeInfo, company: string, add
     ...(restPort !== undefined && Number.isInteger(restPort) ? { rest_port: restPort } : {}),
     ...(role === 'operator' && addressing.clusterId !== undefined ? { cluster: addressing.clusterId } : {}),
     ...(role === 'operator' && info.main !== undefined ? { main: info.main } : {}),
+    ...(role === 'operator' && ingestSince !== undefined && Object.keys(ingestSince).length > 0
+      ? {
+          [INGEST_SINCE_KEY]: Object.fromEntries(Object.entries(ingestSince).map(([t, ms]) => [t, ms === null ? null : new Date(ms).toISOString()])),
+          ...(ingestSinceAt !== undefined ? { ingest_updated: new Date(ingestSinceAt).toISOString() } : {})
+        }
+      : {}),
     peer_id: addressing.peerId,
     p2p: [...addressing.p2pAddresses]
   }

@@ -128,6 +128,7 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     visible: () => store.visible(),
     generation: () => store.generation(),
     status: peerId => directory.status(peerId, Date.now()),
+    lastSeenAt: peerId => peerId === selfId ? Date.now() : directory.lastSeenAt(peerId),
     selfPeerId: selfId
   })
 
@@ -199,6 +200,11 @@ export async function createMetadataNode (init: MetadataNodeInit): Promise<Metad
     peers: dialer.connectedPeers,
     liveness: liveness.list,
     status: liveness.status,
+
+    async setIngestSince (since) {
+      ownPolicies.setIngestSince(since)
+      if (running) await ownPolicies.publishAll()
+    },
 
     async announceTable (schema, options = {}) {
       requireRunning()

@@ -9,7 +9,7 @@ import type { Logger, TableSchema } from '@fedlake/core'
 import type { AnnounceTableOptions, AnnouncedTable } from './api.js'
 import { METADATA_ERRORS } from './errors.js'
 import { clusterPolicy, nodePolicy, tableClusterPolicy, tablePolicy } from './node-policies.js'
-import type { NodeInfo } from './node-policies.js'
+import type { IngestSince, NodeInfo } from './node-policies.js'
 import { computePolicyId } from './policy.js'
 import type { PolicyRecord } from './policy.js'
 import type { Publisher } from './publisher.js'
@@ -39,11 +39,14 @@ export interface OwnPolicies {
   /** Deletes the record when it is an outdated node policy of this node. */
   retireIfStale(record: PolicyRecord): void
   announceTable(schema: TableSchema, options: AnnounceTableOptions): Promise<AnnouncedTable>
+  /** The operator's ingest watermark changed: its node policy carries the new one (published by publishAll). */
+  setIngestSince(since: IngestSince): void
 }
 
 export function createOwnPolicies (init: OwnPoliciesInit): OwnPolicies {
   const { nodeInfo, selfId, publisher } = init
-  const ownNodePolicyIds = new Set<string>()
+  let ownNodePolicyIds = new Set<string>()
+  let ingestSince: { since: IngestSince, at: number } | undefined
 
   const company = (): string => nodeInfo?.company ?? init.networkName
   const clusterIdOf = (clusterName: string): string => computePolicyId('cluster', clusterPolicy(clusterName, company()).content)
@@ -63,13 +66,12 @@ export function createOwnPolicies (init: OwnPoliciesInit): OwnPolicies {
     }
     const addresses = init.p2pAddresses()
     const port = init.listenPort() ?? init.configuredPort
-    for (const role of nodeInfo.roles) {
-      const content = nodePolicy(role, nodeInfo, company(), {
-        peerId: selfId, ip: init.advertisedIp(), p2pPort: port, p2pAddresses: addresses, ...(clusterId !== undefined ? { clusterId } : {})
-      })
-      ownNodePolicyIds.add(computePolicyId(content.type, content.content))
-      await publisher.publish(content)
-    }
+    const contents = nodeInfo.roles.map(role => nodePolicy(role, nodeInfo, company(), {
+      peerId: selfId, ip: init.advertisedIp(), p2pPort: port, p2pAddresses: addresses, ...(clusterId !== undefined ? { clusterId } : {})
+    }, ingestSince?.since, ingestSince?.at))
+    // the current ones only: a policy this node published before (an older watermark) is retired below
+    ownNodePolicyIds = new Set(contents.map(content => computePolicyId(content.type, content.content)))
+    for (const content of contents) await publisher.publish(content)
     for (const r of init.visible()) retireIfStale(r)
   }
 
@@ -84,5 +86,5 @@ export function createOwnPolicies (init: OwnPoliciesInit): OwnPolicies {
     return { table, cluster }
   }
 
-  return { publishAll, retireIfStale, announceTable }
+  return { publishAll, retireIfStale, announceTable, setIngestSince: since => { ingestSince = { since, at: Date.now() } } }
 }

@@ -54,6 +54,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
   let rest: RestServer | undefined
   let metadata: MetadataNode | undefined
   let stoppers: Startable[] = []
+  let unwatchWatermark: (() => void) | undefined
   let started = false
 
   const announce = async (schema: TableSchema): Promise<void> => {
@@ -206,6 +207,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
           selfPeerId: () => metadataNode.peerId,
           openStream: async (peerId, signal) => await metadataNode.openStream(peerId, SUBQUERY_PROTOCOL, { signal }),
           ...(subqueryService !== undefined ? { localService: subqueryService } : {}),
+          watchLost: listener => metadataNode.onLivenessChange(change => { if (change.status === 'unreachable') listener(change.peerId) }),
           engine: queryEngine.engine,
           parser: queryEngine.parser,
           limits: config.limits,
@@ -214,6 +216,10 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       }
       stoppers = [eventLoop, ...queryParts, metadataNode, ...(operator === undefined ? [] : [operator]), rest]
       if (operator !== undefined) {
+        const publish = watermarkPublisher(async () => { await metadataNode.setIngestSince(operator.ingestWatermarks()) }, logger)
+        unwatchWatermark = operator.onWatermarkChange(publish)
+        // runs that began while the metadata layer was starting
+        if (Object.keys(operator.ingestWatermarks()).length > 0) publish()
         for (const dbms of await operator.storage.listDatabases()) {
           for (const schema of await operator.storage.listTables(dbms)) await announce(schema)
         }
@@ -223,6 +229,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     },
     async stop () {
       started = false
+      unwatchWatermark?.()
       // stopAll stops in reverse order: REST first, then the operator flushes, then metadata.
       await stopAll(stoppers)
       stoppers = []
@@ -230,5 +237,21 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
       metadata = undefined
       logger.info('node stopped')
     }
+  }
+}
+
+/**
+ * Publishes the operator's ingest watermark once it settles (a (re)subscription changes it once per stream, within
+ * moments), one publication at a time.
+ */
+function watermarkPublisher (publish: () => Promise<void>, logger: Logger, settleMs = 300): () => void {
+  let timer: NodeJS.Timeout | undefined
+  let chain = Promise.resolve()
+  return () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      chain = chain.then(publish).catch((err: unknown) => { logger.warn('could not publish the ingest watermark', { error: (err as Error).message }) })
+    }, settleMs)
+    timer.unref()
   }
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { CORE_ERRORS, FedlakeError, resourcePlan, silentLogger } from '@fedlake/core'
 import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
 import type { ResultStream } from '@fedlake/sql'
-import { createGrpcClientCommands, createKubeArmorConnector, loadKubeArmorTls } from './connector/index.js'
-import type { GrpcClientStatus, KubeArmorConnector } from './connector/index.js'
+import { createGrpcClientCommands, createKubeArmorConnector, createWatermarkTracker, loadKubeArmorTls } from './connector/index.js'
+import type { GrpcClientStatus, IngestWatermarks, KubeArmorConnector } from './connector/index.js'
 import { BUFFERED_ROW_BYTES, createIngestPipeline } from './ingest/index.js'
 import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
@@ -45,6 +45,10 @@ export interface OperatorRole extends Startable {
   query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
   grpcClients(): GrpcClientStatus[]
   ingestStats(): IngestStats
+  /** Per KubeArmor table, the event time from which it holds every event (connector/watermark.ts). */
+  ingestWatermarks(): IngestWatermarks
+  /** Called after every change of ingestWatermarks(); returns the unsubscribe function. */
+  onWatermarkChange(listener: () => void): () => void
   commandHandlers(): CommandHandler[]
 }
 
@@ -73,6 +77,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     rejectsTable: mappings.rejects,
     onTableCreated: init.onTableCreated
   })
+  const watermark = createWatermarkTracker()
   const connector: KubeArmorConnector | undefined = init.kubearmor.length === 0
     ? undefined
     : createKubeArmorConnector({
@@ -82,6 +87,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
       logger: logger.child('connector'),
       reconnectInitialMs: init.ingest.reconnectInitialMs,
       reconnectMaxMs: init.ingest.reconnectMaxMs,
+      watermark,
       ...(kubearmorTls !== undefined ? { tls: kubearmorTls } : {})
     })
   const putIngestor = createPutIngestor({
@@ -103,6 +109,8 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     query: async (dbms, sql, options) => await storage.query(dbms, sql, options),
     grpcClients,
     ingestStats: () => pipeline.stats(),
+    ingestWatermarks: () => watermark.current(),
+    onWatermarkChange: listener => watermark.onChange(listener),
     commandHandlers: () => [...createGrpcClientCommands(grpcClients), streamingHandler(() => pipeline.stats())],
     async start () {
       await storage.start()

@@ -23,6 +23,8 @@ export const QUERY_ERRORS = defineErrors({
    * message names the cap, what had arrived and how to raise it. The node goes on serving.
    */
   NETWORK_MERGE_TOO_LARGE: { status: 422, edgelakeCode: 77, text: 'Query data volume above limit' },
+  /** An operator the liveness view has lost (no sign of life for longer than `metadata.unreachableAfterMs`) did not answer a short probe. */
+  NETWORK_OPERATOR_UNREACHABLE: { status: 503, edgelakeCode: 203, text: 'Operator not available' },
   /** Operators returned different columns for the same sub-query (their tables differ). */
   NETWORK_SCHEMA_MISMATCH: { status: 502, edgelakeCode: 217, text: 'Inconsistent schema' }
 })

@@ -13,6 +13,7 @@ import type { GrpcChannel, GrpcTlsOptions } from './grpc-channel.js'
 import type { GrpcClientStatus } from './status.js'
 import { createSubscription } from './subscription.js'
 import type { SourceTransport, Subscription } from './subscription.js'
+import type { WatermarkTracker } from './watermark.js'
 
 export interface KubeArmorConnectorInit {
   /** KubeArmor LogService endpoints, host:port. */
@@ -46,6 +47,8 @@ export interface KubeArmorConnectorInit {
   readonly flowControlWindowBytes?: number
   /** TLS (and mTLS) to every source; plaintext when absent, as KubeArmor serves by default. */
   readonly tls?: GrpcTlsOptions
+  /** Where the subscriptions report their runs (the ingest watermark). */
+  readonly watermark?: WatermarkTracker
 }
 
 export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = DEFAULT_GRPC_WINDOW_BYTES
@@ -103,7 +106,8 @@ export function createKubeArmorConnector (init: KubeArmorConnectorInit): KubeArm
             logger,
             reconnectInitialMs,
             reconnectMaxMs,
-            healthCheckTimeoutMs: init.healthCheckTimeoutMs ?? 5000
+            healthCheckTimeoutMs: init.healthCheckTimeoutMs ?? 5000,
+            ...(init.watermark !== undefined ? { watermark: init.watermark } : {})
           }))
         }
       }

@@ -24,6 +24,7 @@ import type { GrpcChannel, GrpcServerStream } from './grpc-channel.js'
 import { GRPC_STATUS, grpcStatusName } from './grpc-codes.js'
 import type { GrpcCallStatus } from './grpc-codes.js'
 import type { GrpcClientState, GrpcClientStatus } from './status.js'
+import type { WatermarkTracker } from './watermark.js'
 
 export const LOG_SERVICE_PATH = '/feeder.LogService'
 
@@ -64,6 +65,8 @@ export interface SubscriptionInit {
   readonly reconnectInitialMs: number
   readonly reconnectMaxMs: number
   readonly healthCheckTimeoutMs: number
+  /** Told when a run of this subscription starts (its first event) and when it breaks. */
+  readonly watermark?: WatermarkTracker
 }
 
 export interface Subscription {
@@ -103,12 +106,19 @@ export function createSubscription (init: SubscriptionInit): Subscription {
   let healthCheckAbort: AbortController | undefined
   let paused = false
   let warnedNoHealthCheck = false
+  /** The current call has delivered an event: its run is under way. */
+  let running = false
+  const tables = [...new Set(mappings.map(m => `${m.schema.dbms}.${m.schema.table}`))]
 
   const onMessage = (bytes: Buffer, compressed: boolean): void => {
     const message = compressed ? new DecodeFailure(bytes, 'compressed message (no compression was negotiated)') : spec.deserialize(bytes)
     if (backoff.attempts > 0) backoff.reset()
     dataMessages++
     lastMessageAt = Date.now()
+    if (!running) {
+      running = true
+      init.watermark?.runStarted(name, tables, eventTimeMs(message) ?? lastMessageAt)
+    }
     let ok = true
     if (message instanceof DecodeFailure) {
       rejected++
@@ -161,6 +171,8 @@ export function createSubscription (init: SubscriptionInit): Subscription {
       onMessage,
       onStatus: (status) => {
         if (call === current) call = undefined
+        if (running) init.watermark?.runEnded(name, tables)
+        running = false
         resolve(status)
       }
     })
@@ -235,4 +247,10 @@ export function createSubscription (init: SubscriptionInit): Subscription {
       }
     }
   }
+}
+
+/** The event's own time (KubeArmor's epoch-seconds Timestamp) in ms, when it has one. */
+function eventTimeMs (message: object): number | undefined {
+  const seconds = (message as { Timestamp?: unknown }).Timestamp
+  return typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : undefined
 }

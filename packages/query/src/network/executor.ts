@@ -21,11 +21,13 @@ import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
 import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
+import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
 import { MergeBudget, mergeCap } from './merge-cap.js'
 import type { SourceRequest } from './fragment-sources.js'
+import { openProbing } from './lost-operator.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
 import { fromOperator, openSubquery } from './subquery-client.js'
@@ -33,6 +35,7 @@ import type { OpenSubquery } from './subquery-client.js'
 import { chooseNamedTargets, chooseTargets, unknownAddresses } from './targets.js'
 import type { OperatorTarget, Rotation } from './targets.js'
 import { targetSql } from './target-sql.js'
+import { instantMs, queriedFrom } from './time-range.js'
 import type { ExtendValue } from './target-sql.js'
 
 export interface NetworkExecutorInit {
@@ -43,6 +46,8 @@ export interface NetworkExecutorInit {
   readonly openStream: (peerId: string, signal: AbortSignal) => Promise<FrameStream>
   /** This node's own sub-query service, when it is an operator: reached through an in-process pipe. */
   readonly localService?: (stream: FrameStream) => Promise<void>
+  /** Tells the listener the peer id of every node the liveness view loses; returns the unsubscribe function. */
+  readonly watchLost?: (listener: (peerId: string) => void) => () => void
   readonly engine: MergeEngine
   readonly parser: SqlParser
   readonly limits: LimitsConfig
@@ -82,6 +87,8 @@ interface PreparedQuery {
   readonly printed: ReadonlyMap<unknown, string>
   readonly schemas: ReadonlyMap<string, TableSchema>
   readonly cacheable: boolean
+  /** Where the query's time range starts (its WHERE's lower bound on a TIMESTAMP column), to choose members by. */
+  readonly from?: Instant
 }
 
 const PLAN_CACHE_SIZE = 256
@@ -114,7 +121,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     })
     const first = plan.kind === 'period' ? plan.probe : plan
     const printed = first.kind === 'network' ? await printPlan(first) : new Map<unknown, string>()
-    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true) }
+    const from = queriedFrom(statement, schemas, command.timezone)
+    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true), ...(from === undefined ? {} : { from }) }
     if (prepared.cacheable) {
       cache.set(key, prepared)
       if (cache.size > PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
@@ -149,7 +157,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const requests: SourceRequest[] = []
       for (const { table, schema } of sourceTables(catalog, command, fragment.tables)) {
         const choice = named === undefined
-          ? chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation)
+          ? chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', rotation, prepared.from === undefined ? {} : { from: instantMs(prepared.from, now) })
           : { targets: chooseNamedTargets(catalog, table.dbms, table.table, named), withoutOperators: [] }
         if (named !== undefined && choice.targets.length === 0) {
           throw new FedlakeError(QUERY_ERRORS.NETWORK_NO_OPERATOR, `none of the named targets (${[...named].join(', ')}) is an operator holding ${table.dbms}.${table.table}`, { dbms: table.dbms, table: table.table })
@@ -160,11 +168,11 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         for (const chosen of choice.targets) {
           requests.push({
             targets: [chosen, ...chosen.alternatives],
-            open: async target => await openSubquery(
-              await openTo(target, query.signal).catch((err: unknown) => { throw fromOperator(err, target) }),
+            open: async (target, signal) => await openProbing(target, signal, async signal => await openSubquery(
+              await openTo(target, signal).catch((err: unknown) => { throw fromOperator(err, target) }),
               target,
               { type: 'query', queryId: `${entry.id}`, dbms: table.dbms, sql: targetSql(sql, queried ?? schema, schema, extendValues(command.extend ?? [], target, table)), timeoutMs: Math.max(1, query.deadline - Date.now()) },
-              query.signal)
+              signal))
           })
         }
       }
@@ -178,7 +186,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
           entry.subqueries.push(log)
           return log
         },
-        logger
+        logger,
+        ...(init.watchLost === undefined ? {} : { watchLost: init.watchLost })
       })
     })
     // Shortly before the request's deadline: under subset the operators still running are left out, otherwise

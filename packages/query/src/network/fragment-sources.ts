@@ -11,10 +11,11 @@
  * Sources are read concurrently: at most `capacity` batches wait for the consumer, the rest wait in the
  * operators (the transport's backpressure), so a slow consumer slows every operator down.
  */
-import { isFedlakeError } from '@fedlake/core'
+import { FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { Logger } from '@fedlake/core'
 import type { SourcedBatch } from '@fedlake/duckdb'
 import type { ResultField } from '@fedlake/sql'
+import { QUERY_ERRORS } from '../errors.js'
 import type { SubqueryEntry } from './query-log.js'
 import type { OpenSubquery } from './subquery-client.js'
 import type { OperatorTarget } from './targets.js'
@@ -22,7 +23,7 @@ import type { OperatorTarget } from './targets.js'
 export interface SourceRequest {
   /** The chosen operator, then the other live members of its cluster. */
   readonly targets: readonly OperatorTarget[]
-  readonly open: (target: OperatorTarget) => Promise<OpenSubquery>
+  readonly open: (target: OperatorTarget, signal: AbortSignal) => Promise<OpenSubquery>
 }
 
 export interface FragmentSourcesInit {
@@ -35,6 +36,11 @@ export interface FragmentSourcesInit {
   readonly attempt: (target: OperatorTarget) => SubqueryEntry
   readonly logger: Logger
   readonly capacity?: number
+  /**
+   * Tells `listener` the peer id of every node the liveness view loses (returns the unsubscribe function): a
+   * sub-query still waiting on it is given up then, not at the deadline.
+   */
+  readonly watchLost?: (listener: (peerId: string) => void) => () => void
 }
 
 interface Attempt {
@@ -44,6 +50,10 @@ interface Attempt {
   readonly sub: OpenSubquery
   readonly log: SubqueryEntry
   handedOn: boolean
+  /** Why it was given up while still sending (its operator was lost). */
+  lost?: FedlakeError
+  /** The merge has begun reading it (before that, an open source only waits for its turn). */
+  reading: boolean
 }
 
 export class FragmentSources {
@@ -51,6 +61,9 @@ export class FragmentSources {
   private readonly excludedSources = new Set<number>()
   private readonly completed = new Set<number>()
   private readonly dropped = new Set<number>()
+  /** The attempts still opening (no answer from their operator yet), each with what gives up on it. */
+  private readonly opening = new Map<SubqueryEntry, AbortController>()
+  private unwatch: (() => void) | undefined
   private firstFields: readonly ResultField[] | undefined
   private cancelled = false
   /** The query's time is up: no more retries, and under subset the sources still running are dropped. */
@@ -60,6 +73,7 @@ export class FragmentSources {
 
   /** Opens every request (moving to the next member on failure). Throws the first unrecoverable failure. */
   async open (): Promise<void> {
+    this.unwatch ??= this.init.watchLost?.(peerId => { this.lost(peerId) })
     const opened = await Promise.allSettled(this.init.requests.map(async (_, r) => { await this.openRequest(r, 0) }))
     const failure = opened.find(o => o.status === 'rejected')
     if (failure !== undefined) {
@@ -80,26 +94,52 @@ export class FragmentSources {
   }
 
   cancel (): void {
+    this.stopWatching()
     this.cancelled = true
     for (const a of this.attempts) a.sub.cancel()
   }
 
-  /** Operators whose answer is still coming. */
+  /**
+   * Operators whose answer is still coming: those that have not answered at all when there are any (the others
+   * may only be waiting for the merge to read them), else those still sending rows.
+   */
   pending (): string[] {
+    if (this.opening.size > 0) return [...this.opening.keys()].map(log => log.node)
     return this.attempts.filter(a => a.log.state === 'sent' || a.log.state === 'receiving').map(a => a.log.node)
   }
 
-  /** Time is up (subset): the sources still running are dropped, the others make the answer. */
+  /**
+   * Time is up (subset): the sources still opening, and those still sending rows the merge is reading, are
+   * dropped; the others (finished, or open and waiting for the merge to read them) make the answer.
+   */
   expire (): void {
     this.expired = true
+    for (const stop of this.opening.values()) stop.abort(new Error('did not answer within the deadline'))
     for (const a of this.attempts) {
-      if (a.log.state !== 'receiving') continue
+      if (a.log.state !== 'receiving' || !a.reading) continue
       a.log.state = 'cancelled'
       a.log.error = 'did not answer within the deadline'
       this.excludedSources.add(a.source)
       this.dropped.add(a.request)
       a.sub.cancel()
     }
+  }
+
+  /** The liveness view lost a node: what still waits on it fails now (and moves to another member where it can). */
+  private lost (peerId: string): void {
+    const error = (node: string): FedlakeError => new FedlakeError(QUERY_ERRORS.NETWORK_OPERATOR_UNREACHABLE,
+      `${node} became unreachable during the query (no sign of life from it)`, { node, peerId })
+    for (const [log, stop] of this.opening) if (log.peerId === peerId) stop.abort(error(log.node))
+    for (const a of this.attempts) {
+      if (a.log.peerId !== peerId || a.log.state !== 'receiving') continue
+      a.lost = error(a.log.node)
+      a.sub.cancel()
+    }
+  }
+
+  private stopWatching (): void {
+    this.unwatch?.()
+    this.unwatch = undefined
   }
 
   batches (): AsyncIterable<SourcedBatch> {
@@ -113,19 +153,28 @@ export class FragmentSources {
       const target = targets[t] as OperatorTarget
       const log = this.init.attempt(target)
       const started = performance.now()
+      const stop = new AbortController()
+      this.opening.set(log, stop)
       try {
-        const sub = await (this.init.requests[request] as SourceRequest).open(target)
+        const sub = await unlessAborted((this.init.requests[request] as SourceRequest).open(target, this.init.signal), stop.signal)
         log.state = 'receiving'
         log.ms = performance.now() - started
         this.firstFields ??= sub.fields
-        this.attempts.push({ source: this.attempts.length, request, next: t + 1, sub, log, handedOn: false })
+        this.attempts.push({ source: this.attempts.length, request, next: t + 1, sub, log, handedOn: false, reading: false })
         return
       } catch (err) {
         log.state = 'failed'
         log.error = err instanceof Error ? err.message : String(err)
         lastError = err
         if (this.init.signal.aborted || this.cancelled) throw this.stopReason(err)
+        if (this.expired) {
+          log.state = 'cancelled'
+          log.error = 'did not answer within the deadline'
+          break
+        }
         if (t + 1 < targets.length) this.init.logger.warn('operator failed; asking another member of its cluster', { node: target.name, error: log.error })
+      } finally {
+        this.opening.delete(log)
       }
     }
     this.giveUp(request, lastError)
@@ -154,6 +203,7 @@ export class FragmentSources {
 
     const pump = async (attempt: Attempt): Promise<void> => {
       pumping++
+      attempt.reading = true
       try {
         for await (const batch of attempt.sub.batches) {
           if (this.cancelled) return
@@ -167,10 +217,11 @@ export class FragmentSources {
         this.completed.add(attempt.source)
       } catch (err) {
         if (this.cancelled || attempt.log.state === 'cancelled') return
+        const error = attempt.lost ?? err
         attempt.log.state = 'failed'
-        attempt.log.error = err instanceof Error ? err.message : String(err)
+        attempt.log.error = error instanceof Error ? error.message : String(error)
         try {
-          await this.replace(attempt, err, pump)
+          await this.replace(attempt, error, pump)
         } catch (final) {
           failure ??= final
           this.cancel()
@@ -198,7 +249,10 @@ export class FragmentSources {
             return { done: false, value: item }
           }
           if (failure !== undefined) throw failure
-          if (pumping === 0) return { done: true, value: undefined }
+          if (pumping === 0) {
+            this.stopWatching()
+            return { done: true, value: undefined }
+          }
           await new Promise<void>(resolve => { wakeConsumer = resolve })
         }
       },
@@ -226,5 +280,23 @@ export class FragmentSources {
     await this.openRequest(attempt.request, attempt.next)
     const replacement = this.attempts[before]
     if (replacement !== undefined) void pump(replacement)
+  }
+}
+
+/** The open, or a rejection with the signal's reason once it aborts; a sub-query that opens after that is cancelled. */
+async function unlessAborted (opening: Promise<OpenSubquery>, signal: AbortSignal): Promise<OpenSubquery> {
+  let onAbort = (): void => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([opening, aborted])
+  } catch (err) {
+    if (signal.aborted) opening.then(sub => { sub.cancel() }, () => undefined)
+    throw err
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
 }

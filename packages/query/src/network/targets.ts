@@ -4,6 +4,12 @@
  * else takes the live ones in turn; `nodes = all` takes the live ones in turn. A member the liveness view
  * marks unreachable is skipped while another is live; a cluster with none live is still tried (the liveness
  * view may lag), first its main operator.
+ *
+ * Members that stream a table publish an ingest watermark (the event time from which they hold every event;
+ * KubeArmor does not replay what a member missed while it was down). Before the rules above, the live members
+ * are narrowed to those whose watermark covers the query's time range (`from`, the WHERE clause's lower bound);
+ * with no such bound, or none covering it, to those that have held the table the longest. Members without a
+ * watermark for the table (PUT-fed tables) are chosen as before.
  */
 import type { JsonValue } from '@fedlake/core'
 import type { Catalog, ClusterHolding, OperatorEntry } from '@fedlake/metadata'
@@ -18,6 +24,11 @@ export interface OperatorTarget {
   readonly port?: number
   /** The operator's node policy attributes, lower-case keys (for `extend = (+attribute)`). */
   readonly attributes: Readonly<Record<string, JsonValue>>
+  /**
+   * How long the liveness view has had no sign of life from it, when it has lost it (absent: active, or never
+   * heard of yet). Such an operator gets only a short probe instead of the query's whole deadline.
+   */
+  readonly lostForMs?: number
   /** The other live members of its cluster, in the order a retry moves to them. */
   readonly alternatives: readonly OperatorTarget[]
 }
@@ -31,8 +42,15 @@ export interface TargetChoice {
 /** Round-robin positions per cluster, kept by the executor across queries. */
 export type Rotation = Map<string, number>
 
+export interface ChooseOptions {
+  /** The earliest event time (epoch ms) the query reads; absent when its WHERE does not bound it. */
+  readonly from?: number
+  readonly attributesOf?: (policyId: string) => Readonly<Record<string, JsonValue>> | undefined
+}
+
 export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly string[], nodes: NodesOption, rotation: Rotation,
-  attributesOf?: (policyId: string) => Readonly<Record<string, JsonValue>> | undefined): TargetChoice {
+  options: ChooseOptions = {}): TargetChoice {
+  const { attributesOf } = options
   const chosen = new Map<string, OperatorTarget>()
   const withoutOperators: ClusterHolding[] = []
   const seenClusters = new Set<string>()
@@ -42,10 +60,12 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
       seenClusters.add(cluster.clusterId)
       const candidates = cluster.operators.filter(o => o.peerId !== undefined)
       if (candidates.length === 0) { withoutOperators.push(cluster); continue }
-      const pick = pickOperator(candidates, nodes, rotation, cluster.clusterId)
+      const covering = new Set(coveringMembers(candidates.filter(o => o.status === 'active'), `${dbms}.${table}`.toLowerCase(), options.from))
+      const pick = pickOperator(candidates, covering, nodes, rotation, cluster.clusterId)
       const asTarget = (o: OperatorEntry, alternatives: readonly OperatorTarget[]): OperatorTarget => targetOf(o, cluster.clusterId, alternatives, attributesOf)
-      // live members first; one the liveness view has lost last (the view may lag behind)
-      const others = candidates.filter(o => o !== pick).sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active')).map(o => asTarget(o, []))
+      // covering members first, then the other live ones; one the liveness view has lost last (the view may lag behind)
+      const rank = (o: OperatorEntry): number => (covering.has(o) ? 2 : 0) + (o.status === 'active' ? 1 : 0)
+      const others = candidates.filter(o => o !== pick).sort((a, b) => rank(b) - rank(a)).map(o => asTarget(o, []))
       chosen.set(pick.peerId as string, asTarget(pick, others))
     }
   }
@@ -91,6 +111,7 @@ function targetOf (o: OperatorEntry, clusterId: string, alternatives: readonly O
     clusterId,
     ...(o.ip !== undefined ? { ip: o.ip } : {}),
     ...(o.port !== undefined ? { port: o.port } : {}),
+    ...(o.status !== 'active' && o.lastSeenAt !== undefined ? { lostForMs: Math.max(0, Date.now() - o.lastSeenAt) } : {}),
     attributes: attributesOf?.(o.policyId) ?? { name: o.name, ...(o.company !== undefined ? { company: o.company } : {}) },
     alternatives
   }
@@ -100,8 +121,21 @@ function isNamed (o: OperatorEntry, addresses: ReadonlySet<string>): boolean {
   return (o.ip !== undefined && o.port !== undefined && addresses.has(`${o.ip}:${o.port}`)) || (o.restAddress !== undefined && addresses.has(o.restAddress))
 }
 
-function pickOperator (candidates: readonly OperatorEntry[], nodes: NodesOption, rotation: Rotation, clusterId: string): OperatorEntry {
-  const live = candidates.filter(o => o.status === 'active')
+/**
+ * The live members whose ingest watermark for `table` covers the range from `from` (absent: from the earliest
+ * watermark among them); when none does, those with the earliest watermark. Empty when no live member has one.
+ */
+export function coveringMembers (live: readonly OperatorEntry[], table: string, from: number | undefined): OperatorEntry[] {
+  const since = (o: OperatorEntry): number | null | undefined => o.ingestSince.get(table)
+  const streaming = live.filter(o => typeof since(o) === 'number')
+  if (streaming.length === 0) return []
+  const earliest = Math.min(...streaming.map(o => since(o) as number))
+  const covering = streaming.filter(o => (since(o) as number) <= (from ?? earliest))
+  return covering.length > 0 ? covering : streaming.filter(o => since(o) === earliest)
+}
+
+function pickOperator (candidates: readonly OperatorEntry[], covering: ReadonlySet<OperatorEntry>, nodes: NodesOption, rotation: Rotation, clusterId: string): OperatorEntry {
+  const live = covering.size > 0 ? candidates.filter(o => covering.has(o)) : candidates.filter(o => o.status === 'active')
   if (nodes === 'main') {
     const main = live.find(o => o.main)
     if (main !== undefined) return main
