@@ -120,7 +120,7 @@ async function addOperators (count: number): Promise<void> {
     const batch = Array.from({ length: Math.min(START_BATCH, count - operators.length) }, (_, b) => operators.length + b + 1)
     const started = await Promise.all(batch.map(async k => {
       const op = await startFedlake(['node', '--name', `op-${k}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0',
-        '--data-dir', join(root, `op-${k}`), '--seeds', query.ready.p2p ?? ''], { readyTimeoutMs: 120_000 })
+        '--data-dir', join(root, `op-${k}`), '--seeds', query.ready.p2p ?? ''], { readyTimeoutMs: 300_000 })
       const rows = rowsOf(k)
       await put(op.ready.rest ?? '', rows)
       await addToBaseline(baseline, rows)
@@ -171,19 +171,24 @@ async function measureStep (size: number): Promise<StepFigures> {
   }
 }
 
-function report (): void {
-  const lines = [`fan-out: ${ROWS.toLocaleString('en')} rows per operator, ${RUNS} runs per query and size, alternating with one DuckDB over the union (this process)`, '']
+function header (): string {
   const head = FANOUT_QUERIES.map(q => `${q.name} p50 | p95 | one DuckDB p50`).join(' | ')
-  lines.push(`| operators | ${head} | query node CPU / query | operators' CPU / query (beyond idle) | idle CPU, all processes | query node RSS | operator RSS mean (max) | load avg (1 min) | up and converged |`)
-  lines.push('|---'.repeat(8 + 3 * FANOUT_QUERIES.length) + '|')
-  for (const s of steps) {
-    const cells = FANOUT_QUERIES.map(q => {
-      const f = s.queries.get(q.name) as QueryFigures
-      return `${fmt(percentile(f.fed, 0.5))} ms | ${fmt(percentile(f.fed, 0.95))} ms | ${fmt(percentile(f.duck, 0.5))} ms`
-    }).join(' | ')
-    lines.push(`| ${s.operators} | ${cells} | ${fmt(s.cpuPerQuery.query)} ms | ${fmt(s.cpuPerQuery.operators)} ms | ${s.idleCores.toFixed(2)} cores | ${s.queryRss} MB | ${Math.round(s.operatorRss.mean)} (${s.operatorRss.max}) MB | ${s.load.toFixed(1)} | ${(s.convergedMs / 1000).toFixed(1)} s |`)
-  }
-  lines.push('')
+  return [`fan-out: ${ROWS.toLocaleString('en')} rows per operator, ${RUNS} runs per query and size, alternating with one DuckDB over the union (this process)`, '',
+    `| operators | ${head} | query node CPU / query | operators' CPU / query (beyond idle) | idle CPU, all processes | query node RSS | operator RSS mean (max) | load avg (1 min) | up and converged |`,
+    '|---'.repeat(8 + 3 * FANOUT_QUERIES.length) + '|'].join('\n') + '\n'
+}
+
+/** One step's row of the table, printed as soon as it is measured (a later step may not finish on a loaded machine). */
+function row (s: StepFigures): string {
+  const cells = FANOUT_QUERIES.map(q => {
+    const f = s.queries.get(q.name) as QueryFigures
+    return `${fmt(percentile(f.fed, 0.5))} ms | ${fmt(percentile(f.fed, 0.95))} ms | ${fmt(percentile(f.duck, 0.5))} ms`
+  }).join(' | ')
+  return `| ${s.operators} | ${cells} | ${fmt(s.cpuPerQuery.query)} ms | ${fmt(s.cpuPerQuery.operators)} ms | ${s.idleCores.toFixed(2)} cores | ${s.queryRss} MB | ${Math.round(s.operatorRss.mean)} (${s.operatorRss.max}) MB | ${s.load.toFixed(1)} | ${(s.convergedMs / 1000).toFixed(1)} s |\n`
+}
+
+function report (): void {
+  const lines = ['']
   const xs = steps.map(s => s.operators)
   for (const q of FANOUT_QUERIES) {
     const p50s = steps.map(s => percentile((s.queries.get(q.name) as QueryFigures).fed, 0.5))
@@ -195,9 +200,11 @@ function report (): void {
 }
 
 try {
+  process.stdout.write(header())
   for (const size of SIZES) {
-    process.stdout.write(`${size} operators...\n`)
-    steps.push(await measureStep(size))
+    const step = await measureStep(size)
+    steps.push(step)
+    process.stdout.write(row(step))
   }
   report()
 } finally {
