@@ -134,8 +134,10 @@ async function measureStep (size: number): Promise<StepFigures> {
   const startedAt = performance.now()
   await addOperators(size)
   await waitFor(async () => {
-    const rows = await networkRows(url, 'select count(*) as n from events').catch(() => [])
-    return Number(rows[0]?.n) === size * ROWS
+    // throws what it saw instead, which the timeout's message then names
+    const n = Number((await networkRows(url, 'select count(*) as n from events'))[0]?.n)
+    if (n !== size * ROWS) throw new Error(`count(*) ${n}, not ${size * ROWS}`)
+    return true
   }, { timeoutMs: 300_000, intervalMs: 500, what: `the query node to see all ${size} operators' rows` })
   const convergedMs = performance.now() - startedAt
   for (const q of FANOUT_QUERIES) {
