@@ -159,13 +159,14 @@ try {
 
   // ingest ends: the simulators finish their count, the operators store what arrives until nothing more does,
   // then the simulators' statistics say what was sent and dropped, and the answers must equal one DuckDB's
-  let last = ''
+  // unchanged for 10 s (a checkpoint under load holds commits for seconds) or the whole count stored
+  const seen: string[] = []
   const committed = await waitFor(async () => {
     const stored = await Promise.all(operators.map(storedEvents))
-    const same = stored.join() === last
-    last = stored.join()
-    return (same && stored.reduce((a, b) => a + b, 0) > 0) || stored.every(n => n >= EVENTS) ? stored : undefined
-  }, { timeoutMs: 120_000, intervalMs: 3000, what: 'the operators to store every event that reaches them' })
+    seen.push(stored.join())
+    const still = seen.length > 4 && seen.slice(-5).every(s => s === seen.at(-1))
+    return still || stored.every(n => n >= EVENTS) ? stored : undefined
+  }, { timeoutMs: 180_000, intervalMs: 2500, what: 'the operators to store every event that reaches them' })
   await Promise.all(sims.map(async s => await s.stop()))
   const stats = sims.map(simStats)
   const sent = stats.map(s => (s.streams.logs?.sent ?? 0) + (s.streams.alerts?.sent ?? 0))
