@@ -22,49 +22,11 @@ import type { TableSchema } from '@fedlake/core'
 import { createKubeArmorMappings } from '@fedlake/operator'
 import { restCommand, startFedlake } from '../test/helpers/processes.js'
 import type { Child } from '../test/helpers/processes.js'
+import { fmt, percentile, rssMb, timedSideBySide } from './measure.js'
+import { MERGED_QUERIES, QUERIES } from './queries.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 40)
-const WARMUP = 5
-
-interface BenchQuery {
-  readonly name: string
-  /** What users send (EdgeLake's dialect). */
-  readonly network: string
-  /** The same answer in plain DuckDB SQL, for the baseline. */
-  readonly duckdb: string
-}
-
-const QUERIES: readonly BenchQuery[] = [
-  { name: 'count(*)', network: 'select count(*) from logs', duckdb: 'select count(*) from logs' },
-  { name: 'group by pod_name', network: 'select pod_name, count(*) from logs group by pod_name', duckdb: 'select pod_name, count(*) from logs group by pod_name' },
-  {
-    name: 'group by 3 columns',
-    network: 'select namespace, pod_name, operation, count(*), max(pid) from logs group by namespace, pod_name, operation',
-    duckdb: 'select namespace, pod_name, operation, count(*), max(pid) from logs group by namespace, pod_name, operation'
-  },
-  {
-    name: 'increments(hour) + where',
-    network: "select increments(hour, 1, updated_timestamp), result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation = 'File' group by result order by min_ts",
-    duckdb: "select result, min(updated_timestamp) as min_ts, max(updated_timestamp) as max_ts, count(*) as row_count from logs where operation = 'File' group by date_trunc('hour', updated_timestamp), result order by min_ts"
-  },
-  {
-    name: 'period(day) count(*)',
-    network: 'select count(*) from logs where period(day, 1, now(), updated_timestamp)',
-    duckdb: 'select count(*) from logs where updated_timestamp > (select max(updated_timestamp) from logs where updated_timestamp <= now()) - interval 1 day and updated_timestamp <= (select max(updated_timestamp) from logs where updated_timestamp <= now())'
-  },
-  {
-    name: 'top-10 pods',
-    network: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10',
-    duckdb: 'select pod_name, count(*) as n from logs group by pod_name order by n desc, pod_name limit 10'
-  },
-  {
-    name: 'median by group',
-    network: 'select pod_name, median(ppid), quantile_disc(ppid, 0.9) from logs group by pod_name',
-    duckdb: 'select pod_name, median(ppid), quantile_disc(ppid, 0.9) from logs group by pod_name'
-  },
-  { name: 'select 10,000 rows', network: 'select * from logs limit 10000', duckdb: 'select * from logs limit 10000' }
-]
 
 /** EdgeLake on this kind of machine, 200,000 rows on 2 operators: medians in ms (issue 9). Its top-3 and HAVING answers were wrong. */
 const EDGELAKE_MS: Readonly<Record<string, number>> = {
@@ -94,36 +56,6 @@ function generateSql (table: string, rows: number, seed: number, nowUs: number):
 
 async function createLogs (connection: DuckDBConnection, schema: TableSchema): Promise<void> {
   await connection.run(`CREATE TABLE logs (${schema.columns.map(c => `"${c.name}" ${c.type}`).join(', ')})`)
-}
-
-function percentile (values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
-}
-
-function fmt (ms: number): string {
-  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0)
-}
-
-/** Runs `a` and `b` alternately (warm-up first), so both see the same machine: load on these shared cores moves. */
-async function timedSideBySide (runs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[number[], number[]]> {
-  for (let i = 0; i < WARMUP; i++) { await a(); await b() }
-  const times: [number[], number[]] = [[], []]
-  for (let i = 0; i < runs; i++) {
-    for (const [k, run] of [a, b].entries()) {
-      const started = performance.now()
-      await run()
-      times[k]?.push(performance.now() - started)
-    }
-  }
-  return times
-}
-
-async function rssMb (pid: number | undefined): Promise<number> {
-  if (pid === undefined) return NaN
-  const { readFileSync } = await import('node:fs')
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? NaN : Math.round(Number(m[1]) / 1024)
 }
 
 interface Setup { query: Child, operators: Child[], baseline: DuckDBConnection, close: () => Promise<void> }
@@ -173,7 +105,7 @@ async function setUp (operatorCount: number, rowsEach: number): Promise<Setup> {
 async function measure (setup: Setup, runs: number): Promise<Map<string, { fed: number[], duck: number[] }>> {
   const url = setup.query.ready.rest ?? ''
   const out = new Map<string, { fed: number[], duck: number[] }>()
-  for (const q of QUERIES) {
+  for (const q of [...QUERIES, ...MERGED_QUERIES]) {
     let failure: string | undefined
     const [fed, duck] = await timedSideBySide(runs, async () => {
       const reply = await restCommand(url, `sql kubearmor format=json and stat=false "${q.network}"`, { headers: { destination: 'network', timeout: '60' } })
@@ -206,7 +138,7 @@ const big = await setUp(3, ROWS)
 try {
   const results = await measure(big, RUNS)
   report(`fedlake (3 operators × ${ROWS.toLocaleString('en')} rows) vs one DuckDB (${(3 * ROWS).toLocaleString('en')} rows), ${RUNS} runs each`, results, false)
-  process.stdout.write(`query node RSS: ${await rssMb(big.query.proc.pid)} MB; operators: ${(await Promise.all(big.operators.map(async o => await rssMb(o.proc.pid)))).join(', ')} MB\n\n`)
+  process.stdout.write(`query node RSS: ${rssMb(big.query.proc.pid)} MB; operators: ${big.operators.map(o => rssMb(o.proc.pid)).join(', ')} MB\n\n`)
 } finally {
   await big.close()
 }

@@ -41,7 +41,20 @@ async function ask (first: Uint8Array, onStream?: (client: FrameStream) => void)
   return replies
 }
 
-const request = (sql: string, timeoutMs = 10_000): Uint8Array => encodeControl({ type: 'query', queryId: 'q1', dbms: 'kubearmor', sql, timeoutMs })
+const request = (sql: string, timeoutMs = 10_000, keepOpen?: boolean): Uint8Array =>
+  encodeControl({ type: 'query', queryId: 'q1', dbms: 'kubearmor', sql, timeoutMs, ...(keepOpen === undefined ? {} : { keepOpen }) })
+
+/** Reads one answer: the frames up to its end or error. */
+async function readAnswer (frames: AsyncIterator<Uint8Array>): Promise<SubqueryFrame[]> {
+  const replies: SubqueryFrame[] = []
+  for (;;) {
+    const next = await frames.next()
+    if (next.done === true) return replies
+    const frame = decodeFrame(next.value)
+    replies.push(frame)
+    if (frame.kind === 'control' && (frame.message.type === 'end' || frame.message.type === 'error')) return replies
+  }
+}
 
 describe('sub-query service', () => {
   it('streams fields, batches and the end over the pipe', async () => {
@@ -105,5 +118,44 @@ describe('sub-query service', () => {
     const reply = replies.at(-1)
     assert.ok(reply?.kind === 'control' && reply.message.type === 'error')
     assert.equal(reply.message.error.code, 'SQL_CANCELLED')
+  })
+
+  it('answers further requests on a stream the query node keeps open, until it closes its side', async () => {
+    const [client, server] = createFramePipe(2)
+    const served = serve(server)
+    const frames = client.frames[Symbol.asyncIterator]()
+    for (const [sql, n] of [['SELECT count(*) AS n FROM logs', 5000], ['SELECT count(*) AS n FROM logs WHERE pid < 100', 100]] as const) {
+      await client.send(request(sql, 10_000, true))
+      const replies = await readAnswer(frames)
+      const batch = replies.find(r => r.kind === 'batch')
+      assert.ok(batch?.kind === 'batch')
+      assert.equal(batch.batch.vectors[0]?.values[0], BigInt(n))
+      assert.deepEqual(replies.at(-1), { kind: 'control', message: { type: 'end', rows: 1, keepOpen: true } })
+    }
+    await client.closeWrite()
+    await served
+    assert.equal((await frames.next()).done, true, 'the operator closed its side too')
+  })
+
+  it('ends its side of a kept-open stream left idle', async () => {
+    const idle = createSubqueryService({ openQuery: async (dbms, sql, options) => await storage.openQuery(dbms, sql, options), maxTimeoutMs: 60_000, idleTimeoutMs: 100 })
+    const [client, server] = createFramePipe(2)
+    const served = idle(server)
+    const frames = client.frames[Symbol.asyncIterator]()
+    await client.send(request('SELECT count(*) FROM logs', 10_000, true))
+    assert.deepEqual((await readAnswer(frames)).at(-1), { kind: 'control', message: { type: 'end', rows: 1, keepOpen: true } })
+    await served
+    assert.equal((await frames.next()).done, true)
+  })
+
+  it('closes the stream after the end when the request did not ask to keep it', async () => {
+    const [client, server] = createFramePipe(2)
+    const served = serve(server)
+    const frames = client.frames[Symbol.asyncIterator]()
+    await client.send(request('SELECT count(*) FROM logs'))
+    assert.deepEqual((await readAnswer(frames)).at(-1), { kind: 'control', message: { type: 'end', rows: 1 } })
+    assert.equal((await frames.next()).done, true)
+    await client.closeWrite()
+    await served
   })
 })

@@ -1,13 +1,19 @@
 /**
- * The sub-query protocol between a query node and an operator, one stream per sub-query:
+ * The sub-query protocol between a query node and an operator, one sub-query at a time on a stream:
  *
- *   query node → operator:  control {type:'query', queryId, dbms, sql, timeoutMs}
- *   operator → query node:  control {type:'fields', fields}, batch frames..., control {type:'end', rows}
+ *   query node → operator:  control {type:'query', queryId, dbms, sql, timeoutMs, keepOpen?}
+ *   operator → query node:  control {type:'fields', fields}, batch frames..., control {type:'end', rows, keepOpen?}
  *                           or, at any point, control {type:'error', error:{code, message, details}}
  *
  * The query node keeps its write side open until it has the end (or the error), then closes it. It cancels by
  * resetting the stream, or by closing its write side early: the operator stops the query as soon as its read
- * side ends or fails before it has answered in full. The
+ * side ends or fails before it has answered in full.
+ *
+ * Reuse: a request with `keepOpen: true` asks the operator to wait for the next request on the same stream once
+ * it has answered. An operator that does says so in its end (`keepOpen: true`); the query node may then send the
+ * next request there instead of closing (no stream set-up, protocol negotiation or peer store update per
+ * sub-query), or close its write side when it no longer needs the stream. After an error, or an end without
+ * `keepOpen`, the stream is done, as before; nodes that do not know the flag ignore it. The
  * deadline travels as the time left (`timeoutMs`), not as a clock time, so the nodes' clocks need not agree.
  * A frame's first byte says what it is: 1 = control message (UTF-8 JSON), 2 = result batch (batch-codec).
  */
@@ -30,6 +36,8 @@ export interface SubqueryRequest {
   readonly sql: string
   /** Time the operator has for the whole sub-query, from when it reads this. */
   readonly timeoutMs: number
+  /** The query node may send further requests on this stream once this one has ended. */
+  readonly keepOpen?: boolean
 }
 
 export interface SerializedSubqueryError {
@@ -40,7 +48,7 @@ export interface SerializedSubqueryError {
 
 export type SubqueryReply =
   | { readonly type: 'fields', readonly fields: readonly ResultField[] }
-  | { readonly type: 'end', readonly rows: number }
+  | { readonly type: 'end', readonly rows: number, readonly keepOpen?: boolean }
   | { readonly type: 'error', readonly error: SerializedSubqueryError }
 
 export type SubqueryFrame =

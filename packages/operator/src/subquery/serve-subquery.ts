@@ -2,7 +2,8 @@
  * The operator's end of the sub-query protocol (@fedlake/sql subquery-protocol.ts): read the request,
  * run it as any local `sql` runs (the storage re-validates it: one read-only SELECT over this dbms's tables,
  * no file or system functions, on a locked-down DuckDB), and stream its batches back with the transport's
- * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB.
+ * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB. When the request
+ * asks to keep the stream open, the next request is read from the same stream once this one has ended.
  */
 import { FedlakeError, isFedlakeError, silentLogger, toFedlakeError } from '@fedlake/core'
 import type { FrameStream, JsonValue, Logger } from '@fedlake/core'
@@ -16,31 +17,34 @@ export interface SubqueryServiceInit {
   readonly logger?: Logger
   /** How long a new stream may take to send its request. @default 5000 */
   readonly requestTimeoutMs?: number
+  /**
+   * How long a kept-open stream waits for its next request before this side closes it. Longer than the query
+   * node keeps an idle stream (10 s), so the query node is the one that lets it go. @default 60000
+   */
+  readonly idleTimeoutMs?: number
 }
 
 export type SubqueryHandler = (stream: FrameStream) => Promise<void>
 
+type NextFrame = Promise<IteratorResult<Uint8Array>>
+
 export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandler {
   const log = (init.logger ?? silentLogger).child('subquery')
-  return async stream => {
-    const frames = stream.frames[Symbol.asyncIterator]()
-    let request: SubqueryRequest
-    try {
-      request = await firstRequest(frames, init.requestTimeoutMs ?? 5000)
-    } catch (err) {
-      await replyError(stream, toFedlakeError(err))
-      return
-    }
+
+  /** Answers one request; true when the stream stays open for the next one (`next` is then that request). */
+  const answer = async (stream: FrameStream, request: SubqueryRequest, next: NextFrame): Promise<boolean> => {
     const controller = new AbortController()
     const timeoutMs = Math.min(request.timeoutMs, init.maxTimeoutMs)
     const timer = setTimeout(() => {
       controller.abort(new FedlakeError(SQL_ERRORS.SQL_CANCELLED, `sub-query exceeded its ${timeoutMs} ms`, { queryId: request.queryId }))
     }, timeoutMs)
-    // the query node keeps its write side open while it waits: when it ends or fails first, it cancelled
+    // the query node keeps its write side open and sends nothing while it waits: when its side ends, fails or
+    // sends a frame first, it cancelled (a frame after the answer is its next request)
     let answered = false
-    void untilReadSideEnds(frames).then(() => {
+    const cancelled = (): void => {
       if (!answered) controller.abort(new FedlakeError(SQL_ERRORS.SQL_CANCELLED, 'the query node cancelled the sub-query', { queryId: request.queryId }))
-    })
+    }
+    next.then(cancelled, cancelled)
     let rows = 0
     let result: ResultStream | undefined
     try {
@@ -51,28 +55,51 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandl
         await stream.send(encodeBatchFrame(batch))
       }
       answered = true
-      await stream.send(encodeControl({ type: 'end', rows }))
-      await stream.closeWrite()
+      const keepOpen = request.keepOpen === true
+      await stream.send(encodeControl(keepOpen ? { type: 'end', rows, keepOpen } : { type: 'end', rows }))
       log.debug('sub-query served', { queryId: request.queryId, peer: stream.remotePeer, rows })
+      return keepOpen
     } catch (err) {
       result?.cancel(err)
       const error = controller.signal.aborted && isFedlakeError(controller.signal.reason) ? controller.signal.reason : toFedlakeError(err)
       log.debug('sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, code: error.code })
       answered = true
       await replyError(stream, error)
+      return false
     } finally {
       clearTimeout(timer)
     }
   }
+
+  return async stream => {
+    const frames = stream.frames[Symbol.asyncIterator]()
+    let next: NextFrame = frames.next()
+    for (let served = 0; ; served++) {
+      let request: SubqueryRequest
+      try {
+        request = await nextRequest(next, served === 0 ? init.requestTimeoutMs ?? 5000 : init.idleTimeoutMs ?? 60_000)
+      } catch (err) {
+        // a kept-open stream the query node let go of (closed, reset, or idle too long) simply ends
+        if (served > 0) { await stream.closeWrite().catch(() => { stream.abort() }); return }
+        await replyError(stream, toFedlakeError(err))
+        return
+      }
+      next = frames.next()
+      if (!await answer(stream, request, next)) {
+        await stream.closeWrite().catch(() => undefined)
+        return
+      }
+    }
+  }
 }
 
-async function firstRequest (frames: AsyncIterator<Uint8Array>, timeoutMs: number): Promise<SubqueryRequest> {
+async function nextRequest (next: NextFrame, timeoutMs: number): Promise<SubqueryRequest> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => { reject(protocolError(`no request within ${timeoutMs} ms`)) }, timeoutMs)
   })
   try {
-    const first = await Promise.race([frames.next(), timeout])
+    const first = await Promise.race([next, timeout])
     if (first.done === true) throw protocolError('the stream closed before its request')
     const frame = decodeFrame(first.value)
     if (frame.kind !== 'control' || frame.message.type !== 'query') throw protocolError('the first frame must be a query request')
@@ -80,13 +107,6 @@ async function firstRequest (frames: AsyncIterator<Uint8Array>, timeoutMs: numbe
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** Resolves when the other side closes its write side or resets the stream. */
-async function untilReadSideEnds (frames: AsyncIterator<Uint8Array>): Promise<void> {
-  try {
-    for (let next = await frames.next(); next.done !== true; next = await frames.next()) { /* nothing more is expected */ }
-  } catch { /* reset */ }
 }
 
 async function replyError (stream: FrameStream, error: FedlakeError): Promise<void> {

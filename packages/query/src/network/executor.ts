@@ -11,7 +11,7 @@
  * answer is made of the operators that did answer (rows an operator streamed before failing are left out of
  * merged answers; a plain SELECT may already have sent some).
  */
-import { createFramePipe, FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/core'
 import type { MergeEngine, SqlParser } from '@fedlake/duckdb'
 import type { Catalog } from '@fedlake/metadata'
@@ -30,7 +30,7 @@ import type { SourceRequest } from './fragment-sources.js'
 import { openProbing } from './lost-operator.js'
 import { QueryLog } from './query-log.js'
 import type { QueryEntry, SubqueryEntry } from './query-log.js'
-import { fromOperator, openSubquery } from './subquery-client.js'
+import { OperatorStreams } from './operator-streams.js'
 import type { OpenSubquery } from './subquery-client.js'
 import { chooseNamedTargets, chooseTargets, unknownAddresses } from './targets.js'
 import type { OperatorTarget, Rotation } from './targets.js'
@@ -98,6 +98,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
   const rotation: Rotation = new Map()
   const cache = new Map<string, PreparedQuery>()
   const logger = (init.logger ?? silentLogger).child('network-query')
+  const streams = new OperatorStreams({ openStream: init.openStream, selfPeerId: init.selfPeerId, ...(init.localService === undefined ? {} : { localService: init.localService }), logger })
 
   const prepare = async (command: SqlCommand, now: Date): Promise<PreparedQuery> => {
     const catalog = init.catalog()
@@ -168,8 +169,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         for (const chosen of choice.targets) {
           requests.push({
             targets: [chosen, ...chosen.alternatives],
-            open: async (target, signal) => await openProbing(target, signal, async signal => await openSubquery(
-              await openTo(target, signal).catch((err: unknown) => { throw fromOperator(err, target) }),
+            open: async (target, signal) => await openProbing(target, signal, async signal => await streams.ask(
               target,
               { type: 'query', queryId: `${entry.id}`, dbms: table.dbms, sql: targetSql(sql, queried ?? schema, schema, extendValues(command.extend ?? [], target, table)), timeoutMs: Math.max(1, query.deadline - Date.now()) },
               signal))
@@ -235,15 +235,6 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       for (const f of fragments) f.cancel()
       throw late.signal.aborted ? late.signal.reason : err
     }
-  }
-
-  const openTo = async (operator: OperatorTarget, signal: AbortSignal): Promise<FrameStream> => {
-    if (operator.peerId === init.selfPeerId() && init.localService !== undefined) {
-      const [client, server] = createFramePipe(4, [operator.peerId, operator.peerId])
-      void init.localService(server).catch((err: unknown) => { logger.warn('local sub-query failed', { error: (err as Error).message }) })
-      return client
-    }
-    return await init.openStream(operator.peerId, signal)
   }
 
   const executor: NetworkExecutor = {

@@ -25,8 +25,11 @@ export interface OpenSubquery {
   cancel(): void
 }
 
-/** Sends `request` over `stream` and resolves once the operator has answered with its fields. */
-export async function openSubquery (stream: FrameStream, target: SubqueryTarget, request: SubqueryRequest, signal?: AbortSignal): Promise<OpenSubquery> {
+/**
+ * Sends `request` over `stream` and resolves once the operator has answered with its fields. `reusable` takes
+ * the stream back once every row is read, when the request asked to keep it open and the operator agreed.
+ */
+export async function openSubquery (stream: FrameStream, target: SubqueryTarget, request: SubqueryRequest, signal?: AbortSignal, reusable?: () => void): Promise<OpenSubquery> {
   let finished = false
   const cancel = (): void => { if (!finished) { finished = true; stream.abort() } }
   const onAbort = (): void => { cancel() }
@@ -70,7 +73,8 @@ export async function openSubquery (stream: FrameStream, target: SubqueryTarget,
         if (frame.message.rows !== rows) throw protocolError(`the operator counted ${frame.message.rows} rows, ${rows} arrived`)
         finished = true
         release()
-        await stream.closeWrite().catch(() => undefined)
+        if (request.keepOpen === true && frame.message.keepOpen === true && reusable !== undefined) reusable()
+        else await stream.closeWrite().catch(() => undefined)
         return
       }
     } catch (err) {
