@@ -32,8 +32,7 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
     const columns = (schema?.columns ?? []).map(c => c.name).filter(c => ref.columns === 'all' || ref.columns.has(c.toLowerCase()))
     const selectList = columns.length === 0 ? [withAlias(boolean(true), '__r')] : columns.map(c => columnRef(c))
     const node = selectNode({ selectList, from: baseTable(ref.node.table_name, ref.alias === ref.table ? '' : ref.alias), where: and(...ref.conditions) ?? null })
-    // a reference that may be cut down to another's keys gets a fragment of its own (the cut is its alone)
-    const key = JSON.stringify(node) + (ref.reducers.length > 0 ? `#${names.size}` : '')
+    const key = JSON.stringify(node)
     let name = byKey.get(key)
     if (name === undefined) {
       name = `__p${fragments.length}`
@@ -64,19 +63,30 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
   }
 }
 
-/** The references' key reducers between fragments (one per target, source and column pair). */
+/**
+ * The references' key reducers between fragments. A fragment shared by several references is cut only by what
+ * cuts every one of them.
+ */
 function shippable (references: readonly TableReference[], names: ReadonlyMap<BaseTableRef, string>): KeyShipping[] {
-  const out = new Map<string, KeyShipping>()
-  for (const ref of references) {
+  const cuts = (ref: TableReference): Map<string, KeyShipping> => {
     const target = names.get(ref.node) as string
+    const out = new Map<string, KeyShipping>()
     for (const r of ref.reducers) {
       const source = names.get(r.source)
       if (source === undefined || source === target) continue
       const sourceTable = references.find(s => s.node === r.source)?.table ?? ''
       out.set(`${target}.${r.column}<${source}.${r.sourceColumn}`, { target, targetTable: ref.table, column: r.column, source, sourceTable, sourceColumn: r.sourceColumn, type: r.type })
     }
+    return out
   }
-  return [...out.values()]
+  const byFragment = new Map<string, Map<string, KeyShipping>>()
+  for (const ref of references) {
+    const name = names.get(ref.node) as string
+    const mine = cuts(ref)
+    const before = byFragment.get(name)
+    byFragment.set(name, before === undefined ? mine : new Map([...before].filter(([key]) => mine.has(key))))
+  }
+  return [...byFragment.values()].flatMap(m => [...m.values()])
 }
 
 /** Column names typed TIMESTAMP in the tables read (and no other type in any of them). */
