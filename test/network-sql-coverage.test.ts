@@ -176,7 +176,7 @@ describe('every SELECT over the network', { timeout: 900_000 }, () => {
       const join = await shipped('SELECT a.pod_name AS pod, count(*) AS n, max(l.pid) AS pid FROM alert a JOIN logs l ON l.pod_name = a.pod_name AND a.severity > 8 GROUP BY 1')
       const alerted = await keys('SELECT count(DISTINCT pod_name) FROM alert WHERE severity > 8 AND pod_name IS NOT NULL')
       assert.match(join, new RegExp(`keys of alert\\.pod_name \\(__p0\\) to logs\\.pod_name \\(__p1\\): ${alerted} keys shipped`), join)
-      assert.doesNotMatch(join, /to alert\.pod_name/, 'the small side is not cut by the big one')
+      assert.doesNotMatch(join, /key shipping: keys of logs/, 'the small side is not cut by the big one')
     })
 
     it('pulls the side whole over the key cap, or when asked not to ship keys, with the same answer', async () => {
@@ -185,7 +185,7 @@ describe('every SELECT over the network', { timeout: 900_000 }, () => {
       assert.match(capped, /key shipping skipped: keys of pods\.pod_name \(__p1\) to logs\.pod_name \(__p0\): more than 1 keys/, capped)
       assert.doesNotMatch(capped, /FROM logs AS l WHERE/, capped)
       const off = await shipped(sql, 'key_shipping = false and ')
-      assert.doesNotMatch(off, /key shipping/, off)
+      assert.doesNotMatch(off, /key probe|key shipping:|key shipping skipped/, off)
     })
   })
 

@@ -53,7 +53,7 @@ function chooseCuts (plan: NetworkPlan, clusters: (table: string) => number): Ke
   const candidates = plan.keyShipping ?? []
   const size = (name: string, table: string): [number, number] => {
     const node = plan.fragments.find(f => f.name === name)?.statement as SelectStatement | undefined
-    return [clusters(table), (node?.node as SelectNode | undefined)?.where_clause == null ? 1 : 0]
+    return [clusters(table), ((node?.node as SelectNode | undefined)?.where_clause ?? null) === null ? 1 : 0]
   }
   const smaller = (a: [number, number], b: [number, number]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])
   const chosen = new Map<string, KeyShipping>()
