@@ -28,7 +28,7 @@ const PODS = 40
 const QUERIES: readonly { name: string, sql: string }[] = [
   { name: 'join, filter on the lookup table (4 pods)', sql: 'select p.team, count(*) as n, max(l.pid) as m from logs l join pods p using (pod_name) where p.tier = 1 group by p.team' },
   { name: 'IN (lookup subquery) (4 pods)', sql: 'select count(*) as n, max(pid) as m from logs where pod_name in (select pod_name from pods where tier = 1)' },
-  { name: 'join, every pod (40 keys: no gain)', sql: 'select p.team, count(*) as n from logs l join pods p using (pod_name) group by p.team' }
+  { name: 'join, every pod (no filter: not cut)', sql: 'select p.team, count(*) as n from logs l join pods p using (pod_name) group by p.team' }
 ]
 
 /** Log rows with the columns the queries read (the others NULL): 40 pods, 60% of the rows on the first 5. */

@@ -4,6 +4,7 @@
  * on its operators, deduplicated again on the query node), and the big fragment is sent with
  * `AND k IN (<those values>)`. The planner says which cuts are correct (see planner/table-references.ts); this
  * module decides at run time which to make:
+ * - the source must have pushed conditions (a selective side: without, its keys are likely all the target has);
  * - a cut both ways (an inner join) is made from the smaller side only: the table held by fewer clusters, or
  *   with as many, the one with pushed conditions while the other has none; a one-way cut is skipped when its
  *   target is the smaller side;
@@ -61,7 +62,8 @@ function chooseCuts (plan: NetworkPlan, clusters: (table: string) => number): Ke
     const source = size(c.source, c.sourceTable)
     const target = size(c.target, c.targetTable)
     const bothWays = candidates.some(o => o.target === c.source && o.source === c.target && o.column === c.sourceColumn && o.sourceColumn === c.column)
-    if (bothWays ? !smaller(source, target) : smaller(target, source)) continue
+    // without a pushed condition the source's keys are likely every value the target has: the probe would cost, not cut
+    if (source[1] !== 0 || (bothWays ? !smaller(source, target) : smaller(target, source))) continue
     const other = chosen.get(c.target)
     if (other === undefined || smaller(source, size(other.source, other.sourceTable))) chosen.set(c.target, c)
   }
