@@ -299,7 +299,10 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       maxKeys: Math.min(command.maxShippedKeys ?? init.limits.maxShippedKeys, init.limits.maxShippedKeys),
       maxBytes: init.limits.maxShippedKeyBytes,
       clusters: table => chooseTargets(catalog, command.dbms, [table], command.nodes ?? 'main', new Map()).targets.length,
-      probe: async probe => (await run(probe, await printPlan(probe))).stream,
+      probe: async probe => {
+        const answer = await run(probe, await printPlan(probe))
+        return { stream: answer.stream, complete: () => answer.nodes().participating === answer.nodes().target }
+      },
       explain: line => { entry.explain.push(line) }
     })
   }

@@ -9,7 +9,8 @@
  *   with as many, the one with pushed conditions while the other has none; a one-way cut is skipped when its
  *   target is the smaller side;
  * - one cut per target fragment;
- * - more than the cap's distinct keys (or key bytes): no cut, the fragment is pulled as before.
+ * - more than the cap's distinct keys (or key bytes), or a cluster left out of the probe (subset): no cut, the
+ *   fragment is pulled as before.
  * Probes read the plan's fragments as planned (never cut), so a probe's keys are a superset of what can match
  * and the answer is the same with or without a cut. NULL keys never satisfy the equality and are not shipped.
  */
@@ -24,8 +25,11 @@ export interface KeyShippingInit {
   readonly maxBytes: number
   /** Clusters the fragment's table is read from (fewer: the smaller side). */
   readonly clusters: (table: string) => number
-  /** Runs a one-fragment plan (a probe) and gives its answer: one VARCHAR column. */
-  readonly probe: (plan: NetworkPlan) => Promise<ResultStream>
+  /**
+   * Runs a one-fragment plan (a probe): its answer, one VARCHAR column, and once read, whether every cluster
+   * asked answered (under `subset` one may be left out: its keys would be missing, so no cut is made).
+   */
+  readonly probe: (plan: NetworkPlan) => Promise<{ readonly stream: ResultStream, readonly complete: () => boolean }>
   /** A line for the query log's explain. */
   readonly explain: (line: string) => void
 }
@@ -41,7 +45,7 @@ export async function shipKeys (init: KeyShippingInit): Promise<NetworkPlan | un
     if (made === undefined) return fragment
     const describe = `keys of ${made.cut.sourceTable}.${made.cut.sourceColumn} (${made.cut.source}) to ${made.cut.targetTable}.${made.cut.column} (${made.cut.target})`
     if (made.keys === undefined) {
-      init.explain(`key shipping skipped: ${describe}: more than ${init.maxKeys} keys or ${init.maxBytes} bytes; pulled whole`)
+      init.explain(`key shipping skipped: ${describe}: more than ${init.maxKeys} keys or ${init.maxBytes} bytes, or a cluster left out; pulled whole`)
       return fragment
     }
     init.explain(`key shipping: ${describe}: ${made.keys.length} keys shipped`)
@@ -86,7 +90,7 @@ async function probeKeys (init: KeyShippingInit, cut: KeyShipping): Promise<stri
     outputNames: ['k'],
     explain: [`key probe: distinct ${cut.sourceTable}.${cut.sourceColumn} of ${cut.source}'s rows, at most ${init.maxKeys}`]
   }
-  const stream = await init.probe(probe)
+  const { stream, complete } = await init.probe(probe)
   const keys: string[] = []
   let bytes = 0
   for await (const batch of stream) {
@@ -100,7 +104,7 @@ async function probeKeys (init: KeyShippingInit, cut: KeyShipping): Promise<stri
       if (keys.length > init.maxKeys || bytes > init.maxBytes) return undefined
     }
   }
-  return keys
+  return complete() ? keys : undefined
 }
 
 /** The fragment with `AND column IN (keys)` (no keys: no row can match). */
