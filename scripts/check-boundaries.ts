@@ -89,6 +89,7 @@ export const TOP_LEVEL_SEAM_EXCEPTIONS: ReadonlyArray<{ readonly file: string, r
   { file: 'bench/fanout.bench.ts', library: '@duckdb/node-api', why: 'the baseline: one DuckDB holding the union of the operators\' rows, beside the network query fanned out to them' },
   { file: 'bench/load.bench.ts', library: '@duckdb/node-api', why: 'the reference and baseline: one DuckDB opening both operators\' files, whose answers the network\'s must equal and whose latency the load is measured against' },
   { file: 'bench/duckdb-alone.ts', library: '@duckdb/node-api', why: 'the baseline: DuckDB\'s appender alone, which the ingest benchmark is measured against' },
+  { file: 'bench/join.bench.ts', library: '@duckdb/node-api', why: 'the baseline: one DuckDB holding every operator\'s rows, which network joins are measured against; it also writes the operators\' files' },
   { file: 'bench/query.bench.ts', library: '@duckdb/node-api', why: 'the baseline: one DuckDB holding every operator\'s rows, which network queries are measured against; it also writes the operators\' files' },
   { file: 'test/helpers/network-fixture.ts', library: '@duckdb/node-api', why: 'the reference: one DuckDB holding the union of every operator\'s rows, which network answers must equal' },
   { file: 'test/mcp.test.ts', library: '@modelcontextprotocol/sdk', why: 'an AI assistant\'s side: the SDK\'s own client, over Streamable HTTP, against a running network\'s /mcp' }

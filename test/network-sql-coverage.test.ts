@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { QueryAnswer } from './helpers/answers.js'
 import { differences } from './helpers/compare-answers.js'
-import { startNetworkFixture } from './helpers/network-fixture.js'
+import { normalized, startNetworkFixture } from './helpers/network-fixture.js'
 import type { NetworkFixture } from './helpers/network-fixture.js'
 import { restCommand } from './helpers/processes.js'
 import { generateCoverageQueries } from './helpers/sql-coverage-generator.js'
@@ -143,6 +143,50 @@ describe('every SELECT over the network', { timeout: 900_000 }, () => {
     assert.match(explain.text, /operators \(__p0\): logs AS l, columns pod_name, pid, rows where l\.pid > 100/)
     assert.match(explain.text, /operators \(__p1\): pods AS p, columns pod_name, team, tier, rows where p\.tier = 2/)
     assert.match(explain.text, /targets for kubearmor\.pods: op-1\b/)
+  })
+
+  describe('key shipping', () => {
+    /** The query with sql options, its answer against the reference, and what the query log says it did. */
+    const shipped = async (sql: string, options = ''): Promise<string> => {
+      const reply = await restCommand(net.url, `sql kubearmor ${options}format = json:list and stat = false "${sql}"`, { headers: { destination: 'network' } })
+      assert.equal(reply.status, 200, reply.text)
+      const rows = reply.json() as Record<string, unknown>[]
+      const got = normalized({ columns: rows[0] === undefined ? [] : Object.keys(rows[0]), types: [], rows: rows.map(r => Object.values(r)) })
+      const want = await net.reference(sql)
+      assert.ok(want.rows.length > 0, `the reference has rows for ${sql}`)
+      assert.equal(differences(got, want, false), undefined, sql)
+      const explain = await restCommand(net.url, 'query explain')
+      assert.equal(explain.status, 200, explain.text)
+      return explain.text
+    }
+    const keys = async (sql: string): Promise<number> => Number((await net.reference(sql)).rows[0]?.[0])
+    const tier1 = 'SELECT count(DISTINCT pod_name) FROM pods WHERE tier = 1'
+
+    it('ships the lookup table\'s keys to logs for a join (USING) with a filter on the lookup table', async () => {
+      const explain = await shipped('SELECT p.team AS team, count(*) AS n FROM logs l JOIN pods p USING (pod_name) WHERE p.tier = 1 GROUP BY p.team')
+      const match = /key shipping: keys of pods\.pod_name \(__p1\) to logs\.pod_name \(__p0\): (\d+) keys shipped/.exec(explain)
+      assert.ok(match !== null, explain)
+      assert.equal(Number(match[1]), await keys(tier1))
+      assert.match(explain, /operators run \(__p0\): SELECT .* FROM logs AS l WHERE \(?pod_name IN \('pod-/, 'the logs fragment carries the keys')
+    })
+
+    it('ships the keys of an IN (subquery) and of the filtered side of an inner join', async () => {
+      const inList = await shipped('SELECT count(*) AS n FROM logs WHERE pod_name IN (SELECT pod_name FROM pods WHERE tier = 1)')
+      assert.match(inList, new RegExp(`keys of pods\\.pod_name \\(__p1\\) to logs\\.pod_name \\(__p0\\): ${await keys(tier1)} keys shipped`), inList)
+      const join = await shipped('SELECT a.pod_name AS pod, count(*) AS n, max(l.pid) AS pid FROM alert a JOIN logs l ON l.pod_name = a.pod_name AND a.severity > 8 GROUP BY 1')
+      const alerted = await keys('SELECT count(DISTINCT pod_name) FROM alert WHERE severity > 8 AND pod_name IS NOT NULL')
+      assert.match(join, new RegExp(`keys of alert\\.pod_name \\(__p0\\) to logs\\.pod_name \\(__p1\\): ${alerted} keys shipped`), join)
+      assert.doesNotMatch(join, /key shipping: keys of logs/, 'the small side is not cut by the big one')
+    })
+
+    it('pulls the side whole over the key cap, or when asked not to ship keys, with the same answer', async () => {
+      const sql = 'SELECT p.team AS team, count(*) AS n FROM logs l JOIN pods p USING (pod_name) WHERE p.tier = 1 GROUP BY p.team'
+      const capped = await shipped(sql, 'max_shipped_keys = 1 and ')
+      assert.match(capped, /key shipping skipped: keys of pods\.pod_name \(__p1\) to logs\.pod_name \(__p0\): more than 1 keys/, capped)
+      assert.doesNotMatch(capped, /FROM logs AS l WHERE/, capped)
+      const off = await shipped(sql, 'key_shipping = false and ')
+      assert.doesNotMatch(off, /key probe|key shipping:|key shipping skipped/, off)
+    })
   })
 
   it('fails a merge over its cap with NETWORK_MERGE_TOO_LARGE naming the cap, and goes on serving', async () => {

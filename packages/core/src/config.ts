@@ -83,6 +83,10 @@ export const LimitsConfigSchema = z.object({
     .describe('Most rows the operators may send a query node for one network query that it merges in its DuckDB (a join, a window, a holistic aggregate... pulls rows); more fail the query with NETWORK_MERGE_TOO_LARGE. A query may ask for less with the sql option max_merge_rows.'),
   maxMergeBytes: z.number().int().min(1024).default(1024 * 1024 * 1024)
     .describe('Most bytes (values as received: 8 per number, the text\'s length per string) the operators may send a query node for one merged network query; more fail it with NETWORK_MERGE_TOO_LARGE. What exceeds the merge DuckDB\'s memory_limit spills to <dataDir>/merge.tmp. A query may ask for less with the sql option max_merge_bytes.'),
+  maxShippedKeys: z.number().int().min(1).default(10_000)
+    .describe('Most distinct key values a query node ships to operators to cut down one side of a join (key shipping, see docs/sql.md); more and that side is pulled without the cut. A query may ask for less with the sql option max_shipped_keys.'),
+  maxShippedKeyBytes: z.number().int().min(1024).default(1024 * 1024)
+    .describe('Most bytes (the keys as text) of the key values one cut ships; more and that side is pulled without the cut.'),
   commandTimeoutMs: z.number().int().min(100).max(86_400_000).default(20_000)
     .describe('Deadline of a command without a timeout header (ms). It covers the whole request: planning, execution, encoding and sending.'),
   maxCommandTimeoutMs: z.number().int().min(100).max(86_400_000).default(300_000)

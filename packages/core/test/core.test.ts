@@ -24,7 +24,7 @@ describe('config', () => {
       logLevel: 'info',
       ingest: { batchRows: 8192, flushIntervalMs: 1000, idleFlushMs: 50, maxBufferedMs: 1500, maxBufferedRows: 262144, reconnectInitialMs: 250, reconnectMaxMs: 10000, maxPutBytes: 67108864, putReadOnlyDbms: [], allowPutIntoConnectorDbms: false },
       metadata: { networkName: 'fedlake', admins: [], heartbeatIntervalMs: 1000, unreachableAfterMs: 4000, antiEntropyIntervalMs: 5000, targetPeers: 8 },
-      limits: { memoryBudgetMb: 256, maxConcurrentQueries: 4, maxReplyRows: 1000000, maxMergeRows: 10000000, maxMergeBytes: 1073741824, commandTimeoutMs: 20000, maxCommandTimeoutMs: 300000 }
+      limits: { memoryBudgetMb: 256, maxConcurrentQueries: 4, maxReplyRows: 1000000, maxMergeRows: 10000000, maxMergeBytes: 1073741824, maxShippedKeys: 10000, maxShippedKeyBytes: 1048576, commandTimeoutMs: 20000, maxCommandTimeoutMs: 300000 }
     })
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.ingest))
   })

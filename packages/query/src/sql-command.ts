@@ -21,7 +21,7 @@ export const SQL_FORMATS: readonly SqlFormat[] = ['json', 'json:output', 'json:l
 export const SQL_OPTION_KEYS: readonly string[] = [
   'format', 'stat', 'timezone', 'dest', 'file', 'table', 'drop', 'include', 'extend', 'max_time', 'nodes',
   'committed', 'pass_through', 'topic', 'info', 'title', 'test', 'source', 'option', 'output', 'subset', 'timeout',
-  'max_merge_rows', 'max_merge_bytes'
+  'max_merge_rows', 'max_merge_bytes', 'key_shipping', 'max_shipped_keys'
 ]
 
 /**
@@ -58,6 +58,10 @@ export interface SqlCommand {
   readonly timeoutMs?: number
   /** `max_merge_rows = n`: most rows the operators may send this query when the query node merges it (at most the node's limits.maxMergeRows). */
   readonly maxMergeRows?: number
+  /** `key_shipping = false`: never cut a join's side down to the other side's keys (docs/sql.md, relational pull). */
+  readonly keyShipping?: boolean
+  /** `max_shipped_keys = n`: most key values shipped per cut (at most the node's limits.maxShippedKeys). */
+  readonly maxShippedKeys?: number
   /** `max_merge_bytes = n`: the same in bytes (at most the node's limits.maxMergeBytes). */
   readonly maxMergeBytes?: number
   /** Every option as given (keys lower case, values with quotes removed), including the ones above. */
@@ -131,6 +135,8 @@ function typedOptions (options: Readonly<Record<string, string>>, dbms: string):
   if (options.timeout !== undefined) result.timeoutMs = parseTimeoutMs('sql', options.timeout)
   if (options.max_merge_rows !== undefined) result.maxMergeRows = positiveInteger('max_merge_rows', options.max_merge_rows)
   if (options.max_merge_bytes !== undefined) result.maxMergeBytes = positiveInteger('max_merge_bytes', options.max_merge_bytes)
+  if (options.key_shipping !== undefined) result.keyShipping = parseBooleanValue('sql', 'key_shipping', options.key_shipping)
+  if (options.max_shipped_keys !== undefined) result.maxShippedKeys = positiveInteger('max_shipped_keys', options.max_shipped_keys)
   return result
 }
 

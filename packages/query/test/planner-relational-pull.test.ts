@@ -17,14 +17,15 @@ const catalog: PlanCatalog = { dbms: DBMS, tables: new Map([['logs', schemas.log
 const parser = createSqlParser()
 
 /** Each fragment as `<table>: <printed SQL>`, and the printed merge. */
-async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string[], merge: string, explain: readonly string[] }> {
+async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string[], merge: string, explain: readonly string[], cuts: string[] }> {
   const parsed = await parser.parse(resolveDateExpressions(sql, { timeZone }))
   assert.equal(parsed.error, false, sql)
   const plan = planNetworkQuery((parsed as { statements: readonly unknown[] }).statements[0], catalog, ['c0'], { timeZone }) as NetworkPlan
   assert.match(plan.explain[0] ?? '', /^strategy: relational pull/, sql)
   const fragments = await Promise.all(plan.fragments.map(async f => `${f.name}: ${await parser.print(f.statement)}`))
   const merge = plan.merge.kind === 'sql' ? await parser.print(plan.merge.statement) : ''
-  return { fragments, merge, explain: plan.explain }
+  const cuts = (plan.keyShipping ?? []).map(k => `${k.target}.${k.column} < ${k.source}.${k.sourceColumn}`)
+  return { fragments, merge, explain: plan.explain, cuts }
 }
 
 describe('relational pull', () => {
@@ -92,5 +93,54 @@ describe('relational pull', () => {
     assert.deepEqual(shadow.fragments.map(f => f.split(' FROM ')[1]), ['pods', 'logs'])
     const zoned = await pull("select count(*) from logs l where exists (select 1 from alert a where a.\"timestamp\" > '2026-03-10 10:00:00' and a.pod_name = l.pod_name)", 'Europe/Paris')
     assert.match(zoned.fragments[1] ?? '', /a\."timestamp" > CAST\('2026-03-10 09:00:00' AS TIMESTAMP\)/)
+  })
+
+  describe('key shipping marks', () => {
+    it('an inner equality of two plain columns cuts both ways; USING too', async () => {
+      const on = await pull('select count(*) from alert a join logs l on l.pod_name = a.pod_name and a.severity > 8')
+      assert.deepEqual(on.cuts.sort(), ['__p0.pod_name < __p1.pod_name', '__p1.pod_name < __p0.pod_name'])
+      const using = await pull('select p.team, count(*) from logs l join pods p using (pod_name) where p.tier = 1 group by 1')
+      assert.deepEqual(using.cuts.sort(), ['__p0.pod_name < __p1.pod_name', '__p1.pod_name < __p0.pod_name'])
+      assert.ok(using.explain.includes('key shipping possible: keys of pods.pod_name (__p1) to logs.pod_name (__p0)'), using.explain.join('\n'))
+      const where = await pull('select count(*) from logs l, pods p where l.pod_name = p.pod_name')
+      assert.equal(where.cuts.length, 2)
+    })
+
+    it('an outer or anti join cuts only the side that needs a match; a FULL join, none', async () => {
+      assert.deepEqual((await pull('select count(*) from logs l left join pods p on l.pod_name = p.pod_name')).cuts, ['__p1.pod_name < __p0.pod_name'])
+      assert.deepEqual((await pull('select count(*) from logs l right join pods p on l.pod_name = p.pod_name')).cuts, ['__p0.pod_name < __p1.pod_name'])
+      assert.deepEqual((await pull('select count(*) from logs l anti join alert a on l.pod_name = a.pod_name')).cuts, ['__p1.pod_name < __p0.pod_name'])
+      assert.deepEqual((await pull('select count(*) from logs l full join pods p on l.pod_name = p.pod_name')).cuts, [])
+      const nullSupplying = await pull('select count(*) from pods p left join logs l on l.pod_name = p.pod_name join alert a on a.pod_name = l.pod_name')
+      assert.deepEqual(nullSupplying.cuts.sort(), ['__p1.pod_name < __p0.pod_name', '__p2.pod_name < __p1.pod_name'], 'logs, on the null-supplying side, is cut by its ON only, not by alert')
+    })
+
+    it('needs plain columns of the same type, of two tables', async () => {
+      assert.deepEqual((await pull('select count(*) from logs l join pods p on lower(l.pod_name) = p.pod_name')).cuts, [])
+      assert.deepEqual((await pull('select count(*) from logs l join alert a on l.pid = a.pod_name')).cuts, [])
+      assert.deepEqual((await pull('select count(*) from logs l join alert a on l.pod_name = a.pod_name or l.pid = a.pid')).cuts, [])
+      assert.deepEqual((await pull('select count(*) from logs l join (select pod_name from pods) p on l.pod_name = p.pod_name')).cuts, [])
+    })
+
+    it('IN (subquery) and EXISTS correlated by an equality cut the outer table; NOT, grouping or LIMIT do not', async () => {
+      assert.deepEqual((await pull('select count(*) from logs where pod_name in (select pod_name from pods where tier = 1)')).cuts, ['__p0.pod_name < __p1.pod_name'])
+      assert.deepEqual((await pull('select count(*) from logs l where exists (select 1 from alert a where a.pid = l.pid and a.severity > 3)')).cuts, ['__p0.pid < __p1.pid'])
+      for (const sql of [
+        'select count(*) from logs where pod_name not in (select pod_name from pods)',
+        'select count(*) from logs l where not exists (select 1 from alert a where a.pid = l.pid)',
+        'select count(*) from logs where pod_name in (select pod_name from pods limit 2)',
+        'select count(*) from logs where pod_name in (select pod_name from pods group by 1 having count(*) > 1)',
+        'select count(*) from logs where pod_name in (select pod_name from pods) or pid > 3',
+        'select count(*) from logs where pid in (select tier from pods)'
+      ]) assert.deepEqual((await pull(sql)).cuts, [], sql)
+    })
+
+    it('a fragment shared by several references is cut only by what cuts them all', async () => {
+      const shared = await pull('select count(*) from logs where pid in (select pid from alert) union all select count(*) from logs')
+      assert.equal(shared.fragments.length, 2)
+      assert.deepEqual(shared.cuts, [])
+      const both = await pull('select count(*) from logs where pid in (select pid from alert) union all select count(*) from logs where pid in (select pid from alert)')
+      assert.deepEqual(both.cuts, ['__p0.pid < __p1.pid'])
+    })
   })
 })

@@ -54,8 +54,10 @@ describe('parseSqlCommand', () => {
     assert.equal(parseSqlCommand('sql d timeout = 30 select 1').timeoutMs, 30_000)
     assert.equal(parseSqlCommand('sql d timeout = "1.5 s" and extend = @ip select 1').timeoutMs, 1500)
     assert.deepEqual(parseSqlCommand('sql d extend = @ip select 1').extend, [{ kind: 'ip', name: 'ip' }])
+    const keys = parseSqlCommand('sql d key_shipping = false and max_shipped_keys = 500 select 1')
+    assert.deepEqual([keys.keyShipping, keys.maxShippedKeys], [false, 500])
     const none = parseSqlCommand('sql d select 1')
-    assert.deepEqual([none.include, none.extend, none.nodes, none.subset, none.timeoutMs], [undefined, undefined, undefined, undefined, undefined])
+    assert.deepEqual([none.include, none.extend, none.nodes, none.subset, none.timeoutMs, none.keyShipping, none.maxShippedKeys], [undefined, undefined, undefined, undefined, undefined, undefined, undefined])
   })
 
   const bad: [string, RegExp][] = [
@@ -66,6 +68,8 @@ describe('parseSqlCommand', () => {
     ['sql kubearmor extend = (@ip, +ip) "select 1"', /column 'ip' given twice/],
     ['sql kubearmor nodes = some "select 1"', /nodes must be main or all/],
     ['sql kubearmor subset = yes "select 1"', /subset must be true or false/],
+    ['sql kubearmor key_shipping = maybe "select 1"', /key_shipping must be true or false/],
+    ['sql kubearmor max_shipped_keys = 0 "select 1"', /max_shipped_keys must be a positive whole number/],
     ['sql kubearmor timeout = -1 "select 1"', /timeout must be a number/],
     ['sql kubearmor timeout = 0 "select 1"', /timeout must be positive/],
     ['sql kubearmor stats = false "select 1"', /unknown option 'stats'/],

@@ -25,6 +25,7 @@ import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
+import { shipKeys } from './key-shipping.js'
 import { MergeBudget, mergeCap } from './merge-cap.js'
 import type { SourceRequest } from './fragment-sources.js'
 import { openProbing } from './lost-operator.js'
@@ -275,7 +276,10 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
 
   const answerPlan = async (prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, now: Date): Promise<NetworkAnswer> => {
     const plan = prepared.plan
-    if (plan.kind === 'network') return await runPlan(plan, prepared.printed, prepared, query, entry, prepared.outputFields, now)
+    if (plan.kind === 'network') {
+      const shipped = await cutByKeys(plan, query, entry, async (probe, printed) => await runPlan(probe, printed, prepared, query, entry, [{ name: 'k', type: 'VARCHAR' }], now))
+      return await runPlan(shipped ?? plan, shipped === undefined ? prepared.printed : await printPlan(shipped), prepared, query, entry, prepared.outputFields, now)
+    }
     entry.explain.push(...plan.explain)
     const probe = await runPlan(plan.probe, prepared.printed, prepared, query, entry, [{ name: 'period_end', type: 'TIMESTAMP' }], now)
     const t = await singleTimestamp(probe.stream)
@@ -283,6 +287,24 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     if (second.kind === 'empty') return { stream: emptyStream(prepared.outputFields), nodes: probe.nodes }
     const answer = await runPlan(second, await printPlan(second), prepared, query, entry, prepared.outputFields, now)
     return answer
+  }
+
+  /** Key shipping (key-shipping.ts): the plan with fragments cut down to other fragments' keys, if any is. */
+  const cutByKeys = async (plan: NetworkPlan, query: NetworkQuery, entry: QueryEntry, run: (probe: NetworkPlan, printed: Map<unknown, string>) => Promise<NetworkAnswer>): Promise<NetworkPlan | undefined> => {
+    const { command } = query
+    if (plan.keyShipping === undefined || command.keyShipping === false) return undefined
+    const catalog = init.catalog()
+    return await shipKeys({
+      plan,
+      maxKeys: Math.min(command.maxShippedKeys ?? init.limits.maxShippedKeys, init.limits.maxShippedKeys),
+      maxBytes: init.limits.maxShippedKeyBytes,
+      clusters: table => chooseTargets(catalog, command.dbms, [table], command.nodes ?? 'main', new Map()).targets.length,
+      probe: async probe => {
+        const answer = await run(probe, await printPlan(probe))
+        return { stream: answer.stream, complete: () => answer.nodes().participating === answer.nodes().target }
+      },
+      explain: line => { entry.explain.push(line) }
+    })
   }
 
   return executor

@@ -56,6 +56,23 @@ export interface NetworkPlan {
   readonly explain: readonly string[]
   /** The plan was made for one instant (see PlanOptions.now): do not cache it. */
   readonly dependsOnNow?: boolean
+  /** Fragments the executor may cut down to the key values of another fragment's rows (relational pull). */
+  readonly keyShipping?: readonly KeyShipping[]
+}
+
+/**
+ * `target` may be run with `AND column IN (<the distinct non-null values of sourceColumn in source's rows>)`:
+ * every row of target the answer uses matches some row of source on them (see table-references.ts).
+ */
+export interface KeyShipping {
+  readonly target: string
+  readonly targetTable: string
+  readonly column: string
+  readonly source: string
+  readonly sourceTable: string
+  readonly sourceColumn: string
+  /** The column's type in both tables. */
+  readonly type: string
 }
 
 /** The answer is known to have no rows without asking anyone. */

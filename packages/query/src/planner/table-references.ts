@@ -18,9 +18,17 @@
  * Columns are over-approximated: every column whose name appears in some column reference of the statement (any
  * part of a dotted name), every USING column; all columns where a star, COLUMNS(...), a whole-row reference, a
  * positional reference, a NATURAL join, PIVOT/UNPIVOT or renamed columns (`t(a, b)`) could read them.
+ *
+ * Key reducers (semi-join reduction, "key shipping"): a reference may be cut down to the rows whose column k takes
+ * a value of column j of another reference's rows when every row the statement uses from it satisfies k = j with
+ * a row of the other: an equality between two plain columns (of the same type) among its conditions' candidates
+ * (inner joins both ways, the null-supplying side of LEFT/RIGHT by the preserved side, the right of SEMI/ANTI by
+ * the left), or a WHERE conjunct `k IN (SELECT j FROM t ...)` / `EXISTS (SELECT ... FROM t WHERE t.j = k ...)`
+ * over one distributed table. The other reference's rows are a superset of the rows that can match (its own
+ * pushed conditions only), so the reduction never drops a row the answer needs.
  */
-import { isColumnRef, isExpr, isStar, someExpr, visitExpr } from '../sql-tree/index.js'
-import type { BaseTableRef, Expr, QueryNode, SelectNode, TableRefNode } from '../sql-tree/index.js'
+import { columnRef, compare, isColumnRef, isExpr, isStar, someExpr, visitExpr } from '../sql-tree/index.js'
+import type { BaseTableRef, ComparisonExpr, Expr, QueryNode, SelectNode, TableRefNode } from '../sql-tree/index.js'
 import type { PlanCatalog } from './plan.js'
 import { conjuncts } from './time-span.js'
 
@@ -35,6 +43,19 @@ export interface TableReference {
   readonly conditions: readonly Expr[]
   /** Lower-case column names the statement may read, or 'all'. */
   readonly columns: ReadonlySet<string> | 'all'
+  /** Other references whose values of `sourceColumn` may restrict this one's `column` (see the header). */
+  readonly reducers: readonly KeyReducer[]
+}
+
+export interface KeyReducer {
+  /** Lower-case column of this reference. */
+  readonly column: string
+  /** The other reference's BASE_TABLE node. */
+  readonly source: BaseTableRef
+  /** Lower-case column of the other reference. */
+  readonly sourceColumn: string
+  /** The column's type (the same in both tables). */
+  readonly type: string
 }
 
 const QUERY_NODE_TYPES = new Set(['SELECT_NODE', 'SET_OPERATION_NODE', 'RECURSIVE_CTE_NODE', 'CTE_NODE'])
@@ -57,6 +78,8 @@ interface Leaf {
 export function tableReferences (statement: unknown, catalog: PlanCatalog): TableReference[] {
   const found = new Map<BaseTableRef, { table: string, alias: string, conditions: Expr[], all: boolean }>()
   const columnsOf = (table: string): ReadonlySet<string> => new Set((catalog.tables.get(table)?.columns ?? []).map(c => c.name.toLowerCase()))
+  const typeOf = (table: string, column: string): string | undefined => catalog.tables.get(table)?.columns.find(c => c.name.toLowerCase() === column)?.type
+  const reducers = new Map<BaseTableRef, KeyReducer[]>()
   const distributed = (node: Record<string, unknown>, ctes: ReadonlySet<string>): string | undefined => {
     if (node.type !== 'BASE_TABLE' || typeof node.table_name !== 'string') return undefined
     const name = node.table_name.toLowerCase()
@@ -97,7 +120,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
     const leaves: Leaf[] = []
     const collect = (ref: TableRefNode, candidates: readonly Expr[]): void => {
       if (ref.type === 'JOIN') {
-        const on = conjuncts((ref.condition as Expr | null | undefined) ?? null)
+        const on = [...conjuncts((ref.condition as Expr | null | undefined) ?? null), ...usingEqualities(ref)]
         const [left, right] = joinSides(String(ref.join_type), String(ref.ref_type), candidates, on)
         if (String(ref.ref_type) === 'NATURAL') markWhole(ref)
         collect(ref.left as TableRefNode, left)
@@ -121,6 +144,8 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
       const table = distributed(leaf.node, ctes) as string
       const conditions = leaf.candidates.filter(c => bindsOnlyTo(c, leaf, leaves))
       record(leaf.node as BaseTableRef, table, conditions, false)
+      const found = leaf.candidates.flatMap(c => keyReducers(c, leaf, leaves, ctes))
+      if (found.length > 0) reducers.set(leaf.node as BaseTableRef, found)
     }
     // SELECT * / t.* / COLUMNS(...) / SELECT t: every column of the leaves they name
     const distributedLeaves = leaves.filter(l => l.columns !== undefined)
@@ -132,6 +157,67 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
     for (const leaf of distributedLeaves) if (readsWhole(leaf)) wholeTables.add(leaf.node as BaseTableRef)
   }
 
+  /** A column of `leaf`'s table read by a plain column reference binding to it alone (lower case), with its type. */
+  const keyOf = (e: Expr, leaf: Leaf, leaves: readonly Leaf[]): { column: string, type: string } | undefined => {
+    if (!isColumnRef(e) || leaf.columns === undefined || !bindsOnlyTo(e, leaf, leaves)) return undefined
+    const column = (e.column_names.at(-1) as string).toLowerCase()
+    const type = typeOf(distributedName(leaf), column)
+    return type === undefined ? undefined : { column, type }
+  }
+  const distributedName = (leaf: Leaf): string => (leaf.node as BaseTableRef).table_name.toLowerCase()
+  const keyReducers = (c: Expr, leaf: Leaf, leaves: readonly Leaf[], ctes: ReadonlySet<string>): KeyReducer[] => {
+    if (c.class === 'COMPARISON' && c.type === 'COMPARE_EQUAL') {
+      const { left, right } = c as ComparisonExpr
+      const out: KeyReducer[] = []
+      for (const [mine, theirs] of [[left, right], [right, left]] as const) {
+        const key = keyOf(mine, leaf, leaves)
+        if (key === undefined) continue
+        for (const other of leaves) {
+          if (other === leaf || other.columns === undefined) continue
+          const source = keyOf(theirs, other, leaves)
+          if (source !== undefined && source.type === key.type) out.push({ column: key.column, source: other.node as BaseTableRef, sourceColumn: source.column, type: key.type })
+        }
+      }
+      return out
+    }
+    if (c.class !== 'SUBQUERY') return []
+    const sub = (c as Expr & { subquery?: { node?: QueryNode } }).subquery?.node
+    const from = simpleSource(sub, ctes)
+    if (from === undefined) return []
+    const fromLeaf: Leaf = { node: from.node, columns: columnsOf(from.table), alias: from.alias, candidates: [] }
+    if (c.subquery_type === 'ANY' && c.comparison_type === 'COMPARE_EQUAL') {
+      const key = keyOf(c.child as Expr, leaf, leaves)
+      const selected = (sub as SelectNode).select_list
+      const source = selected.length === 1 ? keyOf(selected[0] as Expr, fromLeaf, [fromLeaf]) : undefined
+      return key !== undefined && source !== undefined && source.type === key.type ? [{ column: key.column, source: from.node, sourceColumn: source.column, type: key.type }] : []
+    }
+    if (c.subquery_type !== 'EXISTS' || from.alias === leaf.alias) return []
+    // correlated by equality: `t.j = outer.k`, each side qualified (an unqualified name would bind inside first)
+    const out: KeyReducer[] = []
+    for (const conjunct of conjuncts((sub as SelectNode).where_clause)) {
+      if (conjunct.class !== 'COMPARISON' || conjunct.type !== 'COMPARE_EQUAL') continue
+      const { left, right } = conjunct as ComparisonExpr
+      for (const [mine, theirs] of [[left, right], [right, left]] as const) {
+        if (!isColumnRef(mine) || mine.column_names.length !== 2 || !isColumnRef(theirs) || theirs.column_names.length !== 2) continue
+        const key = keyOf(mine, leaf, leaves)
+        const source = keyOf(theirs, fromLeaf, [fromLeaf])
+        if (key !== undefined && source !== undefined && source.type === key.type) out.push({ column: key.column, source: from.node, sourceColumn: source.column, type: key.type })
+      }
+    }
+    return out
+  }
+  /** A subquery reading one distributed table and nothing that could drop or add key values: no CTE, grouping, window filter or modifier. */
+  const simpleSource = (sub: QueryNode | undefined, ctes: ReadonlySet<string>): { node: BaseTableRef, table: string, alias: string } | undefined => {
+    if (sub?.type !== 'SELECT_NODE' || sub.modifiers.length > 0 || sub.cte_map.map.length > 0) return undefined
+    const select = sub as SelectNode
+    if (select.group_expressions.length > 0 || select.having !== null || select.qualify !== null || (select.sample ?? null) !== null) return undefined
+    const from = select.from_table as Record<string, unknown>
+    const table = distributed(from, ctes)
+    if (table === undefined || (from.sample ?? null) !== null) return undefined
+    const node = from as unknown as BaseTableRef
+    return { node, table, alias: (node.alias !== '' ? node.alias : node.table_name).toLowerCase() }
+  }
+
   walkAny(statement, new Set())
 
   const namesSeen = new Set<string>()
@@ -139,10 +225,24 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
   collectNames(statement, namesSeen, lastNames)
   return [...found.entries()].map(([node, r]) => {
     // `SELECT t` (or to_json(t)) reads the whole row of t
-    if (r.all || positional || wholeTables.has(node) || lastNames.has(r.alias)) return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns: 'all' as const }
+    const keyed = (reducers.get(node) ?? []).filter(k => found.has(k.source))
+    if (r.all || positional || wholeTables.has(node) || lastNames.has(r.alias)) return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns: 'all' as const, reducers: keyed }
     const columns = new Set([...columnsOf(r.table)].filter(c => namesSeen.has(c)))
-    return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns }
+    return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns, reducers: keyed }
   })
+}
+
+/**
+ * `a JOIN b USING (k)` between two tables as `a.k = b.k`, for the key reducers only (an equality of two tables is
+ * never pushed). Only when both sides are tables: deeper, the column's owner is not known here.
+ */
+function usingEqualities (join: TableRefNode): Expr[] {
+  const using = join.using_columns
+  const left = join.left as TableRefNode
+  const right = join.right as TableRefNode
+  if (!Array.isArray(using) || left.type !== 'BASE_TABLE' || right.type !== 'BASE_TABLE') return []
+  const alias = (t: TableRefNode): string => t.alias !== '' ? t.alias : (t as BaseTableRef).table_name
+  return using.map(c => compare('COMPARE_EQUAL', columnRef(alias(left), String(c)), columnRef(alias(right), String(c))))
 }
 
 /** The candidate conjuncts each side of a join inherits: [left, right]. */

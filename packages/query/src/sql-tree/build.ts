@@ -87,6 +87,11 @@ export function isNotNull (child: Expr): OperatorExpr {
   return { class: 'OPERATOR', type: 'OPERATOR_IS_NOT_NULL', alias: '', children: [child] }
 }
 
+/** `child IN (values...)`; at least one value. */
+export function isIn (child: Expr, values: readonly Expr[]): OperatorExpr {
+  return { class: 'OPERATOR', type: 'COMPARE_IN', alias: '', children: [child, ...values] }
+}
+
 /** CASE WHEN when THEN then [ELSE otherwise] END (no ELSE is NULL). */
 export function caseWhen (when: Expr, then: Expr, otherwise: Expr = nullConstant()): Expr {
   return { class: 'CASE', type: 'CASE_EXPR', alias: '', case_checks: [{ when_expr: when, then_expr: then }], else_expr: otherwise }

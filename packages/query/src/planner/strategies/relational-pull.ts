@@ -14,8 +14,9 @@ import { and, baseTable, boolean, columnRef, isColumnRef, isExpr, selectNode, st
 import type { BaseTableRef, Expr } from '../../sql-tree/index.js'
 import { resolveTimestampLiterals } from '../../dates/index.js'
 import { describe } from '../describe.js'
-import type { Fragment, NetworkPlan, PlanCatalog } from '../plan.js'
+import type { Fragment, KeyShipping, NetworkPlan, PlanCatalog } from '../plan.js'
 import { tableReferences } from '../table-references.js'
+import type { TableReference } from '../table-references.js'
 
 export function planRelationalPull (statement: unknown, catalog: PlanCatalog, outputNames: readonly string[], why: string, timeZone: string): NetworkPlan {
   const read = new Set(tableReferences(statement, catalog).map(r => r.table))
@@ -25,6 +26,7 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
   const byKey = new Map<string, string>()
   const replacements = new Map<unknown, BaseTableRef>()
   const lines: string[] = []
+  const names = new Map<BaseTableRef, string>()
   for (const ref of references) {
     const schema = catalog.tables.get(ref.table)
     const columns = (schema?.columns ?? []).map(c => c.name).filter(c => ref.columns === 'all' || ref.columns.has(c.toLowerCase()))
@@ -40,9 +42,12 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
         `${ref.columns === 'all' ? 'every column' : columns.length === 0 ? 'no column (rows only)' : `columns ${columns.join(', ')}`}, ` +
         (ref.conditions.length === 0 ? 'all rows' : `rows where ${ref.conditions.map(describe).join(' AND ')}`))
     }
+    names.set(ref.node, name)
     replacements.set(ref.node, { ...ref.node, table_name: name, schema_name: '', catalog_name: '', alias: ref.node.alias !== '' ? ref.node.alias : ref.node.table_name })
   }
   const merge = replaced(resolved, replacements)
+  const keyShipping = shippable(references, names)
+  for (const k of keyShipping) lines.push(`key shipping possible: keys of ${k.sourceTable}.${k.sourceColumn} (${k.source}) to ${k.targetTable}.${k.column} (${k.target})`)
   return {
     kind: 'network',
     dbms: catalog.dbms,
@@ -53,8 +58,35 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
       `strategy: relational pull (${why})`,
       ...lines,
       `query node: the whole statement over ${fragments.map(f => f.name).join(', ')}, each distributed table replaced by its fragment`
-    ]
+    ],
+    ...(keyShipping.length === 0 ? {} : { keyShipping })
   }
+}
+
+/**
+ * The references' key reducers between fragments. A fragment shared by several references is cut only by what
+ * cuts every one of them.
+ */
+function shippable (references: readonly TableReference[], names: ReadonlyMap<BaseTableRef, string>): KeyShipping[] {
+  const cuts = (ref: TableReference): Map<string, KeyShipping> => {
+    const target = names.get(ref.node) as string
+    const out = new Map<string, KeyShipping>()
+    for (const r of ref.reducers) {
+      const source = names.get(r.source)
+      if (source === undefined || source === target) continue
+      const sourceTable = references.find(s => s.node === r.source)?.table ?? ''
+      out.set(`${target}.${r.column}<${source}.${r.sourceColumn}`, { target, targetTable: ref.table, column: r.column, source, sourceTable, sourceColumn: r.sourceColumn, type: r.type })
+    }
+    return out
+  }
+  const byFragment = new Map<string, Map<string, KeyShipping>>()
+  for (const ref of references) {
+    const name = names.get(ref.node) as string
+    const mine = cuts(ref)
+    const before = byFragment.get(name)
+    byFragment.set(name, before === undefined ? mine : new Map([...before].filter(([key]) => mine.has(key))))
+  }
+  return [...byFragment.values()].flatMap(m => [...m.values()])
 }
 
 /** Column names typed TIMESTAMP in the tables read (and no other type in any of them). */
