@@ -2,7 +2,8 @@
  * The operator's end of the sub-query protocol (@fedlake/sql subquery-protocol.ts): read the request,
  * run it as any local `sql` runs (the storage re-validates it: one read-only SELECT over this dbms's tables,
  * no file or system functions, on a locked-down DuckDB), and stream its batches back with the transport's
- * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB.
+ * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB. `counts()` tells how
+ * many sub-queries run now and how the others ended (the node's /metrics shows them).
  */
 import { FedlakeError, isFedlakeError, silentLogger, toFedlakeError } from '@fedlake/core'
 import type { FrameStream, JsonValue, Logger } from '@fedlake/core'
@@ -20,9 +21,24 @@ export interface SubqueryServiceInit {
 
 export type SubqueryHandler = (stream: FrameStream) => Promise<void>
 
-export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandler {
+export interface SubqueryCounts {
+  /** Sub-queries being answered: from their request until their DuckDB query has ended or been told to stop. */
+  readonly running: number
+  readonly completed: number
+  /** Stopped by the query node (its client left, a LIMIT was reached, another operator failed) or by their own deadline. */
+  readonly cancelled: number
+  /** Refused or failed here (invalid SQL, a DuckDB error). */
+  readonly failed: number
+}
+
+export interface SubqueryService extends SubqueryHandler {
+  counts(): SubqueryCounts
+}
+
+export function createSubqueryService (init: SubqueryServiceInit): SubqueryService {
   const log = (init.logger ?? silentLogger).child('subquery')
-  return async stream => {
+  const counts = { running: 0, completed: 0, cancelled: 0, failed: 0 }
+  const handle = async (stream: FrameStream): Promise<void> => {
     const frames = stream.frames[Symbol.asyncIterator]()
     let request: SubqueryRequest
     try {
@@ -43,27 +59,37 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandl
     })
     let rows = 0
     let result: ResultStream | undefined
+    /** A send failed: the query node reset the stream (it cancelled), which its read side may not have shown yet. */
+    let peerGone = false
+    const send = async (frame: Uint8Array): Promise<void> => { await stream.send(frame).catch((err: unknown) => { peerGone = true; throw err }) }
+    counts.running++
     try {
       result = await init.openQuery(request.dbms, request.sql, { signal: controller.signal })
-      await stream.send(encodeControl({ type: 'fields', fields: result.fields }))
+      await send(encodeControl({ type: 'fields', fields: result.fields }))
       for await (const batch of result) {
         rows += batch.rowCount
-        await stream.send(encodeBatchFrame(batch))
+        await send(encodeBatchFrame(batch))
       }
       answered = true
-      await stream.send(encodeControl({ type: 'end', rows }))
+      await send(encodeControl({ type: 'end', rows }))
       await stream.closeWrite()
+      counts.completed++
       log.debug('sub-query served', { queryId: request.queryId, peer: stream.remotePeer, rows })
     } catch (err) {
       result?.cancel(err)
+      const cancelled = controller.signal.aborted || peerGone
+      if (cancelled) counts.cancelled++
+      else counts.failed++
       const error = controller.signal.aborted && isFedlakeError(controller.signal.reason) ? controller.signal.reason : toFedlakeError(err)
-      log.debug('sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, code: error.code })
+      log.debug(cancelled ? 'sub-query cancelled' : 'sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, rows, code: error.code })
       answered = true
       await replyError(stream, error)
     } finally {
+      counts.running--
       clearTimeout(timer)
     }
   }
+  return Object.assign(handle, { counts: (): SubqueryCounts => ({ ...counts }) })
 }
 
 async function firstRequest (frames: AsyncIterator<Uint8Array>, timeoutMs: number): Promise<SubqueryRequest> {
