@@ -199,6 +199,28 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     }
   })
 
+  it('streams an ORDER BY merged in the query node\'s DuckDB, every row once and in order', async () => {
+    const res = await openNetworkQuery(url, 'select id, op from stream_rows order by id desc', 'json:output')
+    assert.equal(res.status, 200)
+    let previous = TOTAL
+    let rows = 0
+    let rest = ''
+    const decoder = new TextDecoder()
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n')
+      rest = lines.pop() ?? ''
+      for (const line of lines) {
+        const row = JSON.parse(line) as { id: number, op: string }
+        assert.equal(row.id, previous - 1, 'every id once, descending')
+        assert.equal(row.op, `op-${Math.floor(row.id / ROWS_PER_OPERATOR) + 1}`)
+        previous = row.id
+        rows++
+      }
+    }
+    assert.equal(rest, '')
+    assert.equal(rows, TOTAL)
+  })
+
   it('refuses format=json over the reply cap as soon as the cap is crossed, and stops the operators', async () => {
     const cancelledBefore = await Promise.all(operators.map(async op => await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' })))
     const before = rssMb(query.proc.pid)
