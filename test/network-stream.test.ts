@@ -111,6 +111,25 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     }, { timeoutMs: 60_000, intervalMs: 200, what: 'every operator\'s rows to be queryable over the network' })
   })
 
+  const cancelledCounts = async (): Promise<number[]> => await Promise.all(operators.map(async op => await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' })))
+
+  /** Waits at most a second for every operator to have no sub-query running and one more cancelled than `before`. */
+  const everyOperatorCancelled = async (before: readonly number[]): Promise<void> => {
+    await waitFor(async () => {
+      for (const [i, op] of operators.entries()) {
+        if (await metric(op, 'fedlake_subqueries_running') !== 0) return false
+        if (await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' }) !== (before[i] ?? 0) + 1) return false
+      }
+      return true
+    }, { timeoutMs: 1000, intervalMs: 20, what: 'every operator to cancel its sub-query' })
+  }
+
+  /** Rows the query node has received from the operators for its latest query (`query status`). */
+  const rowsReceived = async (): Promise<number> => {
+    const rows = (await restCommand(url, 'query status where format = json')).json() as Array<Record<string, unknown>>
+    return rows.filter(r => r.Node !== '*').reduce((n, r) => n + Number(r.Rows), 0)
+  }
+
   it('streams every row exactly once with the query node\'s memory bounded', async () => {
     // warm up the query node's code paths, so what follows measures the stream, not the first query
     const warm = new RowReader()
@@ -154,7 +173,7 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
   })
 
   it('stops the operators while the client does not read, cancels every sub-query within a second of it leaving, and keeps serving', async () => {
-    const cancelledBefore = await Promise.all(operators.map(async op => await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' })))
+    const cancelledBefore = await cancelledCounts()
     const queriesCancelledBefore = await metric(query, 'fedlake_network_queries_total', { status: 'cancelled' })
     const client = new AbortController()
     const res = await openNetworkQuery(url, SELECT, 'json:output', client.signal)
@@ -163,13 +182,9 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     await reader.readAll(res, async () => { if (reader.rows >= TOTAL / 5) throw new StopReading() }).catch((err: unknown) => { if (!(err instanceof StopReading)) throw err })
 
     // the client holds a fifth of the rows and reads no more: the operators must stop sending well before the end
-    const received = async (): Promise<number> => {
-      const rows = (await restCommand(url, 'query status where format = json')).json() as Array<Record<string, unknown>>
-      return rows.filter(r => r.Node !== '*').reduce((n, r) => n + Number(r.Rows), 0)
-    }
     let last = -1
     const settled = await waitFor(async () => {
-      const now = await received()
+      const now = await rowsReceived()
       const stable = now === last
       last = now
       return stable ? now : undefined
@@ -180,13 +195,7 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
 
     const left = performance.now()
     client.abort()
-    await waitFor(async () => {
-      for (const [i, op] of operators.entries()) {
-        if (await metric(op, 'fedlake_subqueries_running') !== 0) return false
-        if (await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' }) !== (cancelledBefore[i] ?? 0) + 1) return false
-      }
-      return true
-    }, { timeoutMs: 1000, intervalMs: 20, what: 'every operator to cancel its sub-query' })
+    await everyOperatorCancelled(cancelledBefore)
     process.stdout.write(`# every operator cancelled ${(performance.now() - left).toFixed(0)} ms after the client left\n`)
     await waitFor(async () => await metric(query, 'fedlake_network_queries_running') === 0 &&
       await metric(query, 'fedlake_network_queries_total', { status: 'cancelled' }) === queriesCancelledBefore + 1, { timeoutMs: 1000, intervalMs: 20, what: 'the query node to end the query' })
@@ -222,7 +231,7 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
   })
 
   it('refuses format=json over the reply cap as soon as the cap is crossed, and stops the operators', async () => {
-    const cancelledBefore = await Promise.all(operators.map(async op => await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' })))
+    const cancelledBefore = await cancelledCounts()
     const before = rssMb(query.proc.pid)
     let peak = before
     const sampler = setInterval(() => { peak = Math.max(peak, rssMb(query.proc.pid)) }, 20)
@@ -235,15 +244,8 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     const body = await res.json() as { code?: string, local_msg?: string }
     assert.equal(res.status, 422)
     assert.equal(body.code, 'SQL_RESULT_TOO_LARGE', JSON.stringify(body))
-    await waitFor(async () => {
-      for (const [i, op] of operators.entries()) {
-        if (await metric(op, 'fedlake_subqueries_running') !== 0) return false
-        if (await metric(op, 'fedlake_subqueries_served_total', { outcome: 'cancelled' }) !== (cancelledBefore[i] ?? 0) + 1) return false
-      }
-      return true
-    }, { timeoutMs: 1000, intervalMs: 20, what: 'every operator to cancel its sub-query' })
-    const received = (await restCommand(url, 'query status where format = json')).json() as Array<Record<string, unknown>>
-    const rows = received.filter(r => r.Node !== '*').reduce((n, r) => n + Number(r.Rows), 0)
+    await everyOperatorCancelled(cancelledBefore)
+    const rows = await rowsReceived()
     process.stdout.write(`# refused after ${rows} rows received; query node RSS peak +${(peak - before).toFixed(1)} MB\n`)
     assert.ok(rows < TOTAL / 2, `the cap was checked as rows came (${rows} of ${TOTAL} received)`)
   })
