@@ -129,13 +129,13 @@ function rssMb (pid: number | undefined): number {
 
 interface Setup { query: Child, operators: Child[], baseline: DuckDBConnection, close: () => Promise<void> }
 
-/** `queryConfig`: the query node's config file (JSON), e.g. longer deadlines. */
-async function setUp (operatorCount: number, rowsEach: number, queryConfig?: Record<string, unknown>): Promise<Setup> {
+/** `nodeConfig`: every node's config file (JSON), e.g. longer deadlines (an operator caps a sub-query's time by its own). */
+async function setUp (operatorCount: number, rowsEach: number, nodeConfig?: Record<string, unknown>): Promise<Setup> {
   const root = mkdtempSync(join(tmpdir(), 'fedlake-bench-query-'))
   const configArgs: string[] = []
-  if (queryConfig !== undefined) {
-    writeFileSync(join(root, 'query-1.json'), JSON.stringify(queryConfig))
-    configArgs.push('--config', join(root, 'query-1.json'))
+  if (nodeConfig !== undefined) {
+    writeFileSync(join(root, 'node.json'), JSON.stringify(nodeConfig))
+    configArgs.push('--config', join(root, 'node.json'))
   }
   const schema = (createKubeArmorMappings({ dbms: 'kubearmor' }).byStream.logs[0] as { schema: TableSchema }).schema
   const nowUs = Date.now() * 1000
@@ -157,7 +157,7 @@ async function setUp (operatorCount: number, rowsEach: number, queryConfig?: Rec
   }
   const query = await startFedlake(['node', ...configArgs, '--name', 'query-1', '--roles', 'query', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, 'query-1')])
   const operators = await Promise.all(Array.from({ length: operatorCount }, async (_, op) => await startFedlake([
-    'node', '--name', `op-${op + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, `op-${op + 1}`),
+    'node', ...configArgs, '--name', `op-${op + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, `op-${op + 1}`),
     '--cluster', `cluster-${op + 1}`, '--seeds', query.ready.p2p ?? ''])))
   const url = query.ready.rest ?? ''
   await waitFor(async () => {
@@ -243,9 +243,18 @@ async function streamOnce (setup: Setup): Promise<{ seconds: number, bytes: numb
       headers: { 'User-Agent': 'AnyLog/1.23', command: 'sql kubearmor format=json:output and stat=false "select * from logs"', destination: 'network', timeout: '1800' }
     })
     if (res.status !== 200) throw new Error(`the stream failed: ${res.status} ${await res.text()}`)
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      bytes += chunk.byteLength
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++
+    let last: Uint8Array = new Uint8Array()
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        bytes += chunk.byteLength
+        last = chunk
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++
+      }
+    } catch (err) {
+      // a cut stream ends with its error record
+      const tail = new TextDecoder().decode(last.subarray(-600))
+      const logs = [setup.query, ...setup.operators].map(c => c.output().split('\n').filter(l => /"level":"(warn|error)"|silent/.test(l)).slice(-5).join('\n'))
+      throw new Error(`the stream was cut after ${rows} rows: ${(err as Error).message}\n${tail}\n${logs.join('\n')}`, { cause: err })
     }
   } finally {
     clearInterval(sampler)
