@@ -167,8 +167,9 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     assert.equal(reader.rows, TOTAL)
     assert.equal(reader.idSum, TOTAL * (TOTAL - 1) / 2)
     assert.ok(growth < 200, `RSS grew ${growth.toFixed(1)} MB streaming ${resultMb.toFixed(1)} MB`)
-    // holding them would take more than their NDJSON (JavaScript strings of it, or the decoded batches)
-    assert.ok(lateGrowth < resultMb / 2 / 3, `RSS grew ${lateGrowth.toFixed(1)} MB over the second ${(resultMb / 2).toFixed(1)} MB of the result`)
+    // holding them would take more than their NDJSON (JavaScript strings of it, or the decoded batches); GC that
+    // lags on a loaded machine took up to 0.45 MB per MB here, the leak this guards against 1.26 MB per MB
+    assert.ok(lateGrowth < resultMb / 2 / 2, `RSS grew ${lateGrowth.toFixed(1)} MB over the second ${(resultMb / 2).toFixed(1)} MB of the result`)
     for (const op of operators) assert.equal(await metric(op, 'fedlake_subqueries_running'), 0)
   })
 
