@@ -10,9 +10,14 @@
  * A second part (BENCH_EDGELAKE=0 skips it) runs the same queries on EdgeLake's published setup, 200,000 rows on
  * two operators, against EdgeLake's measured medians on this kind of machine (reference/edgelake.md, issue 9).
  * BENCH_RUNS sets the runs per query (default 40).
+ *
+ * A third part (BENCH_STREAM=0 skips it; BENCH_QUERIES=0 skips the first) streams a big plain SELECT: BENCH_STREAM_ROWS rows (default 5,000,000) on
+ * two operators, `select * from logs` as json:output to a client reading as fast as it can, beside one DuckDB
+ * writing the same rows as NDJSON (COPY ... (FORMAT json) to /dev/null), alternately, BENCH_STREAM_RUNS times each
+ * (default 2): the time of each and the query node's RSS growth (its peak over its RSS before the stream).
  */
 import '@fedlake/core/polyfills'
-import { mkdirSync, rmSync, mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -27,6 +32,8 @@ import { MERGED_QUERIES, QUERIES } from './queries.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 40)
+const STREAM_ROWS = Number(process.env.BENCH_STREAM_ROWS ?? 5_000_000)
+const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 2)
 
 /** EdgeLake on this kind of machine, 200,000 rows on 2 operators: medians in ms (issue 9). Its top-3 and HAVING answers were wrong. */
 const EDGELAKE_MS: Readonly<Record<string, number>> = {
@@ -60,8 +67,14 @@ async function createLogs (connection: DuckDBConnection, schema: TableSchema): P
 
 interface Setup { query: Child, operators: Child[], baseline: DuckDBConnection, close: () => Promise<void> }
 
-async function setUp (operatorCount: number, rowsEach: number): Promise<Setup> {
+/** `nodeConfig`: every node's config file (JSON), e.g. longer deadlines (an operator caps a sub-query's time by its own). */
+async function setUp (operatorCount: number, rowsEach: number, nodeConfig?: Record<string, unknown>): Promise<Setup> {
   const root = mkdtempSync(join(tmpdir(), 'fedlake-bench-query-'))
+  const configArgs: string[] = []
+  if (nodeConfig !== undefined) {
+    writeFileSync(join(root, 'node.json'), JSON.stringify(nodeConfig))
+    configArgs.push('--config', join(root, 'node.json'))
+  }
   const schema = (createKubeArmorMappings({ dbms: 'kubearmor' }).byStream.logs[0] as { schema: TableSchema }).schema
   const nowUs = Date.now() * 1000
   const baselineInstance = await DuckDBInstance.create(':memory:')
@@ -80,15 +93,15 @@ async function setUp (operatorCount: number, rowsEach: number): Promise<Setup> {
     instance.closeSync()
     await baseline.run(generateSql('logs', rowsEach, op + 1, nowUs))
   }
-  const query = await startFedlake(['node', '--name', 'query-1', '--roles', 'query', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, 'query-1')])
+  const query = await startFedlake(['node', ...configArgs, '--name', 'query-1', '--roles', 'query', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, 'query-1')])
   const operators = await Promise.all(Array.from({ length: operatorCount }, async (_, op) => await startFedlake([
-    'node', '--name', `op-${op + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, `op-${op + 1}`),
+    'node', ...configArgs, '--name', `op-${op + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0', '--data-dir', join(root, `op-${op + 1}`),
     '--cluster', `cluster-${op + 1}`, '--seeds', query.ready.p2p ?? ''])))
   const url = query.ready.rest ?? ''
   await waitFor(async () => {
     const reply = await restCommand(url, 'sql kubearmor format=json and stat=false "select count(*) as n from logs"', { headers: { destination: 'network' } })
     return reply.status === 200 && (reply.json() as { Query: { n: number }[] }).Query[0]?.n === operatorCount * rowsEach
-  }, { timeoutMs: 60_000, intervalMs: 250, what: 'the query node to see every operator\'s rows' })
+  }, { timeoutMs: 120_000, intervalMs: 250, what: 'the query node to see every operator\'s rows' })
   return {
     query,
     operators,
@@ -134,13 +147,15 @@ function report (title: string, results: Map<string, { fed: number[], duck: numb
   process.stdout.write(lines.join('\n') + '\n\n')
 }
 
-const big = await setUp(3, ROWS)
-try {
-  const results = await measure(big, RUNS)
-  report(`fedlake (3 operators × ${ROWS.toLocaleString('en')} rows) vs one DuckDB (${(3 * ROWS).toLocaleString('en')} rows), ${RUNS} runs each`, results, false)
-  process.stdout.write(`query node RSS: ${rssMb(big.query.proc.pid)} MB; operators: ${big.operators.map(o => rssMb(o.proc.pid)).join(', ')} MB\n\n`)
-} finally {
-  await big.close()
+if (process.env.BENCH_QUERIES !== '0') {
+  const big = await setUp(3, ROWS)
+  try {
+    const results = await measure(big, RUNS)
+    report(`fedlake (3 operators × ${ROWS.toLocaleString('en')} rows) vs one DuckDB (${(3 * ROWS).toLocaleString('en')} rows), ${RUNS} runs each`, results, false)
+    process.stdout.write(`query node RSS: ${rssMb(big.query.proc.pid)} MB; operators: ${big.operators.map(o => rssMb(o.proc.pid)).join(', ')} MB\n\n`)
+  } finally {
+    await big.close()
+  }
 }
 
 if (process.env.BENCH_EDGELAKE !== '0') {
@@ -149,5 +164,65 @@ if (process.env.BENCH_EDGELAKE !== '0') {
     report('EdgeLake\'s setup: 2 operators × 100,000 rows (EdgeLake medians from the same kind of machine)', await measure(small, RUNS), true)
   } finally {
     await small.close()
+  }
+}
+
+/** One big plain SELECT streamed as json:output by a client reading at full speed: seconds, bytes, rows, the query node's RSS growth. */
+async function streamOnce (setup: Setup): Promise<{ seconds: number, bytes: number, rows: number, rssGrowthMb: number }> {
+  const pid = setup.query.proc.pid
+  const before = rssMb(pid)
+  let peak = before
+  const sampler = setInterval(() => { peak = Math.max(peak, rssMb(pid)) }, 50)
+  const started = performance.now()
+  let bytes = 0
+  let rows = 0
+  try {
+    const res = await fetch(setup.query.ready.rest ?? '', {
+      headers: { 'User-Agent': 'AnyLog/1.23', command: 'sql kubearmor format=json:output and stat=false "select * from logs"', destination: 'network', timeout: '1800' }
+    })
+    if (res.status !== 200) throw new Error(`the stream failed: ${res.status} ${await res.text()}`)
+    let last: Uint8Array = new Uint8Array()
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        bytes += chunk.byteLength
+        last = chunk
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++
+      }
+    } catch (err) {
+      // a cut stream ends with its error record
+      const tail = new TextDecoder().decode(last.subarray(-600))
+      const logs = [setup.query, ...setup.operators].map(c => c.output().split('\n').filter(l => /"level":"(warn|error)"|silent/.test(l)).slice(-5).join('\n'))
+      throw new Error(`the stream was cut after ${rows} rows: ${(err as Error).message}\n${tail}\n${logs.join('\n')}`, { cause: err })
+    }
+  } finally {
+    clearInterval(sampler)
+  }
+  return { seconds: (performance.now() - started) / 1000, bytes, rows, rssGrowthMb: peak - before }
+}
+
+if (process.env.BENCH_STREAM !== '0') {
+  const each = Math.ceil(STREAM_ROWS / 2)
+  const stream = await setUp(2, each, { limits: { maxCommandTimeoutMs: 3_600_000 } })
+  try {
+    const fed: Array<Awaited<ReturnType<typeof streamOnce>>> = []
+    const duck: number[] = []
+    for (let run = 0; run < STREAM_RUNS; run++) {
+      const result = await streamOnce(stream)
+      if (result.rows !== 2 * each) throw new Error(`streamed ${result.rows} rows of ${2 * each}`)
+      fed.push(result)
+      const started = performance.now()
+      await stream.baseline.run("COPY (SELECT * FROM logs) TO '/dev/null' (FORMAT json)")
+      duck.push((performance.now() - started) / 1000)
+    }
+    const lines = [`A big plain SELECT: 2 operators × ${each.toLocaleString('en')} rows, \`select * from logs\` as json:output vs one DuckDB writing the same rows as NDJSON`, '',
+      '| run | fedlake | rows/s | NDJSON | query node RSS growth | one DuckDB (COPY ... FORMAT json) | fedlake / DuckDB |', '|---|---|---|---|---|---|---|']
+    for (const [run, f] of fed.entries()) {
+      const d = duck[run] ?? NaN
+      lines.push(`| ${run + 1} | ${f.seconds.toFixed(1)} s | ${Math.round(f.rows / f.seconds).toLocaleString('en')} | ${(f.bytes / 1e9).toFixed(2)} GB | ${f.rssGrowthMb} MB | ${d.toFixed(1)} s | ${(f.seconds / d).toFixed(1)} |`)
+    }
+    lines.push('', `operators' RSS after: ${stream.operators.map(o => rssMb(o.proc.pid)).join(', ')} MB; load average (1, 5 min): ${loadavg().slice(0, 2).map(l => l.toFixed(1)).join(', ')} on ${availableParallelism()} cores`)
+    process.stdout.write(lines.join('\n') + '\n\n')
+  } finally {
+    await stream.close()
   }
 }

@@ -34,3 +34,23 @@ export function delay (ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/**
+ * The work's result, or the signal's reason as soon as it aborts (the work is then left to settle unobserved).
+ * The abort listener lives only as long as the call: a Promise.race against one long-lived "aborted" promise
+ * would instead add a reaction to it on every call, keeping each call's result (a whole batch) alive.
+ */
+export async function abortable<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined)
+  if (signal.aborted) throw signal.reason
+  let onAbort: () => void = () => {}
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(signal.reason) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}

@@ -141,6 +141,7 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     config,
     router,
     operator,
+    ...(subqueryService === undefined ? {} : { subqueries: () => subqueryService.counts() }),
     network: () => network,
     metadata: () => metadata,
     started: () => started,

@@ -4,7 +4,7 @@
  */
 import type { NodeConfig } from '@fedlake/core'
 import type { MetadataNode } from '@fedlake/metadata'
-import type { OperatorRole } from '@fedlake/operator'
+import type { OperatorRole, SubqueryCounts } from '@fedlake/operator'
 import type { NetworkExecutor } from '@fedlake/query'
 import type { CommandRouter } from './command-router.js'
 import type { EventLoopMonitor } from './event-loop-monitor.js'
@@ -15,6 +15,8 @@ export interface NodeServices {
   readonly router: CommandRouter
   /** Present on nodes with the operator role. */
   readonly operator?: OperatorRole
+  /** The sub-queries this operator answers for query nodes: running now, and how the others ended. */
+  subqueries?(): SubqueryCounts
   /** Present once the node runs its query role and its metadata layer is up. */
   network(): NetworkExecutor | undefined
   metadata(): MetadataNode | undefined

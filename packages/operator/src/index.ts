@@ -23,4 +23,4 @@ export type { KubeArmorConnector, GrpcClientStatus, GrpcChannel, GrpcChannelInit
 export { STORAGE_ERRORS, PUT_ERRORS } from './errors-storage.js'
 export { INGEST_ERRORS } from './errors-ingest.js'
 export { createSubqueryService } from './subquery/serve-subquery.js'
-export type { SubqueryHandler, SubqueryServiceInit } from './subquery/serve-subquery.js'
+export type { SubqueryCounts, SubqueryHandler, SubqueryService, SubqueryServiceInit } from './subquery/serve-subquery.js'

@@ -58,7 +58,9 @@ async function readAnswer (frames: AsyncIterator<Uint8Array>): Promise<SubqueryF
 
 describe('sub-query service', () => {
   it('streams fields, batches and the end over the pipe', async () => {
+    const before = serve.counts()
     const replies = await ask(request('SELECT pod_name, pid FROM logs ORDER BY pid'))
+    assert.deepEqual(serve.counts(), { ...before, completed: before.completed + 1 })
     assert.deepEqual(replies[0], { kind: 'control', message: { type: 'fields', fields: [{ name: 'pod_name', type: 'VARCHAR' }, { name: 'pid', type: 'BIGINT' }] } })
     const batches = replies.filter(r => r.kind === 'batch')
     assert.equal(batches.reduce((n, b) => n + (b.kind === 'batch' ? b.batch.rowCount : 0), 0), 5000)
@@ -77,6 +79,7 @@ describe('sub-query service', () => {
       ["SELECT getenv('HOME')", 'SQL_FORBIDDEN_FUNCTION'],
       ['SELECT 1 /* ; DROP TABLE logs */ ; DROP TABLE logs', 'SQL_NOT_READ_ONLY']
     ]
+    const before = serve.counts()
     for (const [sql, code] of cases) {
       const replies = await ask(request(sql))
       assert.equal(replies.length, 1, sql)
@@ -86,6 +89,7 @@ describe('sub-query service', () => {
     }
     const count = await storage.query('kubearmor', 'SELECT count(*) AS n FROM logs')
     assert.deepEqual(count.rows, [[5000]])
+    assert.deepEqual(serve.counts(), { ...before, failed: before.failed + cases.length })
   })
 
   it('refuses a malformed first frame', async () => {
@@ -98,12 +102,14 @@ describe('sub-query service', () => {
   })
 
   it('stops the query when the query node resets the stream, freeing its slot', async () => {
+    const before = serve.counts()
     const started = performance.now()
     await ask(request('SELECT count(*) FROM logs a, logs b, logs c'), client => { setTimeout(() => { client.abort() }, 100) })
     // the storage has one query slot: it is free again only once DuckDB let go of the cancelled query
     const count = await storage.query('kubearmor', 'SELECT count(*) AS n FROM logs')
     assert.deepEqual(count.rows, [[5000]])
     assert.ok(performance.now() - started < 5000, `cancelled promptly (${Math.round(performance.now() - started)} ms)`)
+    assert.deepEqual(serve.counts(), { ...before, cancelled: before.cancelled + 1 })
   })
 
   it('stops the query when the query node closes its write side before the answer', async () => {
@@ -114,7 +120,9 @@ describe('sub-query service', () => {
   })
 
   it('gives up at the time the request allows', async () => {
+    const before = serve.counts()
     const replies = await ask(request('SELECT count(*) FROM logs a, logs b, logs c', 200))
+    assert.deepEqual(serve.counts(), { ...before, cancelled: before.cancelled + 1 })
     const reply = replies.at(-1)
     assert.ok(reply?.kind === 'control' && reply.message.type === 'error')
     assert.equal(reply.message.error.code, 'SQL_CANCELLED')

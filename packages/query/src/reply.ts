@@ -187,25 +187,30 @@ class DocumentEncoder implements ReplyEncoder {
   rows (): number { return this.count }
 }
 
+/** The text table: its rows are kept as values, and its size once rendered (at most: every cell padded to its column's width) is checked against the cap as they come. */
 class TableEncoder implements ReplyEncoder {
   readonly contentType = TEXT_CONTENT_TYPE
   readonly streaming = false
   private readonly decoders: JsonValueDecoder[]
   private readonly table: JsonValue[][] = []
-  private bytes = 0
+  private readonly widths: number[]
 
   constructor (private readonly names: readonly string[], fields: readonly ResultField[], private readonly options: ReplyOptions) {
     this.decoders = jsonValueDecoders(fields, options.timeZone === undefined ? {} : { timeZone: options.timeZone })
+    this.widths = names.map(name => name.length)
   }
 
   add (batch: ResultBatch, start = 0, end = batch.rowCount): string {
     if (this.table.length + end - start > this.options.maxRows) throw tooLarge(this.options, `more than ${this.options.maxRows} rows`, 'limits.maxReplyRows')
+    const widths = this.widths
     for (let r = start; r < end; r++) {
       const row = this.decoders.map((decode, c) => decode(batch.vectors[c] as never, r))
-      for (const value of row) this.bytes += cellLength(value) + 1
+      for (let c = 0; c < row.length; c++) widths[c] = Math.max(widths[c] ?? 0, cellLength(row[c] ?? null))
       this.table.push(row)
     }
-    if (this.bytes > this.options.maxBytes) throw tooLarge(this.options, `more than ${this.options.maxBytes} bytes`, 'limits.maxReplyBytes')
+    // the header, its underline and each row: every column at its width, one separator after each
+    const lineBytes = widths.reduce((n, w) => n + w + 1, 0)
+    if ((this.table.length + 2) * lineBytes > this.options.maxBytes) throw tooLarge(this.options, `more than ${this.options.maxBytes} bytes`, 'limits.maxReplyBytes')
     return ''
   }
 

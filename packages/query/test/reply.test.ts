@@ -102,6 +102,16 @@ describe('reply encoder', () => {
     assert.doesNotThrow(() => encode({ format: 'json:output', maxRows: 1, maxBytes: 40 }), 'json:output streams without a cap')
   })
 
+  it('checks a table against the cap at its rendered size, every cell padded to its column\'s width', () => {
+    const one: ResultField[] = [{ name: 'v', type: 'VARCHAR' }, { name: 'n', type: 'BIGINT' }]
+    const batches: BatchValue[][][] = [[['x'.repeat(100), 1]], Array.from({ length: 200 }, (_, i) => ['y', i])]
+    const rendered = encode({ format: 'table', stat: false }, batches, statistics, one).body
+    assert.ok(rendered.length > 20_000, 'the one long value pads every row')
+    assert.throws(() => encode({ format: 'table', stat: false, maxBytes: 10_000 }, batches, statistics, one), (err: unknown) =>
+      isFedlakeError(err, 'SQL_RESULT_TOO_LARGE') && err.details.setting === 'limits.maxReplyBytes')
+    assert.doesNotThrow(() => encode({ format: 'table', stat: false, maxBytes: rendered.length + 200 }, batches, statistics, one))
+  })
+
   it('reports target and participating nodes when some did not reply', () => {
     const partial = JSON.parse(encode({}, [rows], { ...statistics, nodes: { target: 3, participating: 2 } }).body) as { Statistics: Record<string, unknown>[] }
     assert.deepEqual(partial.Statistics[0], { Count: 2, Time: '01:02:03', 'Time ms': 3723456.789, 'Target Nodes': 3, 'Participating Nodes': 2 })

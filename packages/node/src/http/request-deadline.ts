@@ -3,7 +3,7 @@
  * capped by the node's limit. It aborts the command's signal when it falls or when the client goes away,
  * and lasts until the reply has been sent.
  */
-import { FedlakeError, isFedlakeError } from '@fedlake/core'
+import { abortable, FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { FastifyReply } from 'fastify'
 import { NODE_ERRORS } from '../errors.js'
 
@@ -53,19 +53,7 @@ export function startDeadline (reply: FastifyReply, timeoutMs: number): RequestD
     signal: controller.signal,
     at: Date.now() + timeoutMs,
     async race (work) {
-      const signal = controller.signal
-      if (signal.aborted) { work.catch(() => undefined); throw signal.reason }
-      let onAbort: () => void = () => {}
-      const aborted = new Promise<never>((_resolve, reject) => {
-        onAbort = () => { reject(signal.reason) }
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-      work.catch(() => undefined)
-      try {
-        return await Promise.race([work, aborted])
-      } finally {
-        signal.removeEventListener('abort', onAbort)
-      }
+      return await abortable(work, controller.signal)
     },
     clear () {
       clearTimeout(timer)

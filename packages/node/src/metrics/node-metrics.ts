@@ -51,6 +51,7 @@ export function createNodeMetrics (init: NodeMetricsInit): NodeMetrics {
     liveCounter({ registry, name: 'fedlake_rest_unauthorized_requests_total', help: 'REST requests refused with 401 for a missing or wrong bearer token.', read: () => [[{}, read()]] })
   }
   if (services.operator !== undefined) operatorMetrics(registry, services.operator, join(config.dataDir, 'duckdb'))
+  if (services.subqueries !== undefined) subqueryMetrics(registry, services.subqueries)
   if (config.roles.includes('query')) queryMetrics(registry, services)
   metadataMetrics(registry, services)
 
@@ -156,6 +157,20 @@ function queryMetrics (registry: Registry, services: NodeServices): void {
     help: 'Sub-queries that failed (operator unreachable, an error on the operator, cut off), per operator node.',
     labelNames: ['node'],
     read: () => [...totals()?.subqueries ?? []].map(([node, s]) => [{ node }, s.failed] as const)
+  })
+}
+
+function subqueryMetrics (registry: Registry, counts: NonNullable<NodeServices['subqueries']>): void {
+  liveGauge({ registry, name: 'fedlake_subqueries_running', help: 'Sub-queries this operator is answering for query nodes (until their DuckDB query has ended or been told to stop).', read: () => [[{}, counts().running]] })
+  liveCounter({
+    registry,
+    name: 'fedlake_subqueries_served_total',
+    help: 'Sub-queries this operator answered, by outcome: completed, cancelled (by the query node, e.g. its client left or a LIMIT was reached, or by their deadline), failed.',
+    labelNames: ['outcome'],
+    read: () => {
+      const c = counts()
+      return [[{ outcome: 'completed' }, c.completed], [{ outcome: 'cancelled' }, c.cancelled], [{ outcome: 'failed' }, c.failed]]
+    }
   })
 }
 

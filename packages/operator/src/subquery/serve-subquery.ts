@@ -4,6 +4,7 @@
  * no file or system functions, on a locked-down DuckDB), and stream its batches back with the transport's
  * backpressure. A reset stream, or the request's own time running out, interrupts DuckDB. When the request
  * asks to keep the stream open, the next request is read from the same stream once this one has ended.
+ * `counts()` tells how many sub-queries run now and how the others ended (the node's /metrics shows them).
  */
 import { FedlakeError, isFedlakeError, silentLogger, toFedlakeError } from '@fedlake/core'
 import type { FrameStream, JsonValue, Logger } from '@fedlake/core'
@@ -28,8 +29,23 @@ export type SubqueryHandler = (stream: FrameStream) => Promise<void>
 
 type NextFrame = Promise<IteratorResult<Uint8Array>>
 
-export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandler {
+export interface SubqueryCounts {
+  /** Sub-queries being answered: from their request until their DuckDB query has ended or been told to stop. */
+  readonly running: number
+  readonly completed: number
+  /** Stopped by the query node (its client left, a LIMIT was reached, another operator failed) or by their own deadline. */
+  readonly cancelled: number
+  /** Refused or failed here (invalid SQL, a DuckDB error). */
+  readonly failed: number
+}
+
+export interface SubqueryService extends SubqueryHandler {
+  counts(): SubqueryCounts
+}
+
+export function createSubqueryService (init: SubqueryServiceInit): SubqueryService {
   const log = (init.logger ?? silentLogger).child('subquery')
+  const counts = { running: 0, completed: 0, cancelled: 0, failed: 0 }
 
   /** Answers one request; true when the stream stays open for the next one (`next` is then that request). */
   const answer = async (stream: FrameStream, request: SubqueryRequest, next: NextFrame): Promise<boolean> => {
@@ -47,31 +63,40 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandl
     next.then(cancelled, cancelled)
     let rows = 0
     let result: ResultStream | undefined
+    /** A send failed: the query node reset the stream (it cancelled), which its read side may not have shown yet. */
+    let peerGone = false
+    const send = async (frame: Uint8Array): Promise<void> => { await stream.send(frame).catch((err: unknown) => { peerGone = true; throw err }) }
+    counts.running++
     try {
       result = await init.openQuery(request.dbms, request.sql, { signal: controller.signal })
-      await stream.send(encodeControl({ type: 'fields', fields: result.fields }))
+      await send(encodeControl({ type: 'fields', fields: result.fields }))
       for await (const batch of result) {
         rows += batch.rowCount
-        await stream.send(encodeBatchFrame(batch))
+        await send(encodeBatchFrame(batch))
       }
       answered = true
       const keepOpen = request.keepOpen === true
-      await stream.send(encodeControl(keepOpen ? { type: 'end', rows, keepOpen } : { type: 'end', rows }))
+      await send(encodeControl(keepOpen ? { type: 'end', rows, keepOpen } : { type: 'end', rows }))
+      counts.completed++
       log.debug('sub-query served', { queryId: request.queryId, peer: stream.remotePeer, rows })
       return keepOpen
     } catch (err) {
       result?.cancel(err)
+      const cancelled = controller.signal.aborted || peerGone
+      if (cancelled) counts.cancelled++
+      else counts.failed++
       const error = controller.signal.aborted && isFedlakeError(controller.signal.reason) ? controller.signal.reason : toFedlakeError(err)
-      log.debug('sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, code: error.code })
+      log.debug(cancelled ? 'sub-query cancelled' : 'sub-query failed', { queryId: request.queryId, peer: stream.remotePeer, rows, code: error.code })
       answered = true
       await replyError(stream, error)
       return false
     } finally {
+      counts.running--
       clearTimeout(timer)
     }
   }
 
-  return async stream => {
+  const handle = async (stream: FrameStream): Promise<void> => {
     const frames = stream.frames[Symbol.asyncIterator]()
     let next: NextFrame = frames.next()
     for (let served = 0; ; served++) {
@@ -91,6 +116,7 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryHandl
       }
     }
   }
+  return Object.assign(handle, { counts: (): SubqueryCounts => ({ ...counts }) })
 }
 
 async function nextRequest (next: NextFrame, timeoutMs: number): Promise<SubqueryRequest> {

@@ -11,7 +11,7 @@
  * answer is made of the operators that did answer (rows an operator streamed before failing are left out of
  * merged answers; a plain SELECT may already have sent some).
  */
-import { FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
+import { abortable, FedlakeError, isFedlakeError, silentLogger } from '@fedlake/core'
 import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/core'
 import type { MergeEngine, SqlParser } from '@fedlake/duckdb'
 import type { Catalog } from '@fedlake/metadata'
@@ -204,7 +204,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     timer.unref()
     query.signal.addEventListener('abort', () => { clearTimeout(timer) }, { once: true })
     try {
-      await Promise.race([Promise.all(fragments.map(async f => { await f.open() })), aborted(late.signal)])
+      await abortable(Promise.all(fragments.map(async f => { await f.open() })), late.signal)
     } catch (err) {
       clearTimeout(timer)
       for (const f of fragments) f.cancel()
@@ -310,23 +310,13 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
   return executor
 }
 
-/** Rejects with the signal's reason once it aborts. */
-async function aborted (signal: AbortSignal): Promise<never> {
-  return await new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) { reject(signal.reason); return }
-    signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
-  })
-}
-
 /** Batches that stop with the late signal's error (naming the operators still running) when it aborts. */
 function lateAware<T> (batches: AsyncIterable<T>, late: AbortSignal): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]: () => {
       const inner = batches[Symbol.asyncIterator]()
-      const stop = aborted(late)
-      stop.catch(() => undefined)
       return {
-        next: async () => await Promise.race([inner.next(), stop]),
+        next: async () => await abortable(inner.next(), late),
         return: async () => await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined }))
       }
     }
