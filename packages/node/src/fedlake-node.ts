@@ -29,7 +29,7 @@ import { metricsRoutes } from './http/metrics-routes.js'
 import { createRestServer } from './http/rest-app.js'
 import type { RestPlugin, RestServer } from './http/rest-app.js'
 import { uiRoutes } from './http/ui-routes.js'
-import { createNodeMetrics } from './metrics/node-metrics.js'
+import type { NodeMetrics } from './metrics/node-metrics.js'
 import type { NodeServices } from './node-services.js'
 import { queryCommandHandlers } from './query-commands.js'
 import { sqlCommandHandlers } from './sql-command.js'
@@ -148,12 +148,16 @@ export function createFedlakeNode (config: NodeConfig, components: FedlakeNodeCo
     eventLoop
   }
   const tokenGuard = config.restToken === undefined ? undefined : restTokenGuard({ token: config.restToken, nodeName: config.name, logger: logger.child('rest') })
-  const metrics = createNodeMetrics({ services, ...(tokenGuard === undefined ? {} : { unauthorizedRequests: tokenGuard.refused }) })
+  // prom-client (a few dozen CommonJS modules) loads with the first scrape, not at start-up; its default process
+  // metrics (GC, event-loop lag) count from then on
+  let metrics: Promise<NodeMetrics> | undefined
+  const nodeMetrics = async (): Promise<NodeMetrics> => await (metrics ??= import('./metrics/node-metrics.js')
+    .then(m => m.createNodeMetrics({ services, ...(tokenGuard === undefined ? {} : { unauthorizedRequests: tokenGuard.refused }) })))
   /** The HTTP surfaces on the REST port besides EdgeLake's commands and PUT. */
   const restPlugins = (): RestPlugin[] => [
     ...(tokenGuard === undefined ? [] : [tokenGuard.plugin]),
     healthRoutes(services),
-    metricsRoutes(metrics),
+    metricsRoutes(nodeMetrics),
     mcpRoutes(services),
     grafanaRoutes(services, logger.child('grafana')),
     uiRoutes()

@@ -2,11 +2,13 @@
 import type { NodeMetrics } from '../metrics/node-metrics.js'
 import type { RestPlugin } from './rest-app.js'
 
-export function metricsRoutes (metrics: NodeMetrics): RestPlugin {
+/** `metrics` is called on each scrape (it may load the metrics on the first). */
+export function metricsRoutes (metrics: () => Promise<NodeMetrics>): RestPlugin {
   return app => {
     app.get('/metrics', async (_req, reply) => {
-      const text = await metrics.scrape()
-      return await reply.code(200).type(metrics.contentType).send(text)
+      const registry = await metrics()
+      const text = await registry.scrape()
+      return await reply.code(200).type(registry.contentType).send(text)
     })
   }
 }
