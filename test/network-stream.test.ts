@@ -231,6 +231,33 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     assert.equal(rows, TOTAL)
   })
 
+  it('runs limits.maxConcurrentQueries network queries at once (4 by default); the next waits its turn within its deadline', async () => {
+    const clients = Array.from({ length: 4 }, () => new AbortController())
+    try {
+      // four answers held by clients that do not read: each keeps its slot
+      for (const client of clients) assert.equal((await openNetworkQuery(url, SELECT, 'json:output', client.signal)).status, 200)
+      const count = 'sql kubearmor format=json and stat=false "select count(*) as n from stream_rows"'
+      const waited = restCommand(url, count, { headers: { destination: 'network', timeout: '2' } })
+      await waitFor(async () => await metric(query, 'fedlake_network_queries_waiting') === 1, { timeoutMs: 10_000, what: 'the fifth query to wait for a slot' })
+      const timedOut = await waited
+      assert.ok(timedOut.status >= 500, `a query that waits past its deadline fails: ${timedOut.status} ${timedOut.text}`)
+      assert.equal(await metric(query, 'fedlake_network_queries_waiting'), 0)
+      const next = restCommand(url, count, { headers: { destination: 'network', timeout: '60' } })
+      await waitFor(async () => await metric(query, 'fedlake_network_queries_waiting') === 1, { timeoutMs: 10_000, what: 'the next query to wait' })
+      clients[0]?.abort()
+      const answered = await next
+      assert.equal(answered.status, 200, answered.text)
+      assert.deepEqual(answered.json(), { Query: [{ n: TOTAL }] })
+    } finally {
+      for (const client of clients) client.abort()
+      // their sub-queries end before the next test counts cancellations
+      await waitFor(async () => {
+        for (const op of operators) if (await metric(op, 'fedlake_subqueries_running') !== 0) return false
+        return true
+      }, { timeoutMs: 10_000, what: 'the held queries\' sub-queries to end' })
+    }
+  })
+
   it('refuses format=json over the reply cap as soon as the cap is crossed, and stops the operators', async () => {
     const cancelledBefore = await cancelledCounts()
     const before = rssMb(query.proc.pid)

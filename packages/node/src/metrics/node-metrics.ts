@@ -134,6 +134,12 @@ function queryMetrics (registry: Registry, services: NodeServices): void {
       return [[{}, t === undefined ? 0 : t.started - t.finished.completed - t.finished.failed - t.finished.cancelled]]
     }
   })
+  liveGauge({
+    registry,
+    name: 'fedlake_network_queries_waiting',
+    help: 'Network queries waiting for one of the node\'s limits.maxConcurrentQueries slots.',
+    read: () => [[{}, services.network()?.waiting() ?? 0]]
+  })
   keptHistogram({
     registry,
     name: 'fedlake_network_query_duration_seconds',
