@@ -20,6 +20,12 @@ export default tseslint.config(
     }
   },
   {
+    // CommonJS on purpose (see the file): it must run before libuv's thread pool starts
+    files: ['packages/cli/bin/fedlake.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
+  },
+  {
     files: ['packages/cli/**', 'bench/**', 'scripts/**', 'test/**', 'packages/*/test/**'],
     rules: { 'no-console': 'off' }
   }

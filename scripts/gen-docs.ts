@@ -84,6 +84,14 @@ Example file:
   "metadata": { "networkName": "acme-edge", "networkKeyFile": "/etc/fedlake/network.key" }
 }
 \`\`\`
+
+## Process environment
+
+| variable | default | meaning |
+|---|---|---|
+| \`UV_THREADPOOL_SIZE\` | \`16\` (set by the \`fedlake\` command when unset) | libuv's thread pool. Every DuckDB call (a query's next chunk, an appender flush, a COMMIT) holds one of its threads until it returns, and so does file access. With libuv's own default of 4, four long queries would hold back every ingest commit until one ended, and KubeArmor would drop events meanwhile. A node never runs more storage queries at once than this minus 2 (it lowers \`limits.maxConcurrentQueries\` and logs a warning); a node with both roles wants at least 2 × \`limits.maxConcurrentQueries\` + 2. |
+| \`FEDLAKE_FROM_SOURCE\` | unset | \`1\` runs the TypeScript sources through tsx instead of the compiled \`dist\` (see [cli.md](cli.md)). |
+| \`FEDLAKE_SOURCE_MAPS\` | unset | \`1\` makes stack traces of the compiled code name the TypeScript sources. |
 `
 }
 

@@ -166,6 +166,29 @@ describe('an operator under hostile queries, with a small memory budget', { time
     assert.equal((await restCommand(url, 'get status')).status, 200, 'the node goes on')
   })
 
+  it('commits its live source\'s events while every query slot runs a long query', async () => {
+    const committed = async (): Promise<number> => {
+      const text = await (await fetch(new URL('/metrics', url))).text()
+      return [...text.matchAll(/^fedlake_ingest_rows_committed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    }
+    const droppedBefore = live.stats().dropped
+    // each holds one of the storage's 4 query slots, and one libuv pool thread, until its deadline interrupts it
+    const long = 'select count(*) from logs a, logs b where (a.pid + b.ppid) % 7 = 3'
+    let longDone = 0
+    const longs = Array.from({ length: 4 }, async () => {
+      const reply = await get(url, `sql kubearmor "${long}"`, { timeout: '12' })
+      longDone++
+      return reply
+    })
+    // every slot is taken once a fifth query cannot get one within its own deadline
+    await waitFor(async () => (await get(url, 'sql kubearmor "select count(*) from logs"', { timeout: '1' })).status !== 200, { timeoutMs: 10_000, intervalMs: 50, what: 'the long queries to hold every query slot' })
+    const from = await committed()
+    await waitFor(async () => await committed() >= from + LIVE_RATE, { timeoutMs: 6000, intervalMs: 100, what: 'a second of live events committed while the long queries run' })
+    assert.equal(longDone, 0, 'the long queries were still running while those events committed')
+    for (const reply of await Promise.all(longs)) assert.equal(reply.status, 504, `the long query ran until its deadline: ${reply.body.slice(0, 200)}`)
+    assert.equal(live.stats().dropped - droppedBefore, 0, 'the live source dropped nothing')
+  })
+
   it('keeps its event loop free and its sources drop-free while a large result streams to a slow client', async () => {
     await restCommand(url, 'get status where format = json') // starts a new event-loop window
     const droppedBefore = live.stats().dropped

@@ -4,7 +4,7 @@
  * Stop: connector first (no new rows), then the pipeline flushes everything it received, then storage closes.
  */
 import { join } from 'node:path'
-import { CORE_ERRORS, FedlakeError, resourcePlan, silentLogger } from '@fedlake/core'
+import { CORE_ERRORS, FedlakeError, queryThreadsAllowed, resourcePlan, silentLogger, threadPoolSize, THREADS_KEPT_FROM_QUERIES } from '@fedlake/core'
 import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
 import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, createWatermarkTracker, loadKubeArmorTls } from './connector/index.js'
@@ -63,7 +63,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
   const storage = createThreadedDuckDbStorage({
     dataDir: join(init.dataDir, 'duckdb'),
     logger: logger.child('storage'),
-    ...(plan === undefined ? {} : { memoryLimit: plan.duckdbMemoryLimit, maxConcurrentQueries: plan.maxConcurrentQueries })
+    ...(plan === undefined ? {} : { memoryLimit: plan.duckdbMemoryLimit, maxConcurrentQueries: storageQuerySlots(plan.maxConcurrentQueries, logger) })
   })
   const mappings = createKubeArmorMappings({ dbms: init.dbms, policies: loadMappingPolicies(init.ingest.mappingFile, { dbms: init.dbms }) })
   const pipeline: IngestPipeline = createIngestPipeline({
@@ -162,4 +162,19 @@ function streamingHandler (stats: () => IngestStats): CommandHandler {
       }
     }
   }
+}
+
+/**
+ * Queries that run at once on the storage: limits.maxConcurrentQueries, unless libuv's pool is too small to also
+ * leave a thread for ingest commits (a DuckDB query holds a pool thread per chunk it computes; with every thread
+ * held, commits wait and the KubeArmor streams pause, which makes KubeArmor drop events).
+ */
+function storageQuerySlots (wanted: number, logger: Logger): number {
+  const allowed = queryThreadsAllowed(wanted)
+  if (allowed < wanted) {
+    logger.warn('fewer storage queries at once than limits.maxConcurrentQueries: libuv\'s thread pool is small', {
+      maxConcurrentQueries: wanted, allowed, UV_THREADPOOL_SIZE: threadPoolSize(), keptForCommits: THREADS_KEPT_FROM_QUERIES
+    })
+  }
+  return allowed
 }
