@@ -63,6 +63,23 @@ describe('network queries over three operators', { timeout: 600_000 }, () => {
     assert.equal(differences((await networkAnswer(url, having)).answer as QueryAnswer, await referenceAnswer(having), true), undefined)
   })
 
+  it('takes the tables qualified as an operator does: <dbms>.logs, main.logs, <dbms>.main.logs', async () => {
+    const want = await referenceAnswer('select pod_name, count(*) as n from logs l join alert a using (pod_name) group by pod_name order by n desc, pod_name limit 5')
+    for (const sql of [
+      'select pod_name, count(*) as n from kubearmor.logs l join alert a using (pod_name) group by pod_name order by n desc, pod_name limit 5',
+      'select pod_name, count(*) as n from main.logs l join kubearmor.main.alert a using (pod_name) group by pod_name order by n desc, pod_name limit 5'
+    ]) {
+      const got = await networkAnswer(url, sql)
+      assert.equal(got.status, 200, `${sql}: ${got.text.slice(0, 300)}`)
+      assert.equal(differences(got.answer as QueryAnswer, want, true), undefined, sql)
+    }
+    const count = await networkAnswer(url, 'select count(*) from kubearmor.logs')
+    assert.deepEqual(count.answer?.rows, [[data.rows.reduce((n, r) => n + (r.logs?.length ?? 0), 0)]])
+    const outside = await networkAnswer(url, 'select count(*) from other.logs')
+    assert.equal(outside.status, 400, outside.text)
+    assert.match(outside.text, /SQL_FORBIDDEN_REFERENCE/)
+  })
+
   it('finds period()\'s latest row on whichever operator holds it', async () => {
     const got = await networkAnswer(url, "select count(*) as n, max(timestamp) as latest from logs where period(day, 2, '2026-04-10 00:00:00', timestamp)")
     const want = await referenceAnswer("select count(*) as n, max(timestamp) as latest from logs where timestamp > (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00') - interval 2 day and timestamp <= (select max(timestamp) from logs where timestamp <= '2026-04-10 00:00:00')")

@@ -171,7 +171,6 @@ describe('an operator under hostile queries, with a small memory budget', { time
       const text = await (await fetch(new URL('/metrics', url))).text()
       return [...text.matchAll(/^fedlake_ingest_rows_committed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
     }
-    const droppedBefore = live.stats().dropped
     // each holds one of the storage's 4 query slots, and one libuv pool thread, until its deadline interrupts it
     const long = 'select count(*) from logs a, logs b where (a.pid + b.ppid) % 7 = 3'
     let longDone = 0
@@ -186,7 +185,6 @@ describe('an operator under hostile queries, with a small memory budget', { time
     await waitFor(async () => await committed() >= from + LIVE_RATE, { timeoutMs: 6000, intervalMs: 100, what: 'a second of live events committed while the long queries run' })
     assert.equal(longDone, 0, 'the long queries were still running while those events committed')
     for (const reply of await Promise.all(longs)) assert.equal(reply.status, 504, `the long query ran until its deadline: ${reply.body.slice(0, 200)}`)
-    assert.equal(live.stats().dropped - droppedBefore, 0, 'the live source dropped nothing')
   })
 
   it('keeps its event loop free and its sources drop-free while a large result streams to a slow client', async () => {

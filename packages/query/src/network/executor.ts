@@ -20,6 +20,7 @@ import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
 import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
+import { withUnqualifiedTables } from '../planner/unqualified-tables.js'
 import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
 import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
@@ -120,7 +121,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     const parsed = await init.parser.parse(text)
     if (parsed.error) throw parseFailure(parsed.error_type, parsed.error_message, parsed.position, text)
     validateSelect(parsed, { dbms: command.dbms, tables: new Set(schemas.keys()), edgeLakeDialect: true }, text)
-    const statement = parsed.statements[0]
+    const statement = withUnqualifiedTables(parsed.statements[0], command.dbms)
     const outputFields = await init.engine.describe(command.dbms, [...schemas.values()], await init.parser.print(bindableStatement(statement)))
     const plan = planNetworkQuery(statement, { dbms: command.dbms, tables: schemas }, outputFields.map(f => f.name), {
       ...(command.timezone === undefined ? {} : { timeZone: command.timezone }),
