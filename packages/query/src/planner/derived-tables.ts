@@ -53,16 +53,15 @@ export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, plan
     if (schema === undefined || ctes.has(table)) return undefined
     const columns = new Map(schema.columns.map(c => [c.name.toLowerCase(), c] as const))
     const alias = (from.alias !== '' ? from.alias : from.table_name).toLowerCase()
-    const items = outputItems(node, columns, alias)
+    const items = outputItems(node, columns, alias, aliases)
     if (items === undefined || !independent(node, columns, alias)) return undefined
     const names = items.map(i => i.name)
     if (new Set(names.map(n => n.toLowerCase())).size !== names.length) return undefined
     const planned = planSubquery(sub, names)
     if (planned === undefined) return undefined
     const name = `__sq${derived.length}`
-    const visible = names.map((n, i) => typeof aliases[i] === 'string' ? aliases[i] as string : n)
-    derived.push({ name, label, plan: planned.plan, statement: sub, columns: visible, strategy: planned.strategy })
-    schemas.set(name, { columns: visible, types: items.map(i => i.type) })
+    derived.push({ name, label, plan: planned.plan, statement: sub, columns: names, strategy: planned.strategy })
+    schemas.set(name, { columns: names, types: items.map(i => i.type) })
     return name
   }
 
@@ -73,8 +72,9 @@ export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, plan
     if (typeof node.type === 'string' && QUERY_NODE_TYPES.has(node.type) && !isExpr(node)) return rewriteQuery(node as unknown as QueryNode, ctes)
     if (!isExpr(node) && node.type === 'SUBQUERY' && node.subquery !== undefined && (node.sample ?? null) === null) {
       const ref = node as TableRefNode & { subquery: SelectStatement }
-      const name = derive(ref.subquery, ref.alias !== '' ? ref.alias : '(unnamed)', [], ctes)
-      if (name !== undefined) return { ...baseTable(name, ref.alias), column_name_alias: ref.column_name_alias ?? [] }
+      const renamed = Array.isArray(ref.column_name_alias) ? ref.column_name_alias as unknown[] : []
+      const name = derive(ref.subquery, ref.alias !== '' ? ref.alias : '(unnamed)', renamed, ctes)
+      if (name !== undefined) return baseTable(name, ref.alias)
     }
     if (!isExpr(node) && node.type === 'BASE_TABLE' && typeof node.table_name === 'string' && String(node.schema_name ?? '') === '' && String(node.catalog_name ?? '') === '') {
       const name = ctes.get(node.table_name.toLowerCase())
@@ -103,9 +103,12 @@ export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, plan
   return { statement: rewritten, derived, schemas }
 }
 
-/** The subquery's column names as DuckDB gives them and their types where they are plain columns; undefined when not plain. */
-function outputItems (node: SelectNode, columns: ReadonlyMap<string, { name: string, type: string }>, alias: string): { name: string, type?: string }[] | undefined {
-  const out: { name: string, type?: string }[] = []
+/**
+ * The subquery's column names as the statement reads them (renamed by `t(a, b)` / `WITH t(a, b)`, else DuckDB's
+ * names), with their types where they are plain columns; undefined when a name is not known.
+ */
+function outputItems (node: SelectNode, columns: ReadonlyMap<string, { name: string, type: string }>, alias: string, renamed: readonly unknown[]): { name: string, type?: string }[] | undefined {
+  const out: { name?: string, type?: string }[] = []
   for (const item of node.select_list) {
     if (isStar(item)) {
       if (!plainStar(item, alias)) return undefined
@@ -113,11 +116,11 @@ function outputItems (node: SelectNode, columns: ReadonlyMap<string, { name: str
       continue
     }
     const column = isColumnRef(item) ? ownColumn(item.column_names, columns, alias) : undefined
-    if (item.alias !== '') out.push({ name: item.alias, ...(column === undefined ? {} : { type: column.type }) })
-    else if (column !== undefined) out.push({ name: column.name, type: column.type })
-    else return undefined
+    out.push({ ...(item.alias !== '' ? { name: item.alias } : column === undefined ? {} : { name: column.name }), ...(column === undefined ? {} : { type: column.type }) })
   }
-  return out
+  if (renamed.length > out.length) return undefined
+  const named = out.map((item, i) => ({ ...item, name: typeof renamed[i] === 'string' ? renamed[i] as string : item.name }))
+  return named.every((item): item is { name: string, type?: string } => item.name !== undefined) ? named : undefined
 }
 
 function plainStar (item: StarExpr, alias: string): boolean {
