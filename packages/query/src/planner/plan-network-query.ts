@@ -11,6 +11,7 @@
  *                               │                                   └─ buildQueryModel ─┬─ aggregates ─▶ split aggregation
  *                               │                                                       └─ rows ───────▶ plain select
  *                               └─ anything refused above (PLAN_UNSUPPORTED) ─────────────────▶ relational pull
+ *                                    (its subqueries over one table that a strategy above answers: planned by it, planSubquery)
  */
 import { isFedlakeError } from '@fedlake/core'
 import { resolveTimestampLiterals, resolveTimeZone } from '../dates/index.js'
