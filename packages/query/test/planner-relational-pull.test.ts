@@ -108,11 +108,14 @@ describe('relational pull', () => {
       assert.ok(explain.includes('key shipping possible: keys of t.pod_name (__sq0) to logs.pod_name (__p0)'), explain.join('\n'))
     })
 
-    it('a CTE is answered once for all its references, renamed columns and holistic aggregates included', async () => {
+    it('a CTE is answered once for all its references (and a repeated subquery once), renamed columns and holistic aggregates included', async () => {
       const twice = await pull('with top(p, m) as (select pod_name, median(pid) from logs group by 1) select * from top a join top b on a.p = b.p join alert x on x.pod_name = a.p')
       assert.deepEqual(twice.derived.map(d => d.split(':')[0]), ['__sq0 top (p, m), split aggregation with per-group values (holistic)'])
       assert.match(twice.merge, /^WITH top AS \(SELECT \* FROM __sq0\) ?SELECT \* FROM __sq0 AS a INNER JOIN __sq0 AS b ON .* INNER JOIN __p0 AS x/)
       assert.deepEqual(twice.cuts, ['__p0.pod_name < __sq0.p'])
+      const same = await pull('select * from (select pod_name, count(*) as n from logs group by 1) a join (select pod_name, count(*) as n from logs group by 1) b using (pod_name)')
+      assert.equal(same.derived.length, 1, 'the same subquery twice is answered once')
+      assert.match(same.merge, /FROM __sq0 AS a INNER JOIN __sq0 AS b/)
     })
 
     it('a subquery inside a subquery, with a WHERE, and one joined to another table', async () => {

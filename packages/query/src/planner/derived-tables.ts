@@ -12,7 +12,8 @@
  * is left to the pull when any column it reads might bind outside it (correlated, LATERAL), when it holds another
  * subquery, a lambda or a star other than a plain `*`, or when its column names are not plain (an alias, a column,
  * `*`): they must be DuckDB's names for the subquery's columns, which the statement reads the table by.
- * A CTE's references (where its name is in scope) become the table; its body becomes `SELECT * FROM __sq<i>`.
+ * A CTE's references (where its name is in scope) become the table; its body becomes `SELECT * FROM __sq<i>`. The
+ * same subquery twice (the same parse tree) is one table.
  */
 import { baseTable, isColumnRef, isExpr, isSelectNode, isStar, selectNode, star, statement as statementOf, visitTree } from '../sql-tree/index.js'
 import type { BaseTableRef, QueryNode, SelectNode, SelectStatement, StarExpr, TableRefNode } from '../sql-tree/index.js'
@@ -41,6 +42,7 @@ interface CteEntry { key?: unknown, value?: { aliases?: unknown[], query?: { nod
 export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, planSubquery: SubqueryPlanner): Derivation {
   const derived: DerivedTable[] = []
   const schemas = new Map<string, DerivedSchema>()
+  const byKey = new Map<string, string>()
 
   /** The table's name when `sub` is a derivable subquery (named `label`, its columns renamed by `aliases`). */
   const derive = (sub: SelectStatement, label: string, aliases: readonly unknown[], ctes: ReadonlyMap<string, string | null>): string | undefined => {
@@ -57,11 +59,16 @@ export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, plan
     if (items === undefined || !independent(node, columns, alias)) return undefined
     const names = items.map(i => i.name)
     if (new Set(names.map(n => n.toLowerCase())).size !== names.length) return undefined
+    // the same subquery (the same columns) twice is answered once
+    const key = JSON.stringify([node, names], (k, v: unknown) => k === 'query_location' ? undefined : v)
+    const known = byKey.get(key)
+    if (known !== undefined) return known
     const planned = planSubquery(sub, names)
     if (planned === undefined) return undefined
     const name = `__sq${derived.length}`
     derived.push({ name, label, plan: planned.plan, statement: sub, columns: names, strategy: planned.strategy })
     schemas.set(name, { columns: names, types: items.map(i => i.type) })
+    byKey.set(key, name)
     return name
   }
 
@@ -90,7 +97,7 @@ export function deriveSubqueries (statement: unknown, catalog: PlanCatalog, plan
       const key = typeof entry.key === 'string' ? entry.key.toLowerCase() : undefined
       const query = entry.value?.query
       if (key === undefined || query?.node === undefined) return entry
-      const name = node.type === 'RECURSIVE_CTE_NODE' ? undefined : derive(query as SelectStatement, String(entry.key), entry.value?.aliases ?? [], ctes)
+      const name = derive(query as SelectStatement, String(entry.key), entry.value?.aliases ?? [], ctes)
       const body = name === undefined ? { ...query, node: rewriteQuery(query.node, ctes) } : statementOf(selectNode({ selectList: [star()], from: baseTable(name) }))
       ctes.set(key, name ?? null)
       return { ...entry, value: { ...entry.value, aliases: name === undefined ? entry.value?.aliases : [], query: body } }

@@ -70,7 +70,7 @@ function planSubquery (statement: unknown, catalog: PlanCatalog, outputNames: re
     if (query.increments !== null || (!query.isAggregate && query.limit === null && !query.distinct)) return undefined
     const strategy = query.isAggregate
       ? `split aggregation${plan.fragments.length > 1 ? ' with per-group values (holistic)' : ''}`
-      : `plain select${query.limit !== null && query.orderBy.length > 0 ? ' (top-N)' : ''}`
+      : `plain select${query.limit !== null && query.orderBy.length > 0 ? ' (top-N)' : query.distinct ? ' (DISTINCT)' : query.limit !== null ? ' (LIMIT)' : ''}`
     return { plan, strategy }
   } catch (err) {
     // refused, or not valid for a strategy: the merge DuckDB runs it as part of the statement
