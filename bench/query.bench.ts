@@ -9,7 +9,7 @@
  *
  * A second part (BENCH_EDGELAKE=0 skips it) runs the same queries on EdgeLake's published setup, 200,000 rows on
  * two operators, against EdgeLake's measured medians on this kind of machine (reference/edgelake.md, issue 9).
- * BENCH_RUNS sets the runs per query (default 40).
+ * BENCH_RUNS sets the runs per query (default 40); BENCH_ONLY=<text> runs only the queries whose name contains it.
  *
  * A third part (BENCH_STREAM=0 skips it; BENCH_QUERIES=0 skips the first) streams a big plain SELECT: BENCH_STREAM_ROWS rows (default 5,000,000) on
  * two operators, `select * from logs` as json:output to a client reading as fast as it can, beside one DuckDB
@@ -34,6 +34,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 40)
 const STREAM_ROWS = Number(process.env.BENCH_STREAM_ROWS ?? 5_000_000)
 const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 2)
+/** Only the queries whose name contains this text, e.g. BENCH_ONLY=join. */
+const ONLY = process.env.BENCH_ONLY
 
 /** EdgeLake on this kind of machine, 200,000 rows on 2 operators: medians in ms (issue 9). Its top-3 and HAVING answers were wrong. */
 const EDGELAKE_MS: Readonly<Record<string, number>> = {
@@ -118,7 +120,7 @@ async function setUp (operatorCount: number, rowsEach: number, nodeConfig?: Reco
 async function measure (setup: Setup, runs: number): Promise<Map<string, { fed: number[], duck: number[] }>> {
   const url = setup.query.ready.rest ?? ''
   const out = new Map<string, { fed: number[], duck: number[] }>()
-  for (const q of [...QUERIES, ...MERGED_QUERIES]) {
+  for (const q of [...QUERIES, ...MERGED_QUERIES].filter(q => ONLY === undefined || q.name.includes(ONLY))) {
     let failure: string | undefined
     const [fed, duck] = await timedSideBySide(runs, async () => {
       const reply = await restCommand(url, `sql kubearmor format=json and stat=false "${q.network}"`, { headers: { destination: 'network', timeout: '60' } })

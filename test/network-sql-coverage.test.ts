@@ -91,7 +91,19 @@ const HAND_WRITTEN: readonly (readonly [string, boolean])[] = [
   ['SELECT array_agg(DISTINCT pod_name ORDER BY pod_name) AS pods FROM alert', false],
   ['SELECT pod_name, percentile_disc(0.5) WITHIN GROUP (ORDER BY pid) AS p50 FROM alert GROUP BY 1', false],
   ['SELECT count(DISTINCT pod_name || \'/\' || operation) AS pairs, median(pid) AS med FROM logs', false],
-  ['SELECT * FROM (PIVOT (SELECT operation, namespace FROM logs WHERE namespace IS NOT NULL) ON namespace IN (\'default\', \'prod\', \'dev\') USING count(*) GROUP BY operation)', false]
+  ['SELECT * FROM (PIVOT (SELECT operation, namespace FROM logs WHERE namespace IS NOT NULL) ON namespace IN (\'default\', \'prod\', \'dev\') USING count(*) GROUP BY operation)', false],
+  ['SELECT count(DISTINCT (pod_name, operation)) AS pairs, count(DISTINCT (uid, pod_name)) FILTER (WHERE pid > 100) AS f FROM logs', false],
+  // subqueries in FROM and CTEs answered as network queries of their own, their answers joined back
+  ['SELECT l.operation, count(*) AS n FROM logs l JOIN (SELECT pod_name FROM logs GROUP BY pod_name ORDER BY count(*) DESC, pod_name LIMIT 3) t USING (pod_name) GROUP BY l.operation', false],
+  ['WITH top AS (SELECT pod_name, count(*) AS c FROM logs GROUP BY 1 ORDER BY c DESC, 1 LIMIT 4) SELECT a.pod_name, a.severity, t.c, t2.c AS c2 FROM alert a JOIN top t USING (pod_name) JOIN top t2 ON t2.pod_name = a.pod_name', false],
+  ['SELECT l.pod_name, count(*) AS n, any_value(m.med) AS med, any_value(m.q) AS q FROM logs l JOIN (SELECT pod_name, median(pid) AS med, quantile_disc(uid, 0.9) AS q FROM logs GROUP BY 1) m USING (pod_name) GROUP BY 1', false],
+  ['SELECT a.pod_name, a.severity, f.top_pid FROM alert a JOIN (SELECT pod_name, max(pid) AS top_pid FROM logs WHERE operation = \'File\' AND uid = 0 GROUP BY 1) f ON f.pod_name = a.pod_name WHERE a.severity > 5', false],
+  ['SELECT max(n) AS m, count(*) AS pods FROM (SELECT pod_name, sum(c) AS n FROM (SELECT pod_name, operation, count(*) AS c FROM logs WHERE uid = 0 GROUP BY 1, 2) x GROUP BY 1) y', false],
+  ['SELECT p.team, s.pod_name, s.n FROM pods p LEFT JOIN (SELECT pod_name, count(*) AS n FROM alert WHERE severity > 3 GROUP BY 1) s USING (pod_name)', false],
+  ['SELECT t.pod_name, t.pid, p.team FROM (SELECT pod_name, pid FROM logs ORDER BY pid DESC NULLS LAST, "timestamp" LIMIT 5) t LEFT JOIN pods p USING (pod_name)', false],
+  ['SELECT count(*) AS n FROM logs l SEMI JOIN (SELECT pod_name FROM alert GROUP BY 1 HAVING count(*) > 3) a USING (pod_name)', false],
+  ['SELECT count(*) AS n, count(DISTINCT l.pid) AS pids FROM logs l JOIN (SELECT DISTINCT pod_name FROM alert WHERE severity >= 7) a ON a.pod_name = l.pod_name', false],
+  ['WITH c(pod, n) AS (SELECT pod_name, count(*) FROM alert GROUP BY 1) SELECT l.pod_name, c.n, count(*) AS logs_n FROM logs l, c WHERE l.pod_name = c.pod AND l.pid > 20000 GROUP BY ALL', false]
 ]
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -143,6 +155,22 @@ describe('every SELECT over the network', { timeout: 900_000 }, () => {
     assert.match(explain.text, /operators \(__p0\): logs AS l, columns pod_name, pid, rows where l\.pid > 100/)
     assert.match(explain.text, /operators \(__p1\): pods AS p, columns pod_name, team, tier, rows where p\.tier = 2/)
     assert.match(explain.text, /targets for kubearmor\.pods: op-1\b/)
+  })
+
+  it('query explain shows a subquery in FROM answered on its own, and the query ships its keys to the other side', async () => {
+    const sql = 'select l.operation, count(*) as n from logs l join (select pod_name from logs group by pod_name order by count(*) desc, pod_name limit 3) t using (pod_name) group by l.operation'
+    const explain = await restCommand(net.url, `query explain sql kubearmor "${sql}"`)
+    assert.equal(explain.status, 200, explain.text)
+    assert.match(explain.text, /subquery t \(__sq0\): a network query of its own, split aggregation/)
+    assert.match(explain.text, /subquery t \(__sq0\), split aggregation, runs first:\s+operators run \(__p0\): SELECT pod_name AS __k0, count_star\(\) AS __a0_count FROM logs GROUP BY 1/)
+    assert.match(explain.text, /operators \(__p0\): logs AS l, columns pod_name, operation, all rows/)
+    assert.match(explain.text, /the query node merges: SELECT .* FROM __p0 AS l INNER JOIN __sq0 AS t USING \(pod_name\)/)
+    const got = await net.ask(sql)
+    assert.equal(got.status, 200, got.text)
+    assert.equal(differences(got.answer as QueryAnswer, await net.reference(sql), false), undefined)
+    const log = await restCommand(net.url, 'query explain')
+    assert.match(log.text, /key shipping: keys of t\.pod_name \(__sq0\) to logs\.pod_name \(__p0\): 3 keys shipped/, log.text)
+    assert.match(log.text, /operators run \(__p0\): SELECT pod_name, operation FROM logs AS l WHERE \(?pod_name IN \('pod-[^']*', 'pod-[^']*', 'pod-[^']*'\)\)?$/m, 'only the 3 pods\' rows travel')
   })
 
   describe('key shipping', () => {
@@ -204,6 +232,11 @@ describe('every SELECT over the network', { timeout: 900_000 }, () => {
     const overNode = await ask('max_merge_rows = 99999999999')
     assert.equal(overNode.status, 400, overNode.text)
     assert.match(overNode.text, /limits\.maxMergeRows/)
+    // a subquery answered on its own counts its operators' rows against the same cap
+    const top = 'select count(*) as n from (select pod_name, pid from logs order by pid limit 200) t join pods using (pod_name)'
+    const derived = await restCommand(net.url, `sql kubearmor max_merge_rows = 50 and format = json:list and stat = false "${top}"`, { headers: { destination: 'network' } })
+    assert.equal(derived.status, 422, derived.text)
+    assert.match(derived.text, /more than the 50 rows/)
     const fine = await ask('max_merge_rows = 100000')
     assert.equal(fine.status, 200, fine.text)
     assert.equal(differences((await net.ask(join)).answer as QueryAnswer, await net.reference(join), false), undefined)

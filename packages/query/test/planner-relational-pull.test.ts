@@ -17,7 +17,7 @@ const catalog: PlanCatalog = { dbms: DBMS, tables: new Map([['logs', schemas.log
 const parser = createSqlParser()
 
 /** Each fragment as `<table>: <printed SQL>`, and the printed merge. */
-async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string[], merge: string, explain: readonly string[], cuts: string[] }> {
+async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string[], merge: string, explain: readonly string[], cuts: string[], derived: string[] }> {
   const parsed = await parser.parse(resolveDateExpressions(sql, { timeZone }))
   assert.equal(parsed.error, false, sql)
   const plan = planNetworkQuery((parsed as { statements: readonly unknown[] }).statements[0], catalog, ['c0'], { timeZone }) as NetworkPlan
@@ -25,7 +25,9 @@ async function pull (sql: string, timeZone = 'UTC'): Promise<{ fragments: string
   const fragments = await Promise.all(plan.fragments.map(async f => `${f.name}: ${await parser.print(f.statement)}`))
   const merge = plan.merge.kind === 'sql' ? await parser.print(plan.merge.statement) : ''
   const cuts = (plan.keyShipping ?? []).map(k => `${k.target}.${k.column} < ${k.source}.${k.sourceColumn}`)
-  return { fragments, merge, explain: plan.explain, cuts }
+  const derived = await Promise.all((plan.derived ?? []).map(async d =>
+    `${d.name} ${d.label} (${d.columns.join(', ')}), ${d.strategy}: ${(await Promise.all(d.plan.fragments.map(async f => await parser.print(f.statement)))).join(' | ')}`))
+  return { fragments, merge, explain: plan.explain, cuts, derived }
 }
 
 describe('relational pull', () => {
@@ -52,7 +54,7 @@ describe('relational pull', () => {
   })
 
   it('keeps conditions out of subqueries in FROM, HAVING, QUALIFY, and conditions with subqueries, windows or volatile functions', async () => {
-    const nested = await pull('select * from (select pod_name, count(*) as n from logs where uid = 0 group by 1) s where s.n > 3 and s.pod_name is not null')
+    const nested = await pull('select * from (select pod_name, row_number() over () as n from logs where uid = 0) s where s.n > 3 and s.pod_name is not null')
     assert.deepEqual(nested.fragments, ['__p0: SELECT pod_name, uid FROM logs WHERE (uid = 0)'])
     const having = await pull('select pod_name, median(pid) from logs group by 1 having count(*) > 2 qualify row_number() over (order by pod_name) < 3')
     assert.deepEqual(having.fragments, ['__p0: SELECT pod_name, pid FROM logs'])
@@ -95,6 +97,57 @@ describe('relational pull', () => {
     assert.match(zoned.fragments[1] ?? '', /a\."timestamp" > CAST\('2026-03-10 09:00:00' AS TIMESTAMP\)/)
   })
 
+  describe('subqueries answered on their own', () => {
+    it('a top-N aggregation in FROM is its own split aggregation; the other reference is cut by its keys', async () => {
+      const { fragments, merge, explain, cuts, derived } = await pull('select l.operation, count(*) as n from logs l join (select pod_name from logs group by pod_name order by count(*) desc, pod_name limit 3) t using (pod_name) group by l.operation')
+      assert.deepEqual(fragments, ['__p0: SELECT pod_name, operation FROM logs AS l'], 'only the outer logs is pulled')
+      assert.deepEqual(derived, ['__sq0 t (pod_name), split aggregation: SELECT pod_name AS __k0, count_star() AS __a0_count FROM logs GROUP BY 1'])
+      assert.match(merge, /FROM __p0 AS l INNER JOIN __sq0 AS t USING \(pod_name\)/)
+      assert.deepEqual(cuts, ['__p0.pod_name < __sq0.pod_name'])
+      assert.ok(explain.includes('subquery t (__sq0): a network query of its own, split aggregation; its answer is table __sq0 of the merge'), explain.join('\n'))
+      assert.ok(explain.includes('key shipping possible: keys of t.pod_name (__sq0) to logs.pod_name (__p0)'), explain.join('\n'))
+    })
+
+    it('a CTE is answered once for all its references (and a repeated subquery once), renamed columns and holistic aggregates included', async () => {
+      const twice = await pull('with top(p, m) as (select pod_name, median(pid) from logs group by 1) select * from top a join top b on a.p = b.p join alert x on x.pod_name = a.p')
+      assert.deepEqual(twice.derived.map(d => d.split(':')[0]), ['__sq0 top (p, m), split aggregation with per-group values (holistic)'])
+      assert.match(twice.merge, /^WITH top AS \(SELECT \* FROM __sq0\) ?SELECT \* FROM __sq0 AS a INNER JOIN __sq0 AS b ON .* INNER JOIN __p0 AS x/)
+      assert.deepEqual(twice.cuts, ['__p0.pod_name < __sq0.p'])
+      const same = await pull('select * from (select pod_name, count(*) as n from logs group by 1) a join (select pod_name, count(*) as n from logs group by 1) b using (pod_name)')
+      assert.equal(same.derived.length, 1, 'the same subquery twice is answered once')
+      assert.match(same.merge, /FROM __sq0 AS a INNER JOIN __sq0 AS b/)
+    })
+
+    it('a subquery inside a subquery, with a WHERE, and one joined to another table', async () => {
+      const nested = await pull("select max(n) as m from (select pod_name, sum(c) as n from (select pod_name, count(*) as c from logs where uid = 0 group by 1) x group by 1 qualify row_number() over () < 9) y")
+      assert.deepEqual(nested.derived, ['__sq0 x (pod_name, c), split aggregation: SELECT pod_name AS __k0, count_star() AS __a0_count FROM logs WHERE (uid = 0) GROUP BY 1'])
+      assert.deepEqual(nested.fragments, [])
+      const other = await pull('select p.team, s.n from pods p left join (select pod_name, count(*) as n from alert where severity > 3 group by 1) s using (pod_name)')
+      assert.deepEqual(other.fragments, ['__p0: SELECT pod_name, team FROM pods AS p'])
+      assert.equal(other.derived.length, 1)
+      assert.deepEqual(other.cuts, [], 'the preserved side of a LEFT join is not cut')
+    })
+
+    it('keeps correlated subqueries, plain selects without LIMIT and unnamed expressions in the pull', async () => {
+      for (const sql of [
+        'select p.pod_name, t.last_pid from pods p, lateral (select pid as last_pid from logs l where l.pod_name = p.pod_name order by pid limit 1) t',
+        'select p.pod_name, t.n from pods p, (select count(*) as n from logs where pod_name = p.pod_name) t',
+        'select * from (select pod_name from logs where uid = 0) s join pods using (pod_name)',
+        'select * from (select pod_name, count(*) from logs group by 1) s join pods using (pod_name)',
+        'select * from (select pod_name, pid from logs where pid in (select pid from alert) limit 3) s'
+      ]) assert.deepEqual((await pull(sql)).derived, [], sql)
+      const limited = await pull('select * from (select * from logs order by pid desc limit 5) s join pods using (pod_name)')
+      assert.equal(limited.derived.length, 1)
+      assert.match(limited.derived[0] ?? '', /plain select \(top-N\)/)
+    })
+
+    it('a SEMI join cuts its left side by the right side\'s keys and pushes ON conditions of the left', async () => {
+      const semi = await pull('select count(*) from logs l semi join pods p on l.pod_name = p.pod_name and p.tier = 1 and l.uid = 0')
+      assert.deepEqual(semi.cuts.sort(), ['__p0.pod_name < __p1.pod_name', '__p1.pod_name < __p0.pod_name'])
+      assert.match(semi.fragments[0] ?? '', /WHERE \(l\.uid = 0\)/)
+    })
+  })
+
   describe('key shipping marks', () => {
     it('an inner equality of two plain columns cuts both ways; USING too', async () => {
       const on = await pull('select count(*) from alert a join logs l on l.pod_name = a.pod_name and a.severity > 8')
@@ -106,10 +159,11 @@ describe('relational pull', () => {
       assert.equal(where.cuts.length, 2)
     })
 
-    it('an outer or anti join cuts only the side that needs a match; a FULL join, none', async () => {
+    it('an outer or anti join cuts only the side that needs a match, a SEMI join both; a FULL join, none', async () => {
       assert.deepEqual((await pull('select count(*) from logs l left join pods p on l.pod_name = p.pod_name')).cuts, ['__p1.pod_name < __p0.pod_name'])
       assert.deepEqual((await pull('select count(*) from logs l right join pods p on l.pod_name = p.pod_name')).cuts, ['__p0.pod_name < __p1.pod_name'])
       assert.deepEqual((await pull('select count(*) from logs l anti join alert a on l.pod_name = a.pod_name')).cuts, ['__p1.pod_name < __p0.pod_name'])
+      assert.deepEqual((await pull('select count(*) from logs l semi join alert a on l.pod_name = a.pod_name')).cuts.sort(), ['__p0.pod_name < __p1.pod_name', '__p1.pod_name < __p0.pod_name'])
       assert.deepEqual((await pull('select count(*) from logs l full join pods p on l.pod_name = p.pod_name')).cuts, [])
       const nullSupplying = await pull('select count(*) from pods p left join logs l on l.pod_name = p.pod_name join alert a on a.pod_name = l.pod_name')
       assert.deepEqual(nullSupplying.cuts.sort(), ['__p1.pod_name < __p0.pod_name', '__p2.pod_name < __p1.pod_name'], 'logs, on the null-supplying side, is cut by its ON only, not by alert')

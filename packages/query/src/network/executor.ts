@@ -26,6 +26,8 @@ import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
 import { FragmentSources } from './fragment-sources.js'
+import { derivedFragments, derivedNodes, materializeDerived } from './derived-tables.js'
+import type { Materialized } from './derived-tables.js'
 import { shipKeys } from './key-shipping.js'
 import { MergeBudget, mergeCap } from './merge-cap.js'
 import type { SourceRequest } from './fragment-sources.js'
@@ -87,8 +89,10 @@ export interface NetworkExecutor {
 interface PreparedQuery {
   readonly plan: QueryPlan
   readonly outputFields: readonly ResultField[]
-  /** Printed SQL of every statement of the plan (period: the probe's). */
+  /** Printed SQL of every statement of the plan (period: the probe's), its derived subqueries' plans included. */
   readonly printed: ReadonlyMap<unknown, string>
+  /** The answer's fields of each derived subquery (by table name), for when none of its operators answers. */
+  readonly derivedFields: ReadonlyMap<string, readonly ResultField[]>
   readonly schemas: ReadonlyMap<string, TableSchema>
   readonly cacheable: boolean
   /** Where the query's time range starts (its WHERE's lower bound on a TIMESTAMP column), to choose members by. */
@@ -96,6 +100,15 @@ interface PreparedQuery {
 }
 
 const PLAN_CACHE_SIZE = 256
+
+interface RunOptions {
+  /** The query's merge budget (a fresh one when absent: key and period probes). */
+  readonly budget?: MergeBudget
+  /** Answers of the plan's derived subqueries, staged with its fragments. */
+  readonly materialized?: Materialized
+  /** The plan's explain lines are already in the query log. */
+  readonly explained?: boolean
+}
 
 export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecutor {
   const log = new QueryLog()
@@ -129,8 +142,12 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     })
     const first = plan.kind === 'period' ? plan.probe : plan
     const printed = first.kind === 'network' ? await printPlan(first) : new Map<unknown, string>()
+    const derivedFields = new Map<string, ResultField[]>()
+    for (const table of first.kind === 'network' ? first.derived ?? [] : []) {
+      derivedFields.set(table.name, await init.engine.describe(command.dbms, [...schemas.values()], await init.parser.print(table.statement)))
+    }
     const from = queriedFrom(statement, schemas, command.timezone)
-    const prepared = { plan, outputFields, printed, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true), ...(from === undefined ? {} : { from }) }
+    const prepared = { plan, outputFields, printed, derivedFields, schemas, cacheable: !(first.kind === 'network' && first.dependsOnNow === true), ...(from === undefined ? {} : { from }) }
     if (prepared.cacheable) {
       cache.set(key, prepared)
       if (cache.size > PLAN_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
@@ -142,16 +159,20 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     const printed = new Map<unknown, string>()
     for (const fragment of plan.fragments) printed.set(fragment.statement, await init.parser.print(fragment.statement))
     if (plan.merge.kind === 'sql') printed.set(plan.merge.statement, await init.parser.print(plan.merge.statement))
+    for (const table of plan.derived ?? []) for (const [statement, sql] of await printPlan(table.plan)) printed.set(statement, sql)
     return printed
   }
 
-  /** Runs a network plan: sub-queries to every operator holding its tables, then the merge. */
-  const runPlan = async (plan: NetworkPlan, printed: ReadonlyMap<unknown, string>, prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, outputFields: readonly ResultField[], now: Date): Promise<NetworkAnswer> => {
+  /**
+   * Runs a network plan: sub-queries to every operator holding its tables, then the merge. `budget` counts what
+   * arrives (one per query); `materialized` holds the answers of the plan's derived subqueries.
+   */
+  const runPlan = async (plan: NetworkPlan, printed: ReadonlyMap<unknown, string>, prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, outputFields: readonly ResultField[], now: Date, run: RunOptions = {}): Promise<NetworkAnswer> => {
     const { command } = query
-    entry.explain.push(...plan.explain)
+    if (run.explained !== true) entry.explain.push(...plan.explain)
     const catalog = init.catalog()
     const concat = plan.merge.kind === 'concat'
-    const budget = new MergeBudget(mergeCap(command, init.limits))
+    const budget = run.budget ?? new MergeBudget(mergeCap(command, init.limits))
     const named = query.targets === undefined ? undefined : new Set(query.targets)
     if (named !== undefined && !query.subset) {
       const unknown = unknownAddresses(catalog, command.dbms, plan.fragments.flatMap(f => [...f.tables]), named)
@@ -233,6 +254,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const fields = sources.fields() ?? await init.engine.describe(command.dbms, [...prepared.schemas.values()], bindNow(printed.get(fragment.statement) ?? '', now))
       return { name: fragment.name, fields, batches: budget.counted(lateAware(sources.batches(), late.signal)), excluded: () => sources.excluded() }
     }))
+    staged.push(...derivedFragments(plan, run.materialized ?? new Map(), budget))
     try {
       const stream = await init.engine.run(staged, bindNow(mergeSql, now), { signal: AbortSignal.any([query.signal, late.signal]) })
       clearTimeout(timer)
@@ -268,18 +290,23 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const prepared = await prepare(command, new Date())
       const lines = [...prepared.plan.explain]
       const plan = prepared.plan.kind === 'period' ? prepared.plan.probe : prepared.plan
-      if (plan.kind === 'network') {
-        const catalog = init.catalog()
+      const catalog = init.catalog()
+      const describePlan = (plan: NetworkPlan, indent: string): void => {
+        for (const table of plan.derived ?? []) {
+          lines.push(`${indent}subquery ${table.label} (${table.name}), ${table.strategy}, runs first:`)
+          describePlan(table.plan, `${indent}  `)
+        }
         for (const fragment of plan.fragments) {
-          lines.push(`operators run (${fragment.name}): ${prepared.printed.get(fragment.statement) ?? ''}`)
+          lines.push(`${indent}operators run (${fragment.name}): ${prepared.printed.get(fragment.statement) ?? ''}`)
           for (const { table } of sourceTables(catalog, command, fragment.tables)) {
             const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map())
-            lines.push(`  targets for ${table.dbms}.${table.table}: ${choice.targets.map(t => t.name).join(', ') || '(none)'}`)
+            lines.push(`${indent}  targets for ${table.dbms}.${table.table}: ${choice.targets.map(t => t.name).join(', ') || '(none)'}`)
           }
         }
-        if (plan.merge.kind === 'sql') lines.push(`the query node merges: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
-        else lines.push(`the query node concatenates the rows${plan.merge.limit === null ? '' : ` (offset ${plan.merge.offset}, limit ${plan.merge.limit})`}`)
+        if (plan.merge.kind === 'sql') lines.push(`${indent}the query node merges: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
+        else lines.push(`${indent}the query node concatenates the rows${plan.merge.limit === null ? '' : ` (offset ${plan.merge.offset}, limit ${plan.merge.limit})`}`)
       }
+      if (plan.kind === 'network') describePlan(plan, '')
       return lines
     }
   }
@@ -287,8 +314,16 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
   const answerPlan = async (prepared: PreparedQuery, query: NetworkQuery, entry: QueryEntry, now: Date): Promise<NetworkAnswer> => {
     const plan = prepared.plan
     if (plan.kind === 'network') {
-      const shipped = await cutByKeys(plan, query, entry, async (probe, printed) => await runPlan(probe, printed, prepared, query, entry, [{ name: 'k', type: 'VARCHAR' }], now))
-      return await runPlan(shipped ?? plan, shipped === undefined ? prepared.printed : await printPlan(shipped), prepared, query, entry, prepared.outputFields, now)
+      const budget = new MergeBudget(mergeCap(query.command, init.limits))
+      entry.explain.push(...plan.explain)
+      const materialized = await materializeDerived(plan, async table => {
+        entry.explain.push(`subquery ${table.label} (${table.name}) runs first, ${table.strategy}`)
+        return await runPlan(table.plan, prepared.printed, prepared, query, entry, prepared.derivedFields.get(table.name) ?? [], now, { budget, explained: true })
+      })
+      const shipped = await cutByKeys(plan, query, entry, async (probe, printed) => await runPlan(probe, printed, prepared, query, entry, [{ name: 'k', type: 'VARCHAR' }], now, { materialized }))
+      const answer = await runPlan(shipped ?? plan, shipped === undefined ? prepared.printed : await printPlan(shipped), prepared, query, entry, prepared.outputFields, now, { budget, materialized, explained: true })
+      if (materialized.size === 0) return answer
+      return { stream: answer.stream, nodes: () => { const [a, b] = [answer.nodes(), derivedNodes(materialized)]; return { target: a.target + b.target, participating: a.participating + b.participating } } }
     }
     entry.explain.push(...plan.explain)
     const probe = await runPlan(plan.probe, prepared.printed, prepared, query, entry, [{ name: 'period_end', type: 'TIMESTAMP' }], now)

@@ -13,6 +13,8 @@
  *   fragment is pulled as before.
  * Probes read the plan's fragments as planned (never cut), so a probe's keys are a superset of what can match
  * and the answer is the same with or without a cut. NULL keys never satisfy the equality and are not shipped.
+ * A derived table (a subquery answered on its own before the fragments run) is the smallest side there is: its
+ * keys are read on the query node from its answer, the very rows the statement joins.
  */
 import type { ResultStream } from '@fedlake/sql'
 import { and, boolean, cast, columnRef, distinctModifier, integer, isIn, isNotNull, limitModifier, selectNode, statement as statementOf, varchar, withAlias, baseTable } from '../sql-tree/index.js'
@@ -57,6 +59,7 @@ export async function shipKeys (init: KeyShippingInit): Promise<NetworkPlan | un
 function chooseCuts (plan: NetworkPlan, clusters: (table: string) => number): KeyShipping[] {
   const candidates = plan.keyShipping ?? []
   const size = (name: string, table: string): [number, number] => {
+    if (plan.derived?.some(d => d.name === name) === true) return [0, 0]
     const node = plan.fragments.find(f => f.name === name)?.statement as SelectStatement | undefined
     return [clusters(table), ((node?.node as SelectNode | undefined)?.where_clause ?? null) === null ? 1 : 0]
   }
@@ -76,19 +79,19 @@ function chooseCuts (plan: NetworkPlan, clusters: (table: string) => number): Ke
 
 /** The source's distinct non-null keys as DuckDB's text, or undefined over the cap. */
 async function probeKeys (init: KeyShippingInit, cut: KeyShipping): Promise<string[] | undefined> {
-  const fragment = init.plan.fragments.find(f => f.name === cut.source)
-  const source = (fragment?.statement as SelectStatement).node as SelectNode
   const limit = limitModifier(integer(init.maxKeys + 1), null)
   const key = columnRef(cut.sourceColumn)
-  const operators = selectNode({ selectList: [key], from: source.from_table, where: and(source.where_clause, isNotNull(key)) ?? null, modifiers: [distinctModifier(), limit] })
-  const merge = selectNode({ selectList: [withAlias(cast(key, 'VARCHAR'), 'k')], from: baseTable('__p0'), modifiers: [distinctModifier(), limit] })
-  const probe: NetworkPlan = {
-    kind: 'network',
-    dbms: init.plan.dbms,
-    fragments: [{ name: '__p0', tables: [cut.sourceTable], statement: statementOf(operators) }],
-    merge: { kind: 'sql', statement: statementOf(merge) },
-    outputNames: ['k'],
-    explain: [`key probe: distinct ${cut.sourceTable}.${cut.sourceColumn} of ${cut.source}'s rows, at most ${init.maxKeys}`]
+  const derived = init.plan.derived?.find(d => d.name === cut.source)
+  const merge = (from: string): SelectNode => selectNode({ selectList: [withAlias(cast(key, 'VARCHAR'), 'k')], from: baseTable(from), where: derived === undefined ? null : isNotNull(key), modifiers: [distinctModifier(), limit] })
+  const explain = [`key probe: distinct ${cut.sourceTable}.${cut.sourceColumn} of ${cut.source}'s rows, at most ${init.maxKeys}${derived === undefined ? '' : ', on the query node'}`]
+  const base = { kind: 'network' as const, dbms: init.plan.dbms, outputNames: ['k'], explain }
+  let probe: NetworkPlan
+  if (derived !== undefined) {
+    probe = { ...base, fragments: [], derived: [derived], merge: { kind: 'sql', statement: statementOf(merge(derived.name)) } }
+  } else {
+    const source = (init.plan.fragments.find(f => f.name === cut.source)?.statement as SelectStatement).node as SelectNode
+    const operators = selectNode({ selectList: [key], from: source.from_table, where: and(source.where_clause, isNotNull(key)) ?? null, modifiers: [distinctModifier(), limit] })
+    probe = { ...base, fragments: [{ name: '__p0', tables: [cut.sourceTable], statement: statementOf(operators) }], merge: { kind: 'sql', statement: statementOf(merge('__p0')) } }
   }
   const { stream, complete } = await init.probe(probe)
   const keys: string[] = []

@@ -11,6 +11,7 @@
  *                               │                                   └─ buildQueryModel ─┬─ aggregates ─▶ split aggregation
  *                               │                                                       └─ rows ───────▶ plain select
  *                               └─ anything refused above (PLAN_UNSUPPORTED) ─────────────────▶ relational pull
+ *                                    (its subqueries over one table that a strategy above answers: planned by it, planSubquery)
  */
 import { isFedlakeError } from '@fedlake/core'
 import { resolveTimestampLiterals, resolveTimeZone } from '../dates/index.js'
@@ -30,6 +31,7 @@ import { FRAGMENT, fragmentTable } from './strategies/context.js'
 import { planLocalQuery } from './strategies/local-query.js'
 import { planPlainSelect } from './strategies/plain-select.js'
 import { planRelationalPull } from './strategies/relational-pull.js'
+import type { SubqueryPlanner } from './derived-tables.js'
 import { planSplitAggregation } from './strategies/split-aggregation.js'
 import type { TableInfo } from './table-info.js'
 import { tableColumnOf } from './table-info.js'
@@ -49,7 +51,31 @@ export function planNetworkQuery (statement: unknown, catalog: PlanCatalog, outp
     return planSpecific(statement, catalog, outputNames, options)
   } catch (err) {
     if (!isFedlakeError(err, QUERY_ERRORS.PLAN_UNSUPPORTED) || usesEdgeLakeFunctions(statement)) throw err
-    return planRelationalPull(bindableStatement(statement), catalog, outputNames, err.message, resolveTimeZone(options.timeZone))
+    const subquery: SubqueryPlanner = (sub, names) => planSubquery(sub, catalog, names, options)
+    return planRelationalPull(bindableStatement(statement), catalog, outputNames, err.message, resolveTimeZone(options.timeZone), subquery)
+  }
+}
+
+/**
+ * A subquery of a relational pull that a specific strategy answers on its own and to advantage: an aggregation, or
+ * a SELECT with LIMIT or DISTINCT (a plain SELECT without them would send the rows the pull sends).
+ */
+function planSubquery (statement: unknown, catalog: PlanCatalog, outputNames: readonly string[], options: PlanOptions): ReturnType<SubqueryPlanner> {
+  try {
+    const shape = statementShape(statement, catalog)
+    if (shape.kind === 'local') return undefined
+    const node = withTimestampLiterals(shape.node, shape.table, resolveTimeZone(options.timeZone))
+    if (findPeriod(node.where_clause, shape.table, resolveTimeZone(options.timeZone)) !== undefined) return undefined
+    const { plan, query } = planSelect(node, shape.table, catalog.dbms, outputNames, options)
+    if (query.increments !== null || (!query.isAggregate && query.limit === null && !query.distinct)) return undefined
+    const strategy = query.isAggregate
+      ? `split aggregation${plan.fragments.length > 1 ? ' with per-group values (holistic)' : ''}`
+      : `plain select${query.limit !== null && query.orderBy.length > 0 ? ' (top-N)' : query.distinct ? ' (DISTINCT)' : query.limit !== null ? ' (LIMIT)' : ''}`
+    return { plan, strategy }
+  } catch (err) {
+    // refused, or not valid for a strategy: the merge DuckDB runs it as part of the statement
+    if (isFedlakeError(err)) return undefined
+    throw err
   }
 }
 

@@ -58,11 +58,32 @@ export interface NetworkPlan {
   readonly dependsOnNow?: boolean
   /** Fragments the executor may cut down to the key values of another fragment's rows (relational pull). */
   readonly keyShipping?: readonly KeyShipping[]
+  /**
+   * Subqueries (in FROM, or CTEs) answered by network queries of their own before the fragments run (relational
+   * pull): each answer is loaded into the merge DuckDB as table `name`, which the merge statement reads.
+   */
+  readonly derived?: readonly DerivedTable[]
+}
+
+/** A subquery over one distributed table that a specific strategy answers on its own. */
+export interface DerivedTable {
+  /** The table the merge statement (and key probes) read its rows from: '__sq0', '__sq1', ... */
+  readonly name: string
+  /** How the statement names it: the subquery's alias or the CTE's name. */
+  readonly label: string
+  /** Its own plan, and the strategy's name ('split aggregation', 'plain select (top-N)', ...). */
+  readonly plan: NetworkPlan
+  readonly strategy: string
+  /** The subquery as a statement: bound over empty tables it gives the answer's types. */
+  readonly statement: unknown
+  /** The column names the statement reads it by (DuckDB's names for the subquery's columns). */
+  readonly columns: readonly string[]
 }
 
 /**
  * `target` may be run with `AND column IN (<the distinct non-null values of sourceColumn in source's rows>)`:
- * every row of target the answer uses matches some row of source on them (see table-references.ts).
+ * every row of target the answer uses matches some row of source on them (see table-references.ts). The source is
+ * a fragment, or a derived table (then sourceTable is its label).
  */
 export interface KeyShipping {
   readonly target: string

@@ -7,7 +7,7 @@
  * row early cannot change the answer:
  * - the WHERE conjuncts of the SELECT whose FROM holds the reference, when the path from that FROM to it goes
  *   through inner or cross joins only, or through the preserved side of a LEFT/RIGHT join or the left of SEMI/ANTI;
- * - the ON conjuncts of an inner join (both sides), and of a LEFT/RIGHT/SEMI/ANTI join for its null-supplying side;
+ * - the ON conjuncts of an inner or SEMI join (both sides), and of a LEFT/RIGHT/ANTI join for its null-supplying side;
  * never through FULL, NATURAL, ASOF, POSITIONAL or LATERAL joins, nor from outside a subquery into it, nor from
  * HAVING or QUALIFY (they see groups and windows, not rows).
  * A conjunct qualifies when every column it reads binds, in DuckDB's rules, to this reference: `alias.col`, or
@@ -22,13 +22,17 @@
  * Key reducers (semi-join reduction, "key shipping"): a reference may be cut down to the rows whose column k takes
  * a value of column j of another reference's rows when every row the statement uses from it satisfies k = j with
  * a row of the other: an equality between two plain columns (of the same type) among its conditions' candidates
- * (inner joins both ways, the null-supplying side of LEFT/RIGHT by the preserved side, the right of SEMI/ANTI by
- * the left), or a WHERE conjunct `k IN (SELECT j FROM t ...)` / `EXISTS (SELECT ... FROM t WHERE t.j = k ...)`
+ * (inner and SEMI joins both ways, the null-supplying side of LEFT/RIGHT by the preserved side, the right of ANTI
+ * by the left), or a WHERE conjunct `k IN (SELECT j FROM t ...)` / `EXISTS (SELECT ... FROM t WHERE t.j = k ...)`
  * over one distributed table. The other reference's rows are a superset of the rows that can match (its own
  * pushed conditions only), so the reduction never drops a row the answer needs.
+ * A derived table (a subquery answered on its own, derived-tables.ts) is no reference, but its columns are known:
+ * it may be the other side of a key reducer (its rows are exactly what the statement reads), and names that are
+ * not its columns bind elsewhere.
  */
 import { columnRef, compare, isColumnRef, isExpr, isStar, someExpr, visitExpr } from '../sql-tree/index.js'
 import type { BaseTableRef, ComparisonExpr, Expr, QueryNode, SelectNode, TableRefNode } from '../sql-tree/index.js'
+import type { DerivedSchema } from './derived-tables.js'
 import type { PlanCatalog } from './plan.js'
 import { conjuncts } from './time-span.js'
 
@@ -69,13 +73,15 @@ const VOLATILE = new Set([
 
 interface Leaf {
   readonly node: TableRefNode
-  /** Columns of the leaf when known (a distributed table), else undefined (subquery, CTE, table function...). */
+  /** Columns of the leaf when known (a distributed or derived table), else undefined (subquery, CTE, table function...). */
   readonly columns?: ReadonlySet<string>
+  /** Column types of a derived table (lower-case names), where known. */
+  readonly derived?: ReadonlyMap<string, string | undefined>
   readonly alias: string
   readonly candidates: readonly Expr[]
 }
 
-export function tableReferences (statement: unknown, catalog: PlanCatalog): TableReference[] {
+export function tableReferences (statement: unknown, catalog: PlanCatalog, derivedTables: ReadonlyMap<string, DerivedSchema> = new Map()): TableReference[] {
   const found = new Map<BaseTableRef, { table: string, alias: string, conditions: Expr[], all: boolean }>()
   const columnsOf = (table: string): ReadonlySet<string> => new Set((catalog.tables.get(table)?.columns ?? []).map(c => c.name.toLowerCase()))
   const typeOf = (table: string, column: string): string | undefined => catalog.tables.get(table)?.columns.find(c => c.name.toLowerCase() === column)?.type
@@ -86,6 +92,15 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
     const qualified = String(node.schema_name ?? '') !== '' || String(node.catalog_name ?? '') !== ''
     if (!qualified && ctes.has(name)) return undefined
     return catalog.tables.has(name) ? name : undefined
+  }
+  /** The columns (lower case, as the reference renames them) and types of a derived table the node reads. */
+  const derivedOf = (node: TableRefNode, ctes: ReadonlySet<string>): Map<string, string | undefined> | undefined => {
+    if (node.type !== 'BASE_TABLE' || String(node.schema_name ?? '') !== '' || String(node.catalog_name ?? '') !== '') return undefined
+    const name = String(node.table_name).toLowerCase()
+    const schema = ctes.has(name) ? undefined : derivedTables.get(name)
+    if (schema === undefined) return undefined
+    const renamed = Array.isArray(node.column_name_alias) ? node.column_name_alias as unknown[] : []
+    return new Map(schema.columns.map((c, i) => [String(renamed[i] ?? c).toLowerCase(), schema.types[i]]))
   }
   const record = (node: BaseTableRef, table: string, conditions: Expr[], all: boolean): void => {
     const renamed = Array.isArray(node.column_name_alias) && node.column_name_alias.length > 0
@@ -128,6 +143,11 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
         return
       }
       const table = distributed(ref, ctes)
+      const derived = derivedOf(ref, ctes)
+      if (derived !== undefined) {
+        leaves.push({ node: ref, columns: new Set(derived.keys()), derived, alias: (ref.alias !== '' ? ref.alias : String(ref.table_name)).toLowerCase(), candidates: [] })
+        return
+      }
       if (table === undefined) {
         if (ref.type === 'PIVOT') markWhole(ref)
         leaves.push({ node: ref, alias: ref.alias.toLowerCase(), candidates: [] })
@@ -140,7 +160,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
     }
     collect(node.from_table, conjuncts(node.where_clause))
     for (const leaf of leaves) {
-      if (leaf.columns === undefined) continue
+      if (leaf.columns === undefined || leaf.derived !== undefined) continue
       const table = distributed(leaf.node, ctes) as string
       const conditions = leaf.candidates.filter(c => bindsOnlyTo(c, leaf, leaves))
       record(leaf.node as BaseTableRef, table, conditions, false)
@@ -148,7 +168,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
       if (found.length > 0) reducers.set(leaf.node as BaseTableRef, found)
     }
     // SELECT * / t.* / COLUMNS(...) / SELECT t: every column of the leaves they name
-    const distributedLeaves = leaves.filter(l => l.columns !== undefined)
+    const distributedLeaves = leaves.filter(l => l.columns !== undefined && l.derived === undefined)
     const readsWhole = (leaf: Leaf): boolean => [...node.select_list, ...node.modifiers, node.qualify, node.having, ...node.group_expressions, node.where_clause].some(part => {
       if (part === null || part === undefined) return false
       const parts = Array.isArray(part) ? part : [part]
@@ -161,7 +181,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
   const keyOf = (e: Expr, leaf: Leaf, leaves: readonly Leaf[]): { column: string, type: string } | undefined => {
     if (!isColumnRef(e) || leaf.columns === undefined || !bindsOnlyTo(e, leaf, leaves)) return undefined
     const column = (e.column_names.at(-1) as string).toLowerCase()
-    const type = typeOf(distributedName(leaf), column)
+    const type = leaf.derived !== undefined ? leaf.derived.get(column) : typeOf(distributedName(leaf), column)
     return type === undefined ? undefined : { column, type }
   }
   const distributedName = (leaf: Leaf): string => (leaf.node as BaseTableRef).table_name.toLowerCase()
@@ -225,7 +245,7 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog): Tabl
   collectNames(statement, namesSeen, lastNames)
   return [...found.entries()].map(([node, r]) => {
     // `SELECT t` (or to_json(t)) reads the whole row of t
-    const keyed = (reducers.get(node) ?? []).filter(k => found.has(k.source))
+    const keyed = (reducers.get(node) ?? []).filter(k => found.has(k.source) || derivedTables.has(k.source.table_name.toLowerCase()))
     if (r.all || positional || wholeTables.has(node) || lastNames.has(r.alias)) return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns: 'all' as const, reducers: keyed }
     const columns = new Set([...columnsOf(r.table)].filter(c => namesSeen.has(c)))
     return { node, table: r.table, alias: r.alias, conditions: r.conditions, columns, reducers: keyed }
@@ -251,7 +271,9 @@ function joinSides (joinType: string, refType: string, inherited: readonly Expr[
   if (refType !== 'REGULAR') return [[], []]
   switch (joinType) {
     case 'INNER': return [[...inherited, ...on], [...inherited, ...on]]
-    case 'LEFT': case 'SEMI': case 'ANTI': return [inherited, on]
+    // a left row of a SEMI join is kept only when some right row satisfies ON: ON holds for both sides' rows
+    case 'SEMI': return [[...inherited, ...on], on]
+    case 'LEFT': case 'ANTI': return [inherited, on]
     case 'RIGHT': return [on, inherited]
     default: return [[], []]
   }

@@ -59,8 +59,8 @@ export interface PerGroupColumns {
 export interface SplitContext {
   /** The merged-partials column holding `aggregate` (over raw rows, computed by every operator per group). */
   partial(aggregate: FunctionExpr, label: string): ColumnRef
-  /** The merged-partials column holding each distinct value of `expr` per group: operators group by it too. */
-  distinctValues(expr: Expr): ColumnRef
+  /** The merged-partials column holding each distinct value of `expr` per group (operators group by it too), or the row of such columns for a row value. */
+  distinctValues(expr: Expr): Expr
   /**
    * `aggregate OVER (PARTITION BY <the final group keys>)` over the merged partial rows, computed before the final
    * aggregation (e.g. the sums the variance merge's grand mean needs). Returns the column holding it.

@@ -9,23 +9,37 @@
  * `__p<i>` table under the same alias (so column references bind as before). The answer is then the statement over
  * the union of every operator's rows, by construction; what is pushed down only saves transfer
  * (see table-references.ts for what may be). References with the same fragment share one.
+ *
+ * First, subqueries in FROM and CTEs over one distributed table that a specific strategy answers on its own become
+ * network queries of their own, their answers tables `__sq<i>` of the merge (derived-tables.ts); key shipping may
+ * then cut the fragments by their keys.
  */
 import { and, baseTable, boolean, columnRef, isColumnRef, isExpr, selectNode, statement as statementOf, transformExpr, withAlias } from '../../sql-tree/index.js'
 import type { BaseTableRef, Expr } from '../../sql-tree/index.js'
 import { resolveTimestampLiterals } from '../../dates/index.js'
 import { describe } from '../describe.js'
 import type { Fragment, KeyShipping, NetworkPlan, PlanCatalog } from '../plan.js'
+import { deriveSubqueries } from '../derived-tables.js'
+import type { SubqueryPlanner } from '../derived-tables.js'
 import { tableReferences } from '../table-references.js'
 import type { TableReference } from '../table-references.js'
 
-export function planRelationalPull (statement: unknown, catalog: PlanCatalog, outputNames: readonly string[], why: string, timeZone: string): NetworkPlan {
-  const read = new Set(tableReferences(statement, catalog).map(r => r.table))
+export function planRelationalPull (original: unknown, catalog: PlanCatalog, outputNames: readonly string[], why: string, timeZone: string, planSubquery?: SubqueryPlanner): NetworkPlan {
+  const derivation = planSubquery === undefined ? undefined : deriveSubqueries(original, catalog, planSubquery)
+  const statement = derivation?.statement ?? original
+  const schemas = derivation?.schemas ?? new Map()
+  const read = new Set(tableReferences(statement, catalog, schemas).map(r => r.table))
   const resolved = withTimestampLiterals(statement, timestampColumns(catalog, read), timeZone)
-  const references = tableReferences(resolved, catalog)
+  const references = tableReferences(resolved, catalog, schemas)
   const fragments: Fragment[] = []
   const byKey = new Map<string, string>()
   const replacements = new Map<unknown, BaseTableRef>()
   const lines: string[] = []
+  const derived = derivation?.derived ?? []
+  for (const d of derived) {
+    lines.push(`subquery ${d.label} (${d.name}): a network query of its own, ${d.strategy}; its answer is table ${d.name} of the merge`)
+    lines.push(...d.plan.explain.map(line => `  ${line}`))
+  }
   const names = new Map<BaseTableRef, string>()
   for (const ref of references) {
     const schema = catalog.tables.get(ref.table)
@@ -46,7 +60,7 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
     replacements.set(ref.node, { ...ref.node, table_name: name, schema_name: '', catalog_name: '', alias: ref.node.alias !== '' ? ref.node.alias : ref.node.table_name })
   }
   const merge = replaced(resolved, replacements)
-  const keyShipping = shippable(references, names)
+  const keyShipping = shippable(references, names, new Map(derived.map(d => [d.name, d.label])))
   for (const k of keyShipping) lines.push(`key shipping possible: keys of ${k.sourceTable}.${k.sourceColumn} (${k.source}) to ${k.targetTable}.${k.column} (${k.target})`)
   return {
     kind: 'network',
@@ -57,9 +71,11 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
     explain: [
       `strategy: relational pull (${why})`,
       ...lines,
-      `query node: the whole statement over ${fragments.map(f => f.name).join(', ')}, each distributed table replaced by its fragment`
+      `query node: the whole statement over ${[...fragments.map(f => f.name), ...derived.map(d => d.name)].join(', ')}, each distributed table replaced by its fragment` +
+        (derived.length === 0 ? '' : ', each derived subquery by its answer')
     ],
-    ...(keyShipping.length === 0 ? {} : { keyShipping })
+    ...(keyShipping.length === 0 ? {} : { keyShipping }),
+    ...(derived.length === 0 ? {} : { derived })
   }
 }
 
@@ -67,14 +83,15 @@ export function planRelationalPull (statement: unknown, catalog: PlanCatalog, ou
  * The references' key reducers between fragments. A fragment shared by several references is cut only by what
  * cuts every one of them.
  */
-function shippable (references: readonly TableReference[], names: ReadonlyMap<BaseTableRef, string>): KeyShipping[] {
+function shippable (references: readonly TableReference[], names: ReadonlyMap<BaseTableRef, string>, derived: ReadonlyMap<string, string>): KeyShipping[] {
   const cuts = (ref: TableReference): Map<string, KeyShipping> => {
     const target = names.get(ref.node) as string
     const out = new Map<string, KeyShipping>()
     for (const r of ref.reducers) {
-      const source = names.get(r.source)
+      const label = derived.get(r.source.table_name)
+      const source = label === undefined ? names.get(r.source) : r.source.table_name
       if (source === undefined || source === target) continue
-      const sourceTable = references.find(s => s.node === r.source)?.table ?? ''
+      const sourceTable = label ?? references.find(s => s.node === r.source)?.table ?? ''
       out.set(`${target}.${r.column}<${source}.${r.sourceColumn}`, { target, targetTable: ref.table, column: r.column, source, sourceTable, sourceColumn: r.sourceColumn, type: r.type })
     }
     return out

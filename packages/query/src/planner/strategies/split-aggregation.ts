@@ -15,10 +15,10 @@
  * operators send in fragments of their own, joined to the partials by key (per-group-values.ts).
  */
 import {
-  columnRef, distinctModifier, func, integer, isColumnRef, orderModifier, orderTerm, selectNode, star, statement,
+  columnRef, distinctModifier, func, integer, isColumnRef, isFunction, orderModifier, orderTerm, selectNode, star, statement,
   subqueryTable, transformExpr, windowAggregate, withAlias
 } from '../../sql-tree/index.js'
-import type { ColumnRef, Expr, OrderTerm, ResultModifier } from '../../sql-tree/index.js'
+import type { ColumnRef, Expr, FunctionExpr, OrderTerm, ResultModifier } from '../../sql-tree/index.js'
 import { aggregateCallOf } from '../aggregate-calls.js'
 import type { AggregateCall, SplitContext } from '../aggregates/aggregate-splitter.js'
 import { splitterFor } from '../aggregates/registry.js'
@@ -62,7 +62,10 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
       partials.push(column)
       return remember(k, column.name)
     },
-    distinctValues (expr) {
+    distinctValues (expr): Expr {
+      // a row value `(a, b)` is an unnamed STRUCT, a type no staging table can be created with ("" field names):
+      // its fields travel as distinct-value columns of their own and the query node builds the row again
+      if (isRowValue(expr)) return func('row', expr.children.map(c => split.distinctValues(c)))
       const k = `distinct:${query.key(expr)}`
       const known = byKey.get(k)
       if (known !== undefined) return known
@@ -158,6 +161,10 @@ export function planSplitAggregation (query: SelectQuery, ctx: StrategyContext, 
     explain: explainLines(query, keys, distinctValues, partials, windows, buckets, perGroup.explain()),
     ...(buckets?.dependsOnNow === true ? { dependsOnNow: true } : {})
   }
+}
+
+function isRowValue (expr: Expr): expr is FunctionExpr {
+  return isFunction(expr) && expr.function_name.toLowerCase() === 'row' && expr.children.length > 0 && expr.filter === null && !expr.distinct
 }
 
 function explainLines (query: SelectQuery, keys: readonly Column[], distinctValues: readonly Column[], partials: readonly Column[], windows: readonly Column[], buckets: IncrementsBuckets | null, perGroupLines: readonly string[]): string[] {
