@@ -289,8 +289,10 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         for (const fragment of plan.fragments) {
           lines.push(`operators run (${fragment.name}): ${prepared.printed.get(fragment.statement) ?? ''}`)
           for (const { table } of sourceTables(catalog, command, fragment.tables)) {
-            const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map())
+            const from = prepared.from === undefined ? {} : { from: instantMs(prepared.from, new Date()) }
+            const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map(), from)
             lines.push(`  targets for ${table.dbms}.${table.table}: ${choice.targets.map(t => t.name).join(', ') || '(none)'}`)
+            for (const r of choice.reasons) lines.push(`    cluster ${r.cluster}: ${r.member} (${r.reason})`)
           }
         }
         if (plan.merge.kind === 'sql') lines.push(`the query node merges: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
