@@ -15,6 +15,10 @@
  * two operators, `select * from logs` as json:output to a client reading as fast as it can, beside one DuckDB
  * writing the same rows as NDJSON (COPY ... (FORMAT json) to /dev/null), alternately, BENCH_STREAM_RUNS times each
  * (default 2): the time of each and the query node's RSS growth (its peak over its RSS before the stream).
+ *
+ * A fourth part (BENCH_ORDER=0 skips it) does the same with ORDER BY and no LIMIT over BENCH_ORDER_ROWS rows
+ * (default 1,000,000) on two operators, more than the query node's 128 MiB merge DuckDB holds: the operators sort,
+ * the query node merges their sorted streams; beside one DuckDB sorting the union (COPY ... ORDER BY ... FORMAT json).
  */
 import '@fedlake/core/polyfills'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -36,6 +40,7 @@ const STREAM_ROWS = Number(process.env.BENCH_STREAM_ROWS ?? 5_000_000)
 const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 2)
 /** Only the queries whose name contains this text, e.g. BENCH_ONLY=join. */
 const ONLY = process.env.BENCH_ONLY
+const ORDER_ROWS = Number(process.env.BENCH_ORDER_ROWS ?? 1_000_000)
 
 /** EdgeLake on this kind of machine, 200,000 rows on 2 operators: medians in ms (issue 9). Its top-3 and HAVING answers were wrong. */
 const EDGELAKE_MS: Readonly<Record<string, number>> = {
@@ -169,8 +174,8 @@ if (process.env.BENCH_EDGELAKE !== '0') {
   }
 }
 
-/** One big plain SELECT streamed as json:output by a client reading at full speed: seconds, bytes, rows, the query node's RSS growth. */
-async function streamOnce (setup: Setup): Promise<{ seconds: number, bytes: number, rows: number, rssGrowthMb: number }> {
+/** One big SELECT streamed as json:output by a client reading at full speed: seconds, bytes, rows, the query node's RSS growth. */
+async function streamOnce (setup: Setup, sql = 'select * from logs'): Promise<{ seconds: number, bytes: number, rows: number, rssGrowthMb: number }> {
   const pid = setup.query.proc.pid
   const before = rssMb(pid)
   let peak = before
@@ -180,7 +185,7 @@ async function streamOnce (setup: Setup): Promise<{ seconds: number, bytes: numb
   let rows = 0
   try {
     const res = await fetch(setup.query.ready.rest ?? '', {
-      headers: { 'User-Agent': 'AnyLog/1.23', command: 'sql kubearmor format=json:output and stat=false "select * from logs"', destination: 'network', timeout: '1800' }
+      headers: { 'User-Agent': 'AnyLog/1.23', command: `sql kubearmor format=json:output and stat=false "${sql}"`, destination: 'network', timeout: '1800' }
     })
     if (res.status !== 200) throw new Error(`the stream failed: ${res.status} ${await res.text()}`)
     let last: Uint8Array = new Uint8Array()
@@ -226,5 +231,27 @@ if (process.env.BENCH_STREAM !== '0') {
     process.stdout.write(lines.join('\n') + '\n\n')
   } finally {
     await stream.close()
+  }
+}
+
+if (process.env.BENCH_ORDER !== '0') {
+  const each = Math.ceil(ORDER_ROWS / 2)
+  const ordered = await setUp(2, each, { limits: { maxCommandTimeoutMs: 3_600_000 } })
+  const orderBy = '"timestamp" DESC, pid, container_id'
+  try {
+    const lines = [`A big ORDER BY without LIMIT: 2 operators × ${each.toLocaleString('en')} rows (default memory budget: a 128 MiB merge DuckDB), \`select * from logs order by ${orderBy}\` as json:output vs one DuckDB writing the same rows sorted as NDJSON`, '',
+      '| run | fedlake | rows/s | NDJSON | query node RSS growth | one DuckDB (COPY ... ORDER BY ... FORMAT json) | fedlake / DuckDB |', '|---|---|---|---|---|---|---|']
+    for (let run = 0; run < STREAM_RUNS; run++) {
+      const f = await streamOnce(ordered, `select * from logs order by ${orderBy}`)
+      if (f.rows !== 2 * each) throw new Error(`streamed ${f.rows} rows of ${2 * each}`)
+      const started = performance.now()
+      await ordered.baseline.run(`COPY (SELECT * FROM logs ORDER BY ${orderBy}) TO '/dev/null' (FORMAT json)`)
+      const d = (performance.now() - started) / 1000
+      lines.push(`| ${run + 1} | ${f.seconds.toFixed(1)} s | ${Math.round(f.rows / f.seconds).toLocaleString('en')} | ${(f.bytes / 1e9).toFixed(2)} GB | ${f.rssGrowthMb} MB | ${d.toFixed(1)} s | ${(f.seconds / d).toFixed(1)} |`)
+    }
+    lines.push('', `baseline process RSS after: ${rssMb(process.pid)} MB; operators' RSS after: ${ordered.operators.map(o => rssMb(o.proc.pid)).join(', ')} MB; load average (1, 5 min): ${loadavg().slice(0, 2).map(l => l.toFixed(1)).join(', ')} on ${availableParallelism()} cores`)
+    process.stdout.write(lines.join('\n') + '\n\n')
+  } finally {
+    await ordered.close()
   }
 }

@@ -92,6 +92,7 @@ export const TOP_LEVEL_SEAM_EXCEPTIONS: ReadonlyArray<{ readonly file: string, r
   { file: 'bench/join.bench.ts', library: '@duckdb/node-api', why: 'the baseline: one DuckDB holding every operator\'s rows, which network joins are measured against; it also writes the operators\' files' },
   { file: 'bench/query.bench.ts', library: '@duckdb/node-api', why: 'the baseline: one DuckDB holding every operator\'s rows, which network queries are measured against; it also writes the operators\' files' },
   { file: 'test/helpers/network-fixture.ts', library: '@duckdb/node-api', why: 'the reference: one DuckDB holding the union of every operator\'s rows, which network answers must equal' },
+  { file: 'test/network-order-by.test.ts', library: '@duckdb/node-api', why: 'the reference: one DuckDB sorting the union of the operators\' rows, whose order the network\'s ORDER BY must equal' },
   { file: 'test/mcp.test.ts', library: '@modelcontextprotocol/sdk', why: 'an AI assistant\'s side: the SDK\'s own client, over Streamable HTTP, against a running network\'s /mcp' }
 ]
 

@@ -4,7 +4,8 @@
  * them; killed mid-query, the query moves to the other and the answer is unchanged. KubeArmor does not replay, so
  * the restarted member lacks the events of its downtime for good: "the same data" is the same events over the time
  * both members were ingesting. Each member publishes an ingest watermark (the event time from which it holds every
- * event), and the query node sends a query to a member whose watermark covers the query's time range.
+ * event), and the query node sends a query to a member whose watermark covers the query's time range; `query
+ * explain` says which member and why.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -186,5 +187,16 @@ describe('two operators of one cluster subscribed to one KubeArmor relay', { tim
       assert.deepEqual(answer.pods, shared)
     }
     assert.deepEqual(new Set(await answeredBy(4)), new Set(MEMBERS), 'both members answer queries within both watermarks')
+
+    // query explain names the member chosen per cluster and why
+    const explain = async (from: number, to: number): Promise<string> => {
+      const reply = await restCommand(url, `query explain sql kubearmor "${byPodIn(from, to)}"`)
+      assert.equal(reply.status, 200, reply.text)
+      return reply.text
+    }
+    assert.match(await explain(stableTo, restartedSince), new RegExp(`cluster \\S+: member-b \\(ingest watermark member-b \\S+ covers the range from ${new Date(stableTo).toISOString().slice(0, 19)}`))
+    assert.match(await explain(restartedSince, bothTo), /cluster \S+: member-[ab] \(ingest watermark member-[ab] \S+, member-[ab] \S+ covers the range from .*; in turn among 2\)/)
+    assert.match(await explain(sinceBoth - 3_600_000, stableTo),
+      /cluster \S+: member-b \(fallback: no live member's watermark covers the range from \S+; the member holding kubearmor\.logs the longest \(watermark \S+\); (the only one|the main operator)\)/)
   })
 })

@@ -39,6 +39,10 @@ export interface SourcedBatch {
 export interface MergeEngineInit {
   /** DuckDB memory_limit, e.g. '128MiB'. */
   readonly memoryLimit?: string
+  /**
+   * DuckDB threads. @default 1: with two, a sort, window, DISTINCT or hash aggregate over more rows than memoryLimit
+   * fails for lack of memory where one thread spills and succeeds (docs/performance.md, "Merges larger than memory").
+   */
   readonly threads?: number
   /** Where staged partials spill when they exceed memoryLimit. @default DuckDB's (./.tmp) */
   readonly tempDirectory?: string
@@ -65,7 +69,7 @@ export function createMergeEngine (init: MergeEngineInit = {}): MergeEngine {
   const describing = new Map<string, Promise<unknown>>()
 
   const options = (): Record<string, string> => lockedDownOptions({
-    ...(init.threads !== undefined ? { threads: init.threads } : {}),
+    threads: init.threads ?? 1,
     ...(init.memoryLimit !== undefined ? { memoryLimit: init.memoryLimit } : {}),
     ...(init.tempDirectory !== undefined ? { tempDirectory: init.tempDirectory } : {})
   })

@@ -25,6 +25,8 @@ import type { EmptyPlan, NetworkPlan, QueryPlan } from '../planner/index.js'
 import type { Instant } from '../planner/time-span.js'
 import type { ExtendColumn, SqlCommand } from '../sql-command.js'
 import { concatStream } from './concat-stream.js'
+import { orderedMergeStream } from './ordered-merge.js'
+import { uncomparableKey } from './row-order.js'
 import { FragmentSources } from './fragment-sources.js'
 import { derivedFragments, derivedNodes, materializeDerived } from './derived-tables.js'
 import type { Materialized } from './derived-tables.js'
@@ -158,7 +160,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
   const printPlan = async (plan: NetworkPlan): Promise<Map<unknown, string>> => {
     const printed = new Map<unknown, string>()
     for (const fragment of plan.fragments) printed.set(fragment.statement, await init.parser.print(fragment.statement))
-    if (plan.merge.kind === 'sql') printed.set(plan.merge.statement, await init.parser.print(plan.merge.statement))
+    if (plan.merge.kind !== 'concat') printed.set(plan.merge.statement, await init.parser.print(plan.merge.statement))
     for (const table of plan.derived ?? []) for (const [statement, sql] of await printPlan(table.plan)) printed.set(statement, sql)
     return printed
   }
@@ -171,7 +173,8 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     const { command } = query
     if (run.explained !== true) entry.explain.push(...plan.explain)
     const catalog = init.catalog()
-    const concat = plan.merge.kind === 'concat'
+    // rows already handed on (to the client, or into the ordered merge) cannot be taken back
+    const streamed = plan.merge.kind !== 'sql'
     const budget = run.budget ?? new MergeBudget(mergeCap(command, init.limits))
     const named = query.targets === undefined ? undefined : new Set(query.targets)
     if (named !== undefined && !query.subset) {
@@ -207,7 +210,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       return new FragmentSources({
         requests,
         subset: query.subset,
-        retryAfterRows: !concat,
+        retryAfterRows: !streamed,
         signal: query.signal,
         attempt: target => {
           const log: SubqueryEntry = { node: target.name, peerId: target.peerId, state: 'sent', rows: 0, ms: 0 }
@@ -245,6 +248,20 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
       const fields = renamed(sources.fields() ?? outputFields, plan.outputNames)
       const stream = concatStream(fields, lateAware(sources.batches(), late.signal), { offset: plan.merge.offset, limit: plan.merge.limit, cancel: () => { clearTimeout(timer); sources.cancel() } })
       return { stream: settledWith(stream, () => { clearTimeout(timer) }), nodes }
+    }
+
+    if (plan.merge.kind === 'ordered') {
+      const sources = fragments[0] as FragmentSources
+      const operatorFields = sources.fields()
+      const uncomparable = operatorFields === undefined ? 'no operator answered' : uncomparableKey(operatorFields, plan.merge.keys)
+      if (operatorFields !== undefined && uncomparable === undefined) {
+        entry.explain.push(`the query node merges the operators' sorted streams (${plan.merge.keys.length} ORDER BY key${plan.merge.keys.length === 1 ? '' : 's'})`)
+        const fields = renamed(operatorFields.slice(0, plan.merge.columns), plan.outputNames)
+        const { keys, columns, offset, limit } = plan.merge
+        const stream = orderedMergeStream(operatorFields, fields, sources.streams().map(s => lateAware(s, late.signal)), { keys, columns, offset, limit, cancel: () => { clearTimeout(timer); sources.cancel() } })
+        return { stream: settledWith(stream, () => { clearTimeout(timer) }), nodes }
+      }
+      entry.explain.push(`the query node sorts in SQL instead of merging the sorted streams: ${uncomparable}`)
     }
 
     const mergeSql = printed.get(plan.merge.statement) ?? ''
@@ -299,11 +316,14 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
         for (const fragment of plan.fragments) {
           lines.push(`${indent}operators run (${fragment.name}): ${prepared.printed.get(fragment.statement) ?? ''}`)
           for (const { table } of sourceTables(catalog, command, fragment.tables)) {
-            const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map())
+            const from = prepared.from === undefined ? {} : { from: instantMs(prepared.from, new Date()) }
+            const choice = chooseTargets(catalog, table.dbms, [table.table], command.nodes ?? 'main', new Map(), from)
             lines.push(`${indent}  targets for ${table.dbms}.${table.table}: ${choice.targets.map(t => t.name).join(', ') || '(none)'}`)
+            for (const r of choice.reasons) lines.push(`${indent}    cluster ${r.cluster}: ${r.member} (${r.reason})`)
           }
         }
         if (plan.merge.kind === 'sql') lines.push(`${indent}the query node merges: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
+        else if (plan.merge.kind === 'ordered') lines.push(`${indent}the query node merges the operators' sorted streams${plan.merge.limit === null ? '' : ` (offset ${plan.merge.offset}, limit ${plan.merge.limit})`}, or, when an ORDER BY key's type is not comparable exactly: ${prepared.printed.get(plan.merge.statement) ?? ''}`)
         else lines.push(`${indent}the query node concatenates the rows${plan.merge.limit === null ? '' : ` (offset ${plan.merge.offset}, limit ${plan.merge.limit})`}`)
       }
       if (plan.kind === 'network') describePlan(plan, '')

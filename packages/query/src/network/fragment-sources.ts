@@ -9,12 +9,13 @@
  * query fails naming the operator, or, under `subset`, goes on without that cluster.
  *
  * Sources are read concurrently: at most `capacity` batches wait for the consumer, the rest wait in the
- * operators (the transport's backpressure), so a slow consumer slows every operator down.
+ * operators (the transport's backpressure), so a slow consumer slows every operator down. `streams()` gives each
+ * cluster's batches apart (for the ordered merge), with two batches waiting per cluster.
  */
 import { FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { Logger } from '@fedlake/core'
 import type { SourcedBatch } from '@fedlake/duckdb'
-import type { ResultField } from '@fedlake/sql'
+import type { ResultBatch, ResultField } from '@fedlake/sql'
 import { QUERY_ERRORS } from '../errors.js'
 import type { SubqueryEntry } from './query-log.js'
 import type { OpenSubquery } from './subquery-client.js'
@@ -142,8 +143,23 @@ export class FragmentSources {
     this.unwatch = undefined
   }
 
+  /** Every source's batches in one stream, as they come. */
   batches (): AsyncIterable<SourcedBatch> {
-    return { [Symbol.asyncIterator]: () => this.reader() }
+    return { [Symbol.asyncIterator]: () => this.mailboxes(1, () => 0, this.init.capacity ?? 4)[0] as AsyncIterator<SourcedBatch> }
+  }
+
+  /**
+   * One stream per request (cluster), each read at its own pace (an ordered merge reads whichever it needs): a
+   * failed operator's replacement continues its cluster's stream. Read them all, or return() one to stop every one.
+   */
+  streams (): AsyncIterable<ResultBatch>[] {
+    const boxes = this.mailboxes(this.init.requests.length, attempt => attempt.request, 2)
+    return boxes.map(box => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async () => { const next = await box.next(); return next.done === true ? next : { done: false, value: next.value.batch } },
+        return: async () => { await box.return?.(); return { done: true, value: undefined } }
+      })
+    }))
   }
 
   private async openRequest (request: number, from: number): Promise<void> {
@@ -192,26 +208,28 @@ export class FragmentSources {
     return this.init.signal.aborted && isFedlakeError(reason) ? reason : err
   }
 
-  private reader (): AsyncIterator<SourcedBatch> {
-    const capacity = this.init.capacity ?? 4
-    const queue: SourcedBatch[] = []
+  /**
+   * Every attempt's batches delivered to mailbox `boxOf(attempt)` (its replacements' too): one consumer per
+   * mailbox, at most `capacity` batches waiting in each, the rest held back in the operators.
+   */
+  private mailboxes (count: number, boxOf: (attempt: Attempt) => number, capacity: number): AsyncIterator<SourcedBatch>[] {
+    const boxes = Array.from({ length: count }, () => ({ queue: [] as SourcedBatch[], pumping: 0, wake: undefined as (() => void) | undefined, producers: [] as (() => void)[] }))
+    type Box = typeof boxes[number]
     let failure: unknown
-    let pumping = 0
-    let wakeConsumer: (() => void) | undefined
-    const producers: (() => void)[] = []
-    const notify = (): void => { const w = wakeConsumer; wakeConsumer = undefined; w?.() }
+    const notify = (box: Box): void => { const w = box.wake; box.wake = undefined; w?.() }
 
     const pump = async (attempt: Attempt): Promise<void> => {
-      pumping++
+      const box = boxes[boxOf(attempt)] as Box
+      box.pumping++
       attempt.reading = true
       try {
         for await (const batch of attempt.sub.batches) {
           if (this.cancelled) return
           attempt.log.rows += batch.rowCount
           attempt.handedOn = true
-          queue.push({ source: attempt.source, batch })
-          notify()
-          while (!this.cancelled && queue.length >= capacity) await new Promise<void>(resolve => { producers.push(resolve) })
+          box.queue.push({ source: attempt.source, batch })
+          notify(box)
+          while (!this.cancelled && box.queue.length >= capacity) await new Promise<void>(resolve => { box.producers.push(resolve) })
         }
         attempt.log.state = 'completed'
         this.completed.add(attempt.source)
@@ -225,10 +243,11 @@ export class FragmentSources {
         } catch (final) {
           failure ??= final
           this.cancel()
+          for (const other of boxes) notify(other)
         }
       } finally {
-        pumping--
-        notify()
+        box.pumping--
+        notify(box)
       }
     }
 
@@ -239,29 +258,29 @@ export class FragmentSources {
       for (const attempt of [...this.attempts]) void pump(attempt)
     }
 
-    return {
+    return boxes.map(box => ({
       next: async () => {
         start()
         for (;;) {
-          const item = queue.shift()
+          const item = box.queue.shift()
           if (item !== undefined) {
-            for (const p of producers.splice(0)) p()
+            for (const p of box.producers.splice(0)) p()
             return { done: false, value: item }
           }
           if (failure !== undefined) throw failure
-          if (pumping === 0) {
-            this.stopWatching()
+          if (box.pumping === 0) {
+            if (boxes.every(b => b.pumping === 0)) this.stopWatching()
             return { done: true, value: undefined }
           }
-          await new Promise<void>(resolve => { wakeConsumer = resolve })
+          await new Promise<void>(resolve => { box.wake = resolve })
         }
       },
       return: async () => {
         this.cancel()
-        for (const p of producers.splice(0)) p()
+        for (const b of boxes) for (const p of b.producers.splice(0)) p()
         return { done: true, value: undefined }
       }
-    }
+    }))
   }
 
   /** A source failed midway: exclude its rows and ask the next member, or give up on its cluster. */

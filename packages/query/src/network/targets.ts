@@ -37,6 +37,14 @@ export interface TargetChoice {
   readonly targets: readonly OperatorTarget[]
   /** Clusters that hold a table but name no operator with a peer id. */
   readonly withoutOperators: readonly ClusterHolding[]
+  /** Per cluster asked, the member chosen and why (for `query explain`). */
+  readonly reasons: readonly ChoiceReason[]
+}
+
+export interface ChoiceReason {
+  readonly cluster: string
+  readonly member: string
+  readonly reason: string
 }
 
 /** Round-robin positions per cluster, kept by the executor across queries. */
@@ -53,6 +61,7 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
   const { attributesOf } = options
   const chosen = new Map<string, OperatorTarget>()
   const withoutOperators: ClusterHolding[] = []
+  const reasons: ChoiceReason[] = []
   const seenClusters = new Set<string>()
   for (const table of tables) {
     for (const cluster of catalog.clustersHolding(dbms, table)) {
@@ -60,8 +69,10 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
       seenClusters.add(cluster.clusterId)
       const candidates = cluster.operators.filter(o => o.peerId !== undefined)
       if (candidates.length === 0) { withoutOperators.push(cluster); continue }
-      const covering = new Set(coveringMembers(candidates.filter(o => o.status === 'active'), `${dbms}.${table}`.toLowerCase(), options.from))
-      const pick = pickOperator(candidates, covering, nodes, rotation, cluster.clusterId)
+      const watermarks = watermarkChoice(candidates.filter(o => o.status === 'active'), `${dbms}.${table}`.toLowerCase(), options.from)
+      const covering = new Set(watermarks.members)
+      const { pick, rule } = pickOperator(candidates, covering, nodes, rotation, cluster.clusterId)
+      reasons.push({ cluster: cluster.clusterName, member: pick.name, reason: `${watermarks.reason}; ${rule}` })
       const asTarget = (o: OperatorEntry, alternatives: readonly OperatorTarget[]): OperatorTarget => targetOf(o, cluster.clusterId, alternatives, attributesOf)
       // covering members first, then the other live ones; one the liveness view has lost last (the view may lag behind)
       const rank = (o: OperatorEntry): number => (covering.has(o) ? 2 : 0) + (o.status === 'active' ? 1 : 0)
@@ -69,7 +80,7 @@ export function chooseTargets (catalog: Catalog, dbms: string, tables: readonly 
       chosen.set(pick.peerId as string, asTarget(pick, others))
     }
   }
-  return { targets: [...chosen.values()], withoutOperators }
+  return { targets: [...chosen.values()], withoutOperators, reasons }
 }
 
 /**
@@ -123,26 +134,40 @@ function isNamed (o: OperatorEntry, addresses: ReadonlySet<string>): boolean {
 
 /**
  * The live members whose ingest watermark for `table` covers the range from `from` (absent: from the earliest
- * watermark among them); when none does, those with the earliest watermark. Empty when no live member has one.
+ * watermark among them); when none does, those with the earliest watermark. No members when no live member has
+ * one. `reason` says which case it was, for explain.
  */
-export function coveringMembers (live: readonly OperatorEntry[], table: string, from: number | undefined): OperatorEntry[] {
+export function watermarkChoice (live: readonly OperatorEntry[], table: string, from: number | undefined): { members: OperatorEntry[], reason: string } {
   const since = (o: OperatorEntry): number | null | undefined => o.ingestSince.get(table)
   const streaming = live.filter(o => typeof since(o) === 'number')
-  if (streaming.length === 0) return []
+  if (streaming.length === 0) return { members: [], reason: `no live member has an ingest watermark for ${table}` }
   const earliest = Math.min(...streaming.map(o => since(o) as number))
-  const covering = streaming.filter(o => (since(o) as number) <= (from ?? earliest))
-  return covering.length > 0 ? covering : streaming.filter(o => since(o) === earliest)
+  const longest = (): OperatorEntry[] => streaming.filter(o => since(o) === earliest)
+  if (from === undefined) return { members: longest(), reason: `the WHERE sets no lower time bound: the member${plural(longest())} holding ${table} the longest (watermark ${iso(earliest)})` }
+  const covering = streaming.filter(o => (since(o) as number) <= from)
+  if (covering.length > 0) {
+    return { members: covering, reason: `ingest watermark ${covering.map(o => `${o.name} ${iso(since(o) as number)}`).join(', ')} covers the range from ${iso(from)}` }
+  }
+  return { members: longest(), reason: `fallback: no live member's watermark covers the range from ${iso(from)}; the member${plural(longest())} holding ${table} the longest (watermark ${iso(earliest)})` }
 }
 
-function pickOperator (candidates: readonly OperatorEntry[], covering: ReadonlySet<OperatorEntry>, nodes: NodesOption, rotation: Rotation, clusterId: string): OperatorEntry {
+function pickOperator (candidates: readonly OperatorEntry[], covering: ReadonlySet<OperatorEntry>, nodes: NodesOption, rotation: Rotation, clusterId: string): { pick: OperatorEntry, rule: string } {
   const live = covering.size > 0 ? candidates.filter(o => covering.has(o)) : candidates.filter(o => o.status === 'active')
   if (nodes === 'main') {
     const main = live.find(o => o.main)
-    if (main !== undefined) return main
+    if (main !== undefined) return { pick: main, rule: 'the main operator' }
   }
   const pool = live.length > 0 ? live : [...candidates].sort((a, b) => Number(b.main) - Number(a.main))
-  if (live.length === 0) return pool[0] as OperatorEntry
+  if (live.length === 0) return { pick: pool[0] as OperatorEntry, rule: 'no member live, so the main one (else the first) is tried' }
   const turn = rotation.get(clusterId) ?? 0
   rotation.set(clusterId, turn + 1)
-  return pool[turn % pool.length] as OperatorEntry
+  return { pick: pool[turn % pool.length] as OperatorEntry, rule: pool.length === 1 ? 'the only one' : `in turn among ${pool.length}` }
+}
+
+function iso (ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function plural (members: readonly unknown[]): string {
+  return members.length === 1 ? '' : 's'
 }

@@ -44,6 +44,20 @@ export type Merge =
   | { readonly kind: 'concat', readonly offset: number, readonly limit: number | null }
   /** A statement over the fragments' tables giving the final rows, its columns named outputNames exactly, in order. */
   | { readonly kind: 'sql', readonly statement: unknown }
+  /**
+   * A plain SELECT with ORDER BY: every operator sends its rows sorted, the query node merges the sorted streams
+   * (network/ordered-merge.ts), skips `offset` rows and stops after `limit`; the answer is the fragment's first
+   * `columns` columns (outputNames, by position), the rest are hidden ORDER BY keys. `statement` is the same merge
+   * as SQL over __p0, run instead when a key's type has no exact comparator on the query node.
+   */
+  | { readonly kind: 'ordered', readonly keys: readonly OrderKey[], readonly columns: number, readonly offset: number, readonly limit: number | null, readonly statement: unknown }
+
+/** One ORDER BY term of an ordered merge: a column of the fragment's rows, and DuckDB's direction and NULL order. */
+export interface OrderKey {
+  readonly column: number
+  readonly descending: boolean
+  readonly nullsFirst: boolean
+}
 
 export interface NetworkPlan {
   readonly kind: 'network'

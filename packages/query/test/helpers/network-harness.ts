@@ -4,15 +4,19 @@
  * attached to one in-memory DuckDB. A query goes through what the executor does:
  * date pre-pass → DuckDB parse → bindable statement named over the empty tables → plan → every fragment printed,
  * bound to `now` and run on every operator → partial rows of fragment i into __p<i> of the merge database with the operators'
- * column types (CREATE TABLE AS / INSERT SELECT: exact) → the printed merge statement.
+ * column types (CREATE TABLE AS / INSERT SELECT: exact) → the printed merge statement; an ordered merge (plain
+ * SELECT ... ORDER BY) runs the executor's merge of the operators' sorted rows instead.
  */
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection, DuckDBResultReader } from '@duckdb/node-api'
 import type { TableSchema } from '@fedlake/core'
-import { createSqlParser } from '@fedlake/duckdb'
+import { createResultReader, createSqlParser } from '@fedlake/duckdb'
+import type { ResultBatch, ResultField } from '@fedlake/sql'
 import type { SqlParser } from '@fedlake/duckdb'
 import { bindableStatement, bindNow, planNetworkQuery, resolveDateExpressions } from '../../src/index.js'
-import type { EmptyPlan, NetworkPlan, PlanOptions, QueryPlan } from '../../src/index.js'
+import type { EmptyPlan, Merge, NetworkPlan, PlanOptions, QueryPlan } from '../../src/index.js'
+import { orderedMergeStream } from '../../src/network/ordered-merge.js'
+import { uncomparableKey } from '../../src/network/row-order.js'
 
 import type { Cell, QueryAnswer, Row } from '../../../../test/helpers/answers.js'
 
@@ -102,6 +106,11 @@ export async function createNetwork (init: NetworkInit): Promise<Network> {
       const { offset, limit } = plan.merge
       return { columns: plan.outputNames, types, rows: rows.slice(offset, limit === null ? undefined : offset + limit) }
     }
+    if (plan.merge.kind === 'ordered' && answering.length > 0) {
+      sqlLog.push(fragmentSql)
+      const merged = await orderedMerge(answering.map(i => operators[i] as DuckDBConnection), fragmentSql, plan.merge)
+      if (merged !== undefined) return { ...merged, columns: plan.outputNames }
+    }
     for (const each of plan.fragments) {
       const eachSql = bind(await parser.print(each.statement))
       sqlLog.push(eachSql)
@@ -151,6 +160,42 @@ export async function createNetwork (init: NetworkInit): Promise<Network> {
       instance.closeSync()
     }
   }
+}
+
+/**
+ * The executor's ordered merge (network/ordered-merge.ts) over the operators' sorted rows, read as ResultBatches
+ * with a hidden last column numbering each operator's rows; the answer is those rows, in the merged order.
+ * undefined when a key's type is not comparable exactly (the executor merges in SQL then).
+ */
+async function orderedMerge (operators: readonly DuckDBConnection[], sql: string, merge: Extract<Merge, { kind: 'ordered' }>): Promise<QueryAnswer | undefined> {
+  const rows: unknown[][][] = []
+  const batches: ResultBatch[][] = []
+  let fields: readonly ResultField[] = []
+  let types: string[] = []
+  for (const [o, connection] of operators.entries()) {
+    const result = await connection.stream(sql)
+    const reader = createResultReader(result.columnNames(), result.columnTypes())
+    fields = reader.fields
+    types = result.columnTypes().map(String).slice(0, merge.columns)
+    rows[o] = []
+    batches[o] = []
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const batch = reader.read(chunk)
+      const ids = BigInt64Array.from({ length: batch.rowCount }, (_, r) => BigInt(o * 2 ** 32 + (rows[o] as unknown[][]).length + r))
+      ;(rows[o] as unknown[][]).push(...chunk.getRows())
+      ;(batches[o] as ResultBatch[]).push({ rowCount: batch.rowCount, vectors: [...batch.vectors, { kind: 'i64', values: ids, valid: null }] })
+    }
+  }
+  if (uncomparableKey(fields, merge.keys) !== undefined) return undefined
+  const idColumn = fields.length
+  const stream = orderedMergeStream([...fields, { name: '__id', type: 'BIGINT' }], [], batches.map(list => (async function * () { yield * list })()),
+    { keys: merge.keys, columns: idColumn + 1, offset: merge.offset, limit: merge.limit, cancel: () => {} })
+  const out: unknown[][] = []
+  for await (const batch of stream) {
+    const ids = (batch.vectors[idColumn] as { values: BigInt64Array }).values
+    for (const id of ids) out.push(((rows[Number(id / 2n ** 32n)] as unknown[][])[Number(id % 2n ** 32n)] as unknown[]).slice(0, merge.columns))
+  }
+  return { columns: [], types, rows: out }
 }
 
 function answer (result: DuckDBResultReader): QueryAnswer {

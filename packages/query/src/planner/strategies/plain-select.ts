@@ -2,10 +2,11 @@
  * A SELECT without aggregates, GROUP BY or increments: every operator filters and projects its own rows.
  * - no ORDER BY, no DISTINCT: rows are concatenated as they arrive; `LIMIT offset+limit` is pushed to each operator
  *   and the query node skips `offset` rows and stops after `limit`;
- * - ORDER BY: each operator sorts and keeps its first offset+limit rows (when there is a LIMIT), the query node
- *   re-sorts the union and applies LIMIT/OFFSET: a row of the global first n is among its operator's first n.
+ * - ORDER BY: each operator sorts (and keeps its first offset+limit rows when there is a LIMIT: a row of the global
+ *   first n is among its operator's first n); the query node merges the sorted streams as they arrive, then applies
+ *   LIMIT/OFFSET, with memory bounded by a batch per operator (no merge DuckDB, so no sort to run out of memory).
  *   ORDER BY keys that are not output columns travel as hidden columns (__o0, ...) and are dropped by the merge;
- * - DISTINCT: operators de-duplicate, the query node de-duplicates again.
+ * - DISTINCT: operators de-duplicate, the query node de-duplicates again (and re-sorts the union, in SQL).
  */
 import { distinctModifier, orderModifier, selectNode, statement, withAlias } from '../../sql-tree/index.js'
 import type { Expr, OrderTerm, ResultModifier } from '../../sql-tree/index.js'
@@ -47,7 +48,8 @@ export function planPlainSelect (query: SelectQuery, ctx: StrategyContext): Netw
       : orderByExpr(o, ref(hiddenColumn(hiddenAt++))))
   }
   const distinct: ResultModifier[] = query.distinct ? [distinctModifier()] : []
-  const pushOrder: ResultModifier[] = query.limit !== null && query.orderBy.length > 0 ? [orderModifier(orderTerms(false))] : []
+  const ordered = !query.distinct
+  const pushOrder: ResultModifier[] = (ordered || query.limit !== null) && query.orderBy.length > 0 ? [orderModifier(orderTerms(false))] : []
   const fragment = selectNode({
     selectList,
     from: ctx.node.from_table,
@@ -59,16 +61,28 @@ export function planPlainSelect (query: SelectQuery, ctx: StrategyContext): Netw
     from: fragmentTable(),
     modifiers: [...distinct, ...(query.orderBy.length > 0 ? [orderModifier(orderTerms(true))] : []), ...mergeLimit(query)]
   })
+  const top = query.offset + (query.limit ?? 0n)
   const explain = [
     `operators: ${query.distinct ? 'distinct ' : ''}select list over ${filtered} of ${query.table.name}` +
       (hidden.length > 0 ? `, plus ${hidden.length} hidden ORDER BY column${hidden.length === 1 ? '' : 's'} (${hidden.map(describe).join(', ')})` : '') +
-      (pushOrder.length > 0 ? `, sorted, first ${query.offset + (query.limit ?? 0n)} rows each (a row of the global top ${query.offset + (query.limit ?? 0n)} is in its operator's top ${query.offset + (query.limit ?? 0n)})` : ''),
-    `query node: ${query.distinct ? 'DISTINCT again, ' : ''}${query.orderBy.length > 0 ? 're-sorts the union' : 'the union'}${limitText(query) === '' ? '' : `, ${limitText(query)}`}${hidden.length > 0 ? ', hidden columns dropped' : ''}`
+      (pushOrder.length === 0 ? '' : query.limit === null ? ', sorted' : `, sorted, first ${top} rows each (a row of the global top ${top} is in its operator's top ${top})`),
+    ordered
+      ? `query node: merges the operators' sorted streams in order as they arrive${limitText(query) === '' ? '' : `, ${limitText(query)}`}${hidden.length > 0 ? ', hidden columns dropped' : ''} ` +
+        '(in SQL over the union instead when an ORDER BY key has a type the query node cannot compare exactly as DuckDB does)'
+      : `query node: ${query.distinct ? 'DISTINCT again, ' : ''}${query.orderBy.length > 0 ? 're-sorts the union' : 'the union'}${limitText(query) === '' ? '' : `, ${limitText(query)}`}${hidden.length > 0 ? ', hidden columns dropped' : ''}`
   ]
+  hiddenAt = 0
+  const keys = query.orderBy.map(o => ({
+    column: o.target.kind === 'item' ? o.target.index : query.items.length + hiddenAt++,
+    descending: o.descending,
+    nullsFirst: o.nullsFirst
+  }))
   return {
     ...base,
     fragments: [{ name: FRAGMENT, tables: [query.table.name], statement: statement(fragment) }],
-    merge: { kind: 'sql', statement: statement(merge) },
+    merge: ordered
+      ? { kind: 'ordered', keys, columns: query.items.length, offset: Number(query.offset), limit: query.limit === null ? null : Number(query.limit), statement: statement(merge) }
+      : { kind: 'sql', statement: statement(merge) },
     explain
   }
 }
