@@ -275,7 +275,7 @@ export function createNetworkExecutor (init: NetworkExecutorInit): NetworkExecut
     try {
       const stream = await init.engine.run(staged, bindNow(mergeSql, now), { signal: AbortSignal.any([query.signal, late.signal]) })
       clearTimeout(timer)
-      return { stream, nodes }
+      return { stream: withNames(stream, plan.outputNames), nodes }
     } catch (err) {
       clearTimeout(timer)
       for (const f of fragments) f.cancel()
@@ -494,6 +494,19 @@ function describeFields (fields: readonly ResultField[]): string {
 
 function renamed (fields: readonly ResultField[], names: readonly string[]): ResultField[] {
   return fields.map((f, i) => ({ name: names[i] ?? f.name, type: f.type }))
+}
+
+/**
+ * The merge's answer under the names one DuckDB gives the user's statement: the merge statement reads internal
+ * tables (`__p0 AS alert`), which would show in the names DuckDB derives from a subquery's text.
+ */
+function withNames (stream: ResultStream, names: readonly string[]): ResultStream {
+  if (names.length !== stream.fields.length || stream.fields.every((f, i) => f.name === names[i])) return stream
+  return {
+    fields: renamed(stream.fields, names),
+    cancel: reason => { stream.cancel(reason) },
+    [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator]()
+  }
 }
 
 function emptyStream (fields: readonly ResultField[]): ResultStream {
