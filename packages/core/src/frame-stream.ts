@@ -9,6 +9,11 @@ export interface FrameStream {
   /** Frames the other side sent, in order; ends when it closes its write side; throws when the stream is reset. */
   readonly frames: AsyncIterable<Uint8Array>
   send(frame: Uint8Array): Promise<void>
+  /**
+   * Sends frames in order, like `send` for each; a transport may put small ones in one write (one muxer frame,
+   * one encryption, one socket write: per-write costs that dominate a small reply).
+   */
+  sendAll(frames: readonly Uint8Array[]): Promise<void>
   /** Closes our write side: the other side's `frames` ends. */
   closeWrite(): Promise<void>
   abort(reason?: Error): void
@@ -25,6 +30,7 @@ export function createFramePipe (capacity = 4, peers: readonly [string, string] 
     remotePeer,
     frames: { [Symbol.asyncIterator]: () => ({ next: async () => await reads.take(), return: async () => { reads.fail(new Error('reader left')); return { done: true, value: undefined } } }) },
     send: async frame => { await writes.put(frame) },
+    sendAll: async frames => { for (const frame of frames) await writes.put(frame) },
     closeWrite: async () => { writes.close() },
     abort: reason => {
       const err = reason ?? new Error('stream reset')

@@ -30,6 +30,19 @@ export function encodeFrame (body: Uint8Array): Uint8Array {
   return frame
 }
 
+/** Several frames, each with its header, in one buffer. */
+export function encodeFrames (bodies: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(bodies.reduce((sum, b) => sum + FRAME_HEADER_BYTES + b.byteLength, 0))
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const body of bodies) {
+    view.setUint32(at, body.byteLength)
+    out.set(body, at + FRAME_HEADER_BYTES)
+    at += FRAME_HEADER_BYTES + body.byteLength
+  }
+  return out
+}
+
 /** Reassembles frames from chunks as they arrive. */
 export class FrameDecoder {
   private readonly chunks: Uint8Array[] = []

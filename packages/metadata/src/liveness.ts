@@ -66,7 +66,10 @@ export interface LivenessExchangeInit {
   readonly openStream: (peerId: string, signal: AbortSignal) => Promise<Stream>
   /** Closes every connection to a peer that has been silent too long. */
   readonly hangUp: (peerId: string) => Promise<void>
+  /** What this node tells about itself; built only for the frames that carry it (its addresses cost a libp2p walk). */
   readonly ownDetails: () => NodeDetails
+  /** This node's ingest totals (operators): changed totals go out on the next frame. */
+  readonly ownIngest: () => IngestTotals | undefined
   readonly version: () => string
   /** A direct peer reported its metadata version. */
   readonly onPeerVersion: (peerId: string, version: string) => void
@@ -302,10 +305,10 @@ export class LivenessExchange {
     const frame: LivenessFrame = { v: 1, net: this.init.networkName, version: this.init.version(), seen }
     if (ids.length > 0) frame.ids = ids
     if (gone.length > 0) frame.gone = gone
-    const own = this.init.ownDetails()
-    const ingest = own.ingest === undefined ? undefined : JSON.stringify(own.ingest)
+    const totals = this.init.ownIngest()
+    const ingest = totals === undefined ? undefined : JSON.stringify(totals)
     if (withDetails || bye || ingest !== out.ingestSent) {
-      frame.info = own
+      frame.info = this.init.ownDetails()
       out.ingestSent = ingest
     }
     if (withDetails) frame.details = details

@@ -80,6 +80,7 @@ export function createNodeLiveness (init: NodeLivenessInit): NodeLiveness {
     openStream: (peerId, signal) => init.openStream(peerId, LIVENESS_PROTOCOL, signal),
     hangUp: init.hangUp,
     ownDetails,
+    ownIngest: () => init.ingestTotals?.(),
     version: init.version,
     onPeerVersion: init.onPeerVersion,
     onEvidence: sweep

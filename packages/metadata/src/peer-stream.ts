@@ -15,7 +15,7 @@
 import { FedlakeError, isFedlakeError } from '@fedlake/core'
 import type { FrameStream } from '@fedlake/core'
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
-import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame, encodeFrameHeader, frameTooLarge } from './binary-frames.js'
+import { FRAME_HEADER_BYTES, FrameDecoder, encodeFrame, encodeFrameHeader, encodeFrames, frameTooLarge } from './binary-frames.js'
 import { METADATA_ERRORS } from './errors.js'
 import { YAMUX_MAX_STREAM_WINDOW } from './p2p.js'
 
@@ -45,6 +45,8 @@ export interface PeerStream extends FrameStream {
   readonly frames: AsyncIterable<Uint8Array>
   /** Sends one frame; resolves once the transport took it (waits while the peer reads slowly: backpressure). */
   send(frame: Uint8Array): Promise<void>
+  /** Sends frames in order; small ones together go out as one muxer frame (see COALESCE_BELOW_BYTES). */
+  sendAll(frames: readonly Uint8Array[]): Promise<void>
   /** Closes our write side once queued frames are out (the peer's `frames` ends). */
   closeWrite(): Promise<void>
   /** Resets the stream in both directions (the peer's iteration and sends throw METADATA_STREAM_RESET). */
@@ -110,8 +112,12 @@ export class FramedPeerStream implements PeerStream {
   }
 
   async send (frame: Uint8Array): Promise<void> {
-    if (frame.byteLength > this.maxFrameBytes) throw frameTooLarge(frame.byteLength, this.maxFrameBytes, 'sent')
-    const run = this.sending.then(async () => { await this.write(frame) })
+    await this.sendAll([frame])
+  }
+
+  async sendAll (frames: readonly Uint8Array[]): Promise<void> {
+    for (const frame of frames) if (frame.byteLength > this.maxFrameBytes) throw frameTooLarge(frame.byteLength, this.maxFrameBytes, 'sent')
+    const run = this.sending.then(async () => { await this.write(frames) })
     this.sending = run.catch(() => undefined)
     await run
   }
@@ -137,18 +143,26 @@ export class FramedPeerStream implements PeerStream {
     this.fail(error, true)
   }
 
-  private async write (frame: Uint8Array): Promise<void> {
+  /** Small frames together in one muxer frame (one copy, one encryption); a large one as header + body (no copy). */
+  private async write (frames: readonly Uint8Array[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure
     if (this.writeClosed) {
       throw new FedlakeError(METADATA_ERRORS.METADATA_STREAM_CLOSED, `stream ${this.protocol} to ${this.remotePeer} is closed for writing`, { peer: this.remotePeer, protocol: this.protocol })
     }
     const stream = this.stream
     try {
-      if (frame.byteLength <= COALESCE_BELOW_BYTES) {
-        stream.send(encodeFrame(frame))
+      const total = frames.reduce((sum, f) => sum + FRAME_HEADER_BYTES + f.byteLength, 0)
+      if (frames.length > 1 && total <= COALESCE_BELOW_BYTES) {
+        stream.send(encodeFrames(frames))
       } else {
-        stream.send(encodeFrameHeader(frame.byteLength))
-        stream.send(frame)
+        for (const frame of frames) {
+          if (frame.byteLength <= COALESCE_BELOW_BYTES) {
+            stream.send(encodeFrame(frame))
+          } else {
+            stream.send(encodeFrameHeader(frame.byteLength))
+            stream.send(frame)
+          }
+        }
       }
     } catch (err) {
       throw this.failure ?? this.resetError('sending failed', err)

@@ -179,6 +179,22 @@ describe('streams between nodes (in-process, loopback)', () => {
     assert.equal(stream.signal.aborted, false, 'a clean end does not abort the signal')
   })
 
+  it('sendAll sends groups of frames in order, small groups in one write and groups with a large frame frame by frame', async () => {
+    const stream = await client.openStream(server.peerId, 'echo/1', { signal: AbortSignal.timeout(60_000) })
+    const groups = [[0, 10, 2000], [5], [100, 70_000, 3], [], [30_000, 30_000, 30_000], [0, 0]]
+    const echoed = readAll(stream)
+    let index = 0
+    for (const sizes of groups) await stream.sendAll(sizes.map(size => patterned(index++, size)))
+    await stream.closeWrite()
+    const frames = await echoed
+    const sizes = groups.flat()
+    assert.equal(frames.length, sizes.length)
+    frames.forEach((f, i) => {
+      assert.equal(f.byteLength, sizes[i], `frame ${i} size`)
+      assert.ok(isPatterned(f, i), `frame ${i} content`)
+    })
+  })
+
   it('runs 100 concurrent streams of one protocol to one peer, opened at once on a fresh connection', async () => {
     // libp2p's defaults refuse the 33rd inbound stream of a protocol, and yamux aborts a whole new connection
     // on the 11th stream opened before libp2p attached its handlers

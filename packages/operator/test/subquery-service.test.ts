@@ -67,6 +67,32 @@ describe('sub-query service', () => {
     assert.deepEqual(replies.at(-1), { kind: 'control', message: { type: 'end', rows: 5000 } })
   })
 
+  it('sends a small answer (fields, its batch, end) in one write, and a large one in writes of at most ~64 KiB of small frames', async () => {
+    const writes: number[][] = []
+    const counting = (stream: FrameStream): FrameStream => ({
+      ...stream,
+      send: async frame => { writes.push([frame.byteLength]); await stream.send(frame) },
+      sendAll: async frames => { writes.push(frames.map(f => f.byteLength)); await stream.sendAll(frames) }
+    })
+    const small = async (sql: string): Promise<SubqueryFrame[]> => {
+      const [client, server] = createFramePipe(8)
+      const served = serve(counting(server))
+      await client.send(request(sql))
+      const replies: SubqueryFrame[] = []
+      for await (const frame of client.frames) replies.push(decodeFrame(frame))
+      await served
+      return replies
+    }
+    const replies = await small('SELECT count(*) AS n FROM logs')
+    assert.deepEqual(replies.map(r => r.kind === 'control' ? r.message.type : r.kind), ['fields', 'batch', 'end'])
+    assert.deepEqual(writes.map(w => w.length), [3], 'one write of three frames')
+    writes.length = 0
+    const rows = await small('SELECT pod_name, pid FROM logs ORDER BY pid')
+    assert.equal(rows.reduce((n, r) => n + (r.kind === 'batch' ? r.batch.rowCount : 0), 0), 5000)
+    assert.equal(writes.flat().length, rows.length, 'every frame written once')
+    for (const w of writes.slice(0, -1)) assert.ok(w.reduce((a, b) => a + b, 0) >= 60 * 1024 || w.length === 1, `a write before the last one is full (${w.join(', ')} bytes)`)
+  })
+
   it('refuses hostile SQL exactly as local sql does', async () => {
     const cases: [string, string][] = [
       ["COPY logs TO '/tmp/x.csv'", 'SQL_NOT_READ_ONLY'],

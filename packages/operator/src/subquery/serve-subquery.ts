@@ -25,6 +25,9 @@ export interface SubqueryServiceInit {
   readonly idleTimeoutMs?: number
 }
 
+/** Reply frames gathered into one write up to this size (the transport's single-frame limit, peer-stream.ts). */
+const REPLY_WRITE_BYTES = 60 * 1024
+
 export type SubqueryHandler = (stream: FrameStream) => Promise<void>
 
 type NextFrame = Promise<IteratorResult<Uint8Array>>
@@ -65,18 +68,28 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryServi
     let result: ResultStream | undefined
     /** A send failed: the query node reset the stream (it cancelled), which its read side may not have shown yet. */
     let peerGone = false
-    const send = async (frame: Uint8Array): Promise<void> => { await stream.send(frame).catch((err: unknown) => { peerGone = true; throw err }) }
+    const send = async (frames: readonly Uint8Array[]): Promise<void> => { await stream.sendAll(frames).catch((err: unknown) => { peerGone = true; throw err }) }
     counts.running++
     try {
       result = await init.openQuery(request.dbms, request.sql, { signal: controller.signal })
-      await send(encodeControl({ type: 'fields', fields: result.fields }))
+      // frames wait here until REPLY_WRITE_BYTES gather or the answer ends: a small answer (fields, its batch,
+      // end) costs one write on both nodes instead of three
+      const held = [encodeControl({ type: 'fields', fields: result.fields })]
+      let heldBytes = held[0]?.byteLength ?? 0
       for await (const batch of result) {
         rows += batch.rowCount
-        await send(encodeBatchFrame(batch))
+        const frame = encodeBatchFrame(batch)
+        held.push(frame)
+        heldBytes += frame.byteLength
+        if (heldBytes >= REPLY_WRITE_BYTES) {
+          await send(held.splice(0))
+          heldBytes = 0
+        }
       }
       answered = true
       const keepOpen = request.keepOpen === true
-      await send(encodeControl(keepOpen ? { type: 'end', rows, keepOpen } : { type: 'end', rows }))
+      held.push(encodeControl(keepOpen ? { type: 'end', rows, keepOpen } : { type: 'end', rows }))
+      await send(held)
       counts.completed++
       log.debug('sub-query served', { queryId: request.queryId, peer: stream.remotePeer, rows })
       return keepOpen
