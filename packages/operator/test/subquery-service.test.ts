@@ -74,9 +74,11 @@ describe('sub-query service', () => {
       send: async frame => { writes.push([frame.byteLength]); await stream.send(frame) },
       sendAll: async frames => { writes.push(frames.map(f => f.byteLength)); await stream.sendAll(frames) }
     })
+    // a generous hold, so a slow machine does not flush early
+    const gathering = createSubqueryService({ openQuery: async (dbms, sql, options) => await storage.openQuery(dbms, sql, options), maxTimeoutMs: 60_000, replyHoldMs: 2000 })
     const small = async (sql: string): Promise<SubqueryFrame[]> => {
       const [client, server] = createFramePipe(8)
-      const served = serve(counting(server))
+      const served = gathering(counting(server))
       await client.send(request(sql))
       const replies: SubqueryFrame[] = []
       for await (const frame of client.frames) replies.push(decodeFrame(frame))
@@ -91,6 +93,44 @@ describe('sub-query service', () => {
     assert.equal(rows.reduce((n, r) => n + (r.kind === 'batch' ? r.batch.rowCount : 0), 0), 5000)
     assert.equal(writes.flat().length, rows.length, 'every frame written once')
     for (const w of writes.slice(0, -1)) assert.ok(w.reduce((a, b) => a + b, 0) >= 60 * 1024 || w.length === 1, `a write before the last one is full (${w.join(', ')} bytes)`)
+  })
+
+  it('sends what it holds when the next batch is slow to come, so a slow answer still streams', async () => {
+    const slowly = createSubqueryService({
+      maxTimeoutMs: 60_000,
+      replyHoldMs: 20,
+      openQuery: async (dbms, sql, options) => {
+        const result = await storage.openQuery(dbms, sql, options)
+        return {
+          fields: result.fields,
+          cancel: reason => { result.cancel(reason) },
+          async * [Symbol.asyncIterator] () {
+            for await (const batch of result) {
+              yield batch
+              await new Promise(resolve => setTimeout(resolve, 300))
+            }
+          }
+        }
+      }
+    })
+    const [client, server] = createFramePipe(8)
+    const served = slowly(server)
+    const started = performance.now()
+    await client.send(request('SELECT pod_name, pid FROM logs ORDER BY pid'))
+    const arrivals: { kind: string, ms: number }[] = []
+    for await (const frame of client.frames) {
+      const decoded = decodeFrame(frame)
+      arrivals.push({ kind: decoded.kind === 'control' ? decoded.message.type : decoded.kind, ms: performance.now() - started })
+    }
+    await served
+    const batches = arrivals.filter(a => a.kind === 'batch')
+    assert.ok(batches.length >= 2, `several batches (${batches.length})`)
+    assert.equal(arrivals.at(-1)?.kind, 'end')
+    // each batch is followed by a 300 ms pause: each arrives on its own, not gathered with the next
+    for (let i = 1; i < batches.length; i++) {
+      const gap = (batches[i] as { ms: number }).ms - (batches[i - 1] as { ms: number }).ms
+      assert.ok(gap >= 250, `batch ${i} came ${Math.round(gap)} ms after the one before`)
+    }
   })
 
   it('refuses hostile SQL exactly as local sql does', async () => {

@@ -23,10 +23,23 @@ export interface SubqueryServiceInit {
    * node keeps an idle stream (10 s), so the query node is the one that lets it go. @default 60000
    */
   readonly idleTimeoutMs?: number
+  /** Reply frames gathered for one write go out once the next batch takes longer than this (ms). @default 20 */
+  readonly replyHoldMs?: number
 }
 
 /** Reply frames gathered into one write up to this size (the transport's single-frame limit, peer-stream.ts). */
 const REPLY_WRITE_BYTES = 60 * 1024
+
+/** Whether `promise` settles within `ms` (a rejection counts as settled: the caller awaits it next). */
+async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>(resolve => { timer = setTimeout(() => { resolve(false) }, ms) })
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 export type SubqueryHandler = (stream: FrameStream) => Promise<void>
 
@@ -48,6 +61,7 @@ export interface SubqueryService extends SubqueryHandler {
 
 export function createSubqueryService (init: SubqueryServiceInit): SubqueryService {
   const log = (init.logger ?? silentLogger).child('subquery')
+  const holdMs = init.replyHoldMs ?? 20
   const counts = { running: 0, completed: 0, cancelled: 0, failed: 0 }
 
   /** Answers one request; true when the stream stays open for the next one (`next` is then that request). */
@@ -72,13 +86,21 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryServi
     counts.running++
     try {
       result = await init.openQuery(request.dbms, request.sql, { signal: controller.signal })
-      // frames wait here until REPLY_WRITE_BYTES gather or the answer ends: a small answer (fields, its batch,
-      // end) costs one write on both nodes instead of three
+      // frames wait here while the next batch follows within replyHoldMs, up to REPLY_WRITE_BYTES: a small answer
+      // (fields, its batch, end) costs one write on both nodes instead of three, and a slow one still streams
       const held = [encodeControl({ type: 'fields', fields: result.fields })]
       let heldBytes = held[0]?.byteLength ?? 0
-      for await (const batch of result) {
-        rows += batch.rowCount
-        const frame = encodeBatchFrame(batch)
+      const batches = result[Symbol.asyncIterator]()
+      for (;;) {
+        const pending = batches.next()
+        if (await settlesWithin(pending, holdMs) === false) {
+          await send(held.splice(0))
+          heldBytes = 0
+        }
+        const next = await pending
+        if (next.done === true) break
+        rows += next.value.rowCount
+        const frame = encodeBatchFrame(next.value)
         held.push(frame)
         heldBytes += frame.byteLength
         if (heldBytes >= REPLY_WRITE_BYTES) {
