@@ -101,6 +101,13 @@ function sameAnswer (name: string, network: readonly Record<string, unknown>[], 
 }
 
 /** Rows each operator holds in its KubeArmor tables (what the simulators' events became). */
+/** How often, and how long in all, the operator's ingest pipeline paused its KubeArmor streams (its /metrics). */
+async function sourcePauses (op: Child): Promise<{ pauses: number, seconds: number }> {
+  const text = await (await fetch(new URL('/metrics', op.ready.rest ?? ''))).text()
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  return { pauses: value('fedlake_ingest_source_pauses_total'), seconds: value('fedlake_ingest_source_paused_seconds_total') }
+}
+
 async function storedEvents (op: Child): Promise<number> {
   // a table exists once its first event is stored
   const count = async (table: string): Promise<number> => Number((await localQuery(op.ready.rest ?? '', 'kubearmor', `select count(*) as n from ${table}`).catch(() => []))[0]?.n ?? 0)
@@ -154,6 +161,7 @@ try {
   const load = await runMix(CLIENTS, SECONDS, async (_c, q) => { await networkAnswer(url, q) })
   const loadSeconds = (performance.now() - loadStarted) / 1000
   const storedAfter = await Promise.all(operators.map(storedEvents))
+  const pauses = await Promise.all(operators.map(sourcePauses))
   const loadAvg = loadavg()
   clearInterval(sampler)
 
@@ -201,7 +209,9 @@ try {
       const s = stats[k] as SimStats
       const drops = ['logs', 'alerts'].map(st => `${st} ${s.streams[st]?.dropped ?? 0} dropped / ${s.streams[st]?.unsubscribed ?? 0} unsubscribed`).join(', ')
       const rate = ((storedAfter[k] ?? 0) - (storedBefore[k] ?? 0)) / loadSeconds
-      return `op-${k + 1}: stored ${rate.toFixed(0)} events/s during the load; simulator generated ${s.generated.toLocaleString('en')}, sent ${(sent[k] ?? 0).toLocaleString('en')} (logs+alerts), ${drops}; stored ${(committed[k] ?? 0).toLocaleString('en')}`
+      const paused = pauses[k] ?? { pauses: 0, seconds: 0 }
+      return `op-${k + 1}: stored ${rate.toFixed(0)} events/s during the load, streams paused ${paused.pauses} times for ${paused.seconds.toFixed(1)} s; ` +
+        `simulator generated ${s.generated.toLocaleString('en')}, sent ${(sent[k] ?? 0).toLocaleString('en')} (logs+alerts), ${drops}; stored ${(committed[k] ?? 0).toLocaleString('en')}`
     }),
     `RSS, largest sample: ${[...peakRss].map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,
     `load average (1, 5 min) at the end of the load: ${loadAvg.slice(0, 2).map(l => l.toFixed(1)).join(', ')} on ${availableParallelism()} cores`

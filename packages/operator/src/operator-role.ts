@@ -154,7 +154,8 @@ function streamingHandler (stats: () => IngestStats): CommandHandler {
       return {
         kind: 'table',
         title: `received ${s.rowsReceived}, committed ${s.rowsCommitted}, rejected ${s.rowsRejected}, dropped ${s.rowsDropped}, flushes ${s.flushes}, append failures ${s.appendFailures}, ` +
-          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows, longest commit ${s.longestAppendMs} ms` +
+          `committing ${s.commitRowsPerSecond} rows/s, sources paused at ${s.highWaterRows} buffered rows, longest commit ${s.longestAppendMs} ms, ` +
+          `sources paused ${s.sourcePauses} times for ${s.sourcePausedMs} ms` +
           `${s.lastError === null ? '' : `, last error: ${s.lastError}`}`,
         columns: ['DBMS', 'Table', 'Buffered', 'Committed'],
         rows,

@@ -85,6 +85,10 @@ export interface IngestStats {
   readonly commitRowsPerSecond: number
   /** The longest append so far, from hand-over to commit (ms): a DuckDB checkpoint holds one for 1-2 s. */
   readonly longestAppendMs: number
+  /** Times push() told the sources to pause (each pause of a KubeArmor source risks drops on KubeArmor's side). */
+  readonly sourcePauses: number
+  /** Time the sources were paused, in total (ms), including a pause in progress. */
+  readonly sourcePausedMs: number
   /** Successful appends. */
   readonly flushes: number
   readonly appendFailures: number
@@ -134,6 +138,9 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
 
   let stopped = false
   let needDrain = false
+  let sourcePauses = 0
+  let pausedMs = 0
+  let pausedAt = 0
   let buffered = 0
   let received = 0
   let committed = 0
@@ -175,6 +182,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     buffered -= rows
     if (needDrain && buffered <= lowWaterRows) {
       needDrain = false
+      pausedMs += now() - pausedAt
       for (const listener of [...drainListeners]) {
         try { listener() } catch (err) { logger.warn('drain listener failed', { err }) }
       }
@@ -261,6 +269,8 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
   const pauseSources = (): void => {
     if (needDrain) return
     needDrain = true
+    sourcePauses++
+    pausedAt = now()
     for (const b of byFingerprint.values()) void b.flush()
   }
 
@@ -340,6 +350,8 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
         maxBufferedRows,
         commitRowsPerSecond: Math.round(commitRate.rowsPerSecond(now())),
         longestAppendMs: Math.round(longestAppendMs),
+        sourcePauses,
+        sourcePausedMs: Math.round(pausedMs + (needDrain ? now() - pausedAt : 0)),
         flushes,
         appendFailures,
         tablesCreated,
