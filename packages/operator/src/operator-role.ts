@@ -9,7 +9,7 @@ import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Lo
 import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, createWatermarkTracker, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, IngestWatermarks, KubeArmorConnector } from './connector/index.js'
-import { BUFFERED_ROW_BYTES, createIngestPipeline } from './ingest/index.js'
+import { BUFFERED_ROW_BYTES, createIngestFirstGate, createIngestPipeline } from './ingest/index.js'
 import type { IngestPipeline, IngestStats } from './ingest/index.js'
 import { createKubeArmorMappings, loadMappingPolicies } from './mapping/index.js'
 import { createPutIngestor } from './put/index.js'
@@ -45,6 +45,8 @@ export interface OperatorRole extends Startable {
   query(dbms: string, sql: string, options?: StorageQueryOptions): Promise<QueryResult>
   grpcClients(): GrpcClientStatus[]
   ingestStats(): IngestStats
+  /** Queries that waited to start because the ingest pipeline's commits lagged (ingest/ingest-first.ts). */
+  queriesHeldForIngest(): number
   /** Per KubeArmor table, the event time from which it holds every event (connector/watermark.ts). */
   ingestWatermarks(): IngestWatermarks
   /** Called after every change of ingestWatermarks(); returns the unsubscribe function. */
@@ -101,12 +103,20 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     })
   })
   const grpcClients = (): GrpcClientStatus[] => connector?.status() ?? []
+  const ingestFirst = createIngestFirstGate(pipeline)
 
   return {
     storage,
     put: async (request) => await putIngestor.ingest(request),
-    openQuery: async (dbms, sql, options) => await storage.openQuery(dbms, sql, options),
-    query: async (dbms, sql, options) => await storage.query(dbms, sql, options),
+    openQuery: async (dbms, sql, options) => {
+      await ingestFirst.wait(options?.signal)
+      return await storage.openQuery(dbms, sql, options)
+    },
+    query: async (dbms, sql, options) => {
+      await ingestFirst.wait(options?.signal)
+      return await storage.query(dbms, sql, options)
+    },
+    queriesHeldForIngest: () => ingestFirst.held(),
     grpcClients,
     ingestStats: () => pipeline.stats(),
     ingestWatermarks: () => watermark.current(),

@@ -178,12 +178,19 @@ describe('ingest pipeline', () => {
     const pipeline = pipelineWith(sink, { batchRows: 4, highWaterRows: 6, maxBufferedRows: 8 })
     let drains = 0
     pipeline.onDrain(() => { drains++ })
+    const pressureChanges: boolean[] = []
+    pipeline.onPressureChange(p => { pressureChanges.push(p) })
     const results: boolean[] = []
-    for (let n = 0; n < 10; n++) results.push(pipeline.push(EVENTS, [n, 's']))
+    for (let n = 0; n < 4; n++) pipeline.push(EVENTS, [n, 's'])
+    assert.equal(pipeline.underPressure(), false, 'below 3/4 of the mark (6 rows)')
+    for (let n = 4; n < 10; n++) results.push(pipeline.push(EVENTS, [n, 's']))
+    results.unshift(true, true, true, true)
     assert.deepEqual(results, [true, true, true, true, true, false, false, false, false, false])
     assert.equal(pipeline.stats().rowsBuffered, 8)
     assert.equal(pipeline.stats().rowsDropped, 2)
     assert.equal(pipeline.stats().sourcePauses, 1, 'one pause, however many pushes it refused')
+    assert.equal(pipeline.underPressure(), true, 'at 3/4 of the mark and beyond, new queries wait')
+    assert.deepEqual(pressureChanges, [true])
     sink.gate = undefined
     open()
     await pipeline.flush()
@@ -191,6 +198,8 @@ describe('ingest pipeline', () => {
     const { sourcePauses, sourcePausedMs } = pipeline.stats()
     assert.equal(sourcePauses, 1)
     assert.ok(sourcePausedMs >= 0 && sourcePausedMs === pipeline.stats().sourcePausedMs, 'a finished pause stops counting')
+    assert.equal(pipeline.underPressure(), false, 'committed: the pressure is over')
+    assert.deepEqual(pressureChanges, [true, false])
     assert.deepEqual(sink.rows('kubearmor.events').map(r => r[0]), [0, 1, 2, 3, 4, 5, 6, 7])
     assert.equal(pipeline.push(EVENTS, [10, 's']), true)
     await pipeline.stop()

@@ -3,3 +3,5 @@ export type { IngestPipeline, IngestPipelineInit, IngestStats, TableIngestStats 
 export { createTableBuffer } from './table-buffer.js'
 export type { TableBuffer, TableBufferInit, TableBufferEvents } from './table-buffer.js'
 export type { IngestSink, IngestValue, IngestRow } from './sink.js'
+export { createIngestFirstGate } from './ingest-first.js'
+export type { IngestFirstGate } from './ingest-first.js'

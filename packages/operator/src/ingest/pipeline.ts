@@ -106,6 +106,14 @@ export interface IngestPipeline extends Startable {
   reject(rejected: RejectedRecord): boolean
   /** Called when buffered rows fall back below 7/8 of the high-water mark after push() returned false. */
   onDrain(listener: () => void): () => void
+  /**
+   * True from when the buffered rows reach 3/4 of the high-water mark until they fall to half of it: commits lag
+   * behind, and the streams will pause (and KubeArmor drop) unless commits get the CPU. The operator starts no
+   * new query meanwhile (operator-role.ts).
+   */
+  underPressure(): boolean
+  /** Called whenever underPressure() changes; returns the unsubscribe function. */
+  onPressureChange(listener: (underPressure: boolean) => void): () => void
   /** Resolves when every row pushed before the call is committed. Rejects only when aborted. */
   flush(options?: AbortOptions): Promise<void>
   stats(): IngestStats
@@ -178,8 +186,18 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     lowWaterRows = lowWaterOf(highWaterRows)
   }
 
+  let pressured = false
+  const pressureListeners = new Set<(underPressure: boolean) => void>()
+  const setPressure = (value: boolean): void => {
+    pressured = value
+    for (const listener of [...pressureListeners]) {
+      try { listener(value) } catch (err) { logger.warn('pressure listener failed', { err }) }
+    }
+  }
+
   const release = (rows: number): void => {
     buffered -= rows
+    if (pressured && buffered <= highWaterRows / 2) setPressure(false)
     if (needDrain && buffered <= lowWaterRows) {
       needDrain = false
       pausedMs += now() - pausedAt
@@ -280,6 +298,7 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     if (row.length !== schema.columns.length) return refuse(schema, 1, `a row of ${row.length} values for ${schema.dbms}.${schema.table} (${schema.columns.length} columns)`)
     if (buffered >= maxBufferedRows) { pauseSources(); return refuse(schema, 1, 'buffer cap reached') }
     buffered++
+    if (!pressured && buffered >= highWaterRows * 3 / 4) setPressure(true)
     received++
     bufferFor(schema).add(row)
     if (buffered >= highWaterRows) { pauseSources(); return false }
@@ -327,6 +346,13 @@ export function createIngestPipeline (init: IngestPipelineInit): IngestPipeline 
     reject (record) {
       rejected++
       return push(rejectsTable, rejectRow(record))
+    },
+
+    underPressure: () => pressured,
+
+    onPressureChange (listener) {
+      pressureListeners.add(listener)
+      return () => { pressureListeners.delete(listener) }
     },
 
     onDrain (listener) {
