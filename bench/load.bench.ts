@@ -23,7 +23,7 @@ import type { DuckDBConnection } from '@duckdb/node-api'
 import { waitFor } from '@fedlake/core'
 import { localQuery, restCommand, startFedlake, tempDir } from '../test/helpers/processes.js'
 import type { Child } from '../test/helpers/processes.js'
-import { fmt, percentile, rssMb } from './measure.js'
+import { fmt, percentile, processCpuMs, rssMb } from './measure.js'
 import { QUERIES } from './queries.js'
 import type { BenchQuery } from './queries.js'
 
@@ -157,9 +157,17 @@ try {
     }
   }, 1000)
   const storedBefore = await Promise.all(operators.map(storedEvents))
+  const cpuOf = (): Map<string, number> => new Map([
+    ['query node', processCpuMs(query.proc.pid)],
+    ...operators.map((o, k) => [`op-${k + 1}`, processCpuMs(o.proc.pid)] as const),
+    ...sims.map((sim, k) => [`sim-${k + 1}`, processCpuMs(sim.proc.pid)] as const),
+    ['this process (32 clients)', (process.cpuUsage().user + process.cpuUsage().system) / 1000]
+  ])
+  const cpuBefore = cpuOf()
   const loadStarted = performance.now()
   const load = await runMix(CLIENTS, SECONDS, async (_c, q) => { await networkAnswer(url, q) })
   const loadSeconds = (performance.now() - loadStarted) / 1000
+  const cpuCores = [...cpuOf()].map(([name, ms]) => [name, (ms - (cpuBefore.get(name) ?? 0)) / 1000 / loadSeconds] as const)
   const storedAfter = await Promise.all(operators.map(storedEvents))
   const pauses = await Promise.all(operators.map(sourcePauses))
   const loadAvg = loadavg()
@@ -213,6 +221,7 @@ try {
       return `op-${k + 1}: stored ${rate.toFixed(0)} events/s during the load, streams paused ${paused.pauses} times for ${paused.seconds.toFixed(1)} s; ` +
         `simulator generated ${s.generated.toLocaleString('en')}, sent ${(sent[k] ?? 0).toLocaleString('en')} (logs+alerts), ${drops}; stored ${(committed[k] ?? 0).toLocaleString('en')}`
     }),
+    `CPU during the load, in cores: ${cpuCores.map(([name, cores]) => `${name} ${cores.toFixed(2)}`).join(', ')}; all ${cpuCores.reduce((n, [, c]) => n + c, 0).toFixed(2)} of ${availableParallelism()}`,
     `RSS, largest sample: ${[...peakRss].map(([name, mb]) => `${name} ${mb} MB`).join(', ')}`,
     `load average (1, 5 min) at the end of the load: ${loadAvg.slice(0, 2).map(l => l.toFixed(1)).join(', ')} on ${availableParallelism()} cores`
   ]
