@@ -44,6 +44,15 @@ const FORBIDDEN_PREFIXES = ['read_', 'duckdb_', 'pragma_', 'parquet_', 'has_', '
 /** Table references that are not reads of stored rows: DESCRIBE/SHOW/SUMMARIZE and internal refs. */
 const NOT_SELECT_REFS = new Set(['SHOW_REF', 'COLUMN_DATA', 'DELIM_GET', 'BOUND_REF'])
 
+/**
+ * Whether a table reference's catalog and schema (lower case, '' when absent) name `dbms`: DuckDB resolves `x.t` as
+ * schema x, or else catalog x, so `<dbms>.t`, `main.t`, `<dbms>.main.t` and a bare `t` all read this dbms.
+ */
+export function namesDbms (catalog: string, schema: string, dbms: string): boolean {
+  return (catalog === '' && (schema === '' || schema === 'main' || schema === dbms)) ||
+    (catalog === dbms && (schema === '' || schema === 'main'))
+}
+
 export function isForbiddenFunction (name: string): boolean {
   const lower = name.toLowerCase()
   return FORBIDDEN_FUNCTIONS.has(lower) || FORBIDDEN_PREFIXES.some(p => lower.startsWith(p))
@@ -141,10 +150,7 @@ function checkBaseTable (node: Record<string, unknown>, ctx: SelectValidationCon
   const schema = String(node.schema_name ?? '').toLowerCase()
   const catalog = String(node.catalog_name ?? '').toLowerCase()
   const qualified = schema !== '' || catalog !== ''
-  // DuckDB resolves `x.t` as schema x, or else catalog x: so `<dbms>.t` and `main.t` both name this dbms.
-  const inDbms = (catalog === '' && (schema === '' || schema === 'main' || schema === ctx.dbms)) ||
-    (catalog === ctx.dbms && (schema === '' || schema === 'main'))
-  if (!inDbms) {
+  if (!namesDbms(catalog, schema, ctx.dbms)) {
     const name = [catalog, schema, table].filter(p => p !== '').join('.')
     throw new FedlakeError(SQL_ERRORS.SQL_FORBIDDEN_REFERENCE, `${name} is outside database ${ctx.dbms}`, { table: name, dbms: ctx.dbms })
   }

@@ -5,6 +5,7 @@
  * network too. A table whose name a CTE of the statement also has keeps its qualifier (unqualified, the CTE
  * would answer instead).
  */
+import { namesDbms } from '@fedlake/sql'
 import { visitTree } from '../sql-tree/index.js'
 
 export function withUnqualifiedTables<T> (statement: T, dbms: string): T {
@@ -30,6 +31,5 @@ function isOwnQualifiedTable (node: Record<string, unknown>, dbms: string): bool
   if (node.type !== 'BASE_TABLE') return false
   const schema = String(node.schema_name ?? '').toLowerCase()
   const catalog = String(node.catalog_name ?? '').toLowerCase()
-  if (schema === '' && catalog === '') return false
-  return (catalog === '' && (schema === 'main' || schema === dbms)) || (catalog === dbms && (schema === '' || schema === 'main'))
+  return (schema !== '' || catalog !== '') && namesDbms(catalog, schema, dbms)
 }
