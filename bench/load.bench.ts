@@ -14,10 +14,12 @@
  * ORDER BY; the 10,000-row SELECT by its row count). Last, the baseline: the same clients and mix for
  * BENCH_BASELINE_SECONDS (default 20) against that one DuckDB (its query plus JSON of its rows), for the latency
  * ratio. The baseline holds every row from the start and nothing ingests meanwhile: it is the easier side.
+ * BENCH_QUERY_NICE (10) is the nice value of the query node and the clients (0: the operators' priority);
+ * BENCH_MAX_BUFFERED_MS sets the operators' ingest.maxBufferedMs (default: the node's own, 1,500 ms).
  */
 import '@fedlake/core/polyfills'
 import { availableParallelism, loadavg, setPriority } from 'node:os'
-import { readdirSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { DuckDBConnection } from '@duckdb/node-api'
@@ -40,6 +42,7 @@ const OPERATORS = 2
  * BENCH_QUERY_NICE=0 runs everything at one priority.
  */
 const QUERY_NICE = Number(process.env.BENCH_QUERY_NICE ?? 10)
+const MAX_BUFFERED_MS = process.env.BENCH_MAX_BUFFERED_MS
 /**
  * Each simulator generates this many events, then keeps its streams open and idle: the load runs while it
  * generates, and afterwards every event still in flight reaches the operator (a simulator stopped mid-stream
@@ -138,6 +141,14 @@ function latencyTable (fed: Latencies, duck: Latencies): string[] {
   return lines
 }
 
+/** `--config` for the operators when a BENCH_ setting overrides their defaults. */
+function operatorConfigArgs (dirPath: string): string[] {
+  if (MAX_BUFFERED_MS === undefined) return []
+  const file = join(dirPath, 'operator-config.json')
+  writeFileSync(file, JSON.stringify({ ingest: { maxBufferedMs: Number(MAX_BUFFERED_MS) } }))
+  return ['--config', file]
+}
+
 const dir = tempDir('bench-load')
 const children: Child[] = []
 let reference: DuckDBInstance | undefined
@@ -151,7 +162,8 @@ try {
     '--seed', String(k + 1), '--cluster', `edge-${k + 1}`, '--nodes', '4', '--pods', '16', '--wait-for', 'logs,alerts'])))
   children.push(...sims)
   const operators = await Promise.all(sims.map(async (sim, k) => await startFedlake(['node', '--name', `op-${k + 1}`, '--roles', 'operator', '--rest-port', '0', '--p2p-port', '0',
-    '--data-dir', join(dir.path, `op-${k + 1}`), '--cluster', `cluster-${k + 1}`, '--seeds', query.ready.p2p ?? '', '--kubearmor', `127.0.0.1:${sim.ready.port ?? ''}`])))
+    '--data-dir', join(dir.path, `op-${k + 1}`), '--cluster', `cluster-${k + 1}`, '--seeds', query.ready.p2p ?? '', '--kubearmor', `127.0.0.1:${sim.ready.port ?? ''}`,
+    ...operatorConfigArgs(dir.path)])))
   children.push(...operators)
   await waitFor(async () => {
     const stored = (await Promise.all(operators.map(storedEvents))).reduce((a, b) => a + b, 0)

@@ -18,6 +18,7 @@ import { putReadOnlyDbms } from './put/read-only.js'
 import { createThreadedDuckDbStorage } from './storage/index.js'
 import type { OperatorStorage, StorageQueryOptions } from './storage/index.js'
 import { dbmsNameProblem } from './storage/identifiers.js'
+import { onStreamEnd } from './storage/on-stream-end.js'
 
 export interface OperatorRoleInit {
   /** The node's data directory; DuckDB files go to `<dataDir>/duckdb/<dbms>.duckdb`. */
@@ -109,12 +110,21 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     storage,
     put: async (request) => await putIngestor.ingest(request),
     openQuery: async (dbms, sql, options) => {
-      await ingestFirst.wait(options?.signal)
-      return await storage.openQuery(dbms, sql, options)
+      const release = await ingestFirst.admit(options?.signal)
+      try {
+        return onStreamEnd(await storage.openQuery(dbms, sql, options), release)
+      } catch (err) {
+        release()
+        throw err
+      }
     },
     query: async (dbms, sql, options) => {
-      await ingestFirst.wait(options?.signal)
-      return await storage.query(dbms, sql, options)
+      const release = await ingestFirst.admit(options?.signal)
+      try {
+        return await storage.query(dbms, sql, options)
+      } finally {
+        release()
+      }
     },
     queriesHeldForIngest: () => ingestFirst.held(),
     grpcClients,
