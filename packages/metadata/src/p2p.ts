@@ -19,6 +19,7 @@ import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { useHalfWindowUpdates } from './yamux-window-updates.js'
 
 export type P2PNode = Libp2p<{ identify: Identify, ping: Ping, pubsub: GossipSub }>
 
@@ -83,6 +84,7 @@ function fastMessageId (from: Uint8Array | undefined, seqno: Uint8Array | undefi
 }
 
 export async function createP2PNode (init: P2PInit): Promise<P2PNode> {
+  useHalfWindowUpdates()
   const ip = await resolveHost(init.host)
   const blocked = (peerId: { toString: () => string }): boolean => init.isBlocked(peerId.toString())
   return createLibp2p({
