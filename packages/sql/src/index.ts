@@ -6,6 +6,7 @@
 export { SQL_ERRORS } from './errors.js'
 export type { ParsedSql, ParsedSqlError, ParsedSqlOk } from './ast.js'
 export { NON_FINITE_MARKER, parsedSqlFromJson, printableAstJson, NUMBER_TOKEN_MARKER } from './ast.js'
+export { cteNamesOf } from './cte-names.js'
 export { isForbiddenFunction, namesDbms, parseFailure, validateSelect } from './validate.js'
 export { MAX_GENERATED_SIZE } from './size-guard.js'
 export type { SelectValidationContext, ValidatedSelect } from './validate.js'

@@ -9,6 +9,7 @@
  */
 import { FedlakeError } from '@fedlake/core'
 import { SQL_ERRORS } from './errors.js'
+import { cteNamesOf } from './cte-names.js'
 import type { ParsedSql } from './ast.js'
 import { checkSizedCall } from './size-guard.js'
 
@@ -102,13 +103,7 @@ function visit (value: unknown, check: NodeCheck): void {
 
 function collectCteNames (statement: unknown, into: Set<string>): void {
   visit(statement, node => {
-    const map = (node.cte_map as { map?: unknown } | undefined)?.map
-    if (Array.isArray(map)) {
-      for (const entry of map) {
-        const key = (entry as { key?: unknown }).key
-        if (typeof key === 'string') into.add(key.toLowerCase())
-      }
-    }
+    for (const name of cteNamesOf(node)) into.add(name)
     if (node.type === 'RECURSIVE_CTE_NODE' && typeof node.ctename === 'string') into.add(node.ctename.toLowerCase())
   })
 }

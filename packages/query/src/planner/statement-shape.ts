@@ -6,7 +6,7 @@
  * and name, in its explain line, why the specific strategies did not apply.
  */
 import { FedlakeError } from '@fedlake/core'
-import { SQL_ERRORS } from '@fedlake/sql'
+import { cteNamesOf, SQL_ERRORS } from '@fedlake/sql'
 import { isSelectNode, visitTree } from '../sql-tree/index.js'
 import type { BaseTableRef, SelectNode, SelectStatement } from '../sql-tree/index.js'
 import type { PlanCatalog } from './plan.js'
@@ -74,8 +74,7 @@ function distributedTablesRead (tree: unknown, catalog: PlanCatalog): Set<string
   const cteNames = new Set<string>()
   const tables: Record<string, unknown>[] = []
   visitTree(tree, value => {
-    const map = (value.cte_map as { map?: { key?: unknown }[] } | undefined)?.map
-    if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') cteNames.add(entry.key.toLowerCase())
+    for (const name of cteNamesOf(value)) cteNames.add(name)
     if (value.type === 'BASE_TABLE' && typeof value.table_name === 'string') tables.push(value)
   })
   const read = new Set<string>()

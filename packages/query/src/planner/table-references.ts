@@ -30,6 +30,7 @@
  * it may be the other side of a key reducer (its rows are exactly what the statement reads), and names that are
  * not its columns bind elsewhere.
  */
+import { cteNamesOf } from '@fedlake/sql'
 import { columnRef, compare, isColumnRef, isExpr, isStar, someExpr, visitExpr } from '../sql-tree/index.js'
 import type { BaseTableRef, ComparisonExpr, Expr, QueryNode, SelectNode, TableRefNode } from '../sql-tree/index.js'
 import type { DerivedSchema } from './derived-tables.js'
@@ -124,8 +125,8 @@ export function tableReferences (statement: unknown, catalog: PlanCatalog, deriv
 
   const walkQuery = (node: QueryNode, outer: ReadonlySet<string>): void => {
     const ctes = new Set(outer)
-    const entries = (node.cte_map?.map ?? []) as { key?: unknown, value?: { query?: { node?: QueryNode } } }[]
-    for (const entry of entries) if (typeof entry.key === 'string') ctes.add(entry.key.toLowerCase())
+    for (const name of cteNamesOf(node as unknown as Record<string, unknown>)) ctes.add(name)
+    const entries = (node.cte_map?.map ?? []) as { value?: { query?: { node?: QueryNode } } }[]
     for (const entry of entries) if (entry.value?.query?.node !== undefined) walkQuery(entry.value.query.node, ctes)
     if (node.type === 'SELECT_NODE') walkSelect(node as SelectNode, ctes)
     for (const [key, item] of Object.entries(node)) if (key !== 'cte_map') walkAny(item, ctes)

@@ -5,7 +5,7 @@
  * network too. A table whose name a CTE of the statement also has keeps its qualifier (unqualified, the CTE
  * would answer instead).
  */
-import { namesDbms } from '@fedlake/sql'
+import { cteNamesOf, namesDbms } from '@fedlake/sql'
 import { visitTree } from '../sql-tree/index.js'
 
 export function withUnqualifiedTables<T> (statement: T, dbms: string): T {
@@ -13,8 +13,7 @@ export function withUnqualifiedTables<T> (statement: T, dbms: string): T {
   const cteNames = new Set<string>()
   let qualified = false
   visitTree(statement, node => {
-    const map = (node.cte_map as { map?: { key?: unknown }[] } | undefined)?.map
-    if (Array.isArray(map)) for (const entry of map) if (typeof entry.key === 'string') cteNames.add(entry.key.toLowerCase())
+    for (const name of cteNamesOf(node)) cteNames.add(name)
     if (isOwnQualifiedTable(node, own)) qualified = true
   })
   if (!qualified) return statement
