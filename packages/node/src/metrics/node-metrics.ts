@@ -105,7 +105,7 @@ function operatorMetrics (registry: Registry, operator: Operator, duckdbDir: str
   liveCounter({ registry, name: 'fedlake_ingest_records_rejected_total', help: 'Records that failed decoding or mapping and became rows of the rejects table (all streams).', read: () => [[{}, operator.ingestStats().rowsRejected]] })
   liveCounter({ registry, name: 'fedlake_ingest_source_pauses_total', help: 'Times the ingest pipeline paused the KubeArmor streams (it held ingest.maxBufferedMs of commits); KubeArmor drops events for a paused subscriber once its own queue is full.', read: () => [[{}, operator.ingestStats().sourcePauses]] })
   liveCounter({ registry, name: 'fedlake_ingest_source_paused_seconds_total', help: 'Time the KubeArmor streams were paused by the ingest pipeline, in total.', read: () => [[{}, operator.ingestStats().sourcePausedMs / 1000]] })
-  liveCounter({ registry, name: 'fedlake_queries_held_for_ingest_total', help: 'Queries (local and sub-queries) that waited to start, at most 2 s, because the ingest pipeline\'s commits lagged behind what arrived.', read: () => [[{}, operator.queriesHeldForIngest()]] })
+  liveCounter({ registry, name: 'fedlake_queries_held_for_ingest_total', help: 'Queries (local and sub-queries) that waited for their turn, at most 5 s, because the ingest pipeline\'s commits lagged behind what arrived (an operator then runs one query at a time).', read: () => [[{}, operator.queriesHeldForIngest()]] })
   liveCounter({ registry, name: 'fedlake_ingest_append_failures_total', help: 'Appends to DuckDB that failed (their rows are kept and retried).', read: () => [[{}, operator.ingestStats().appendFailures]] })
   liveGauge({
     registry,
