@@ -57,13 +57,18 @@ export function createIngestFirstGate (pipeline: Pick<IngestPipeline, 'underPres
       }
       held++
       await new Promise<void>(resolve => {
+        let admitted = false
         const waiter: Waiter = {
           admit: () => {
+            if (admitted) return
+            admitted = true
             clearTimeout(timer)
             stopListening()
             signal?.removeEventListener('abort', waiter.admit)
             const at = waiters.indexOf(waiter)
             if (at >= 0) waiters.splice(at, 1)
+            // counted now, not when the caller resumes: a release or an admit in between must see it running
+            running++
             resolve()
           }
         }
@@ -72,7 +77,6 @@ export function createIngestFirstGate (pipeline: Pick<IngestPipeline, 'underPres
         signal?.addEventListener('abort', waiter.admit, { once: true })
         waiters.push(waiter)
       })
-      running++
       return releaser()
     }
   }
