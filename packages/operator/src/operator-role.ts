@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { CORE_ERRORS, FedlakeError, queryThreadsAllowed, resourcePlan, silentLogger, threadPoolSize, THREADS_KEPT_FROM_QUERIES } from '@fedlake/core'
 import type { CommandHandler, IngestConfig, KubeArmorTlsConfig, LimitsConfig, Logger, QueryResult, Startable, TableCreatedListener } from '@fedlake/core'
+import { settledWith } from '@fedlake/sql'
 import type { ResultStream } from '@fedlake/sql'
 import { createGrpcClientCommands, createKubeArmorConnector, createWatermarkTracker, loadKubeArmorTls } from './connector/index.js'
 import type { GrpcClientStatus, IngestWatermarks, KubeArmorConnector } from './connector/index.js'
@@ -18,7 +19,6 @@ import { putReadOnlyDbms } from './put/read-only.js'
 import { createThreadedDuckDbStorage } from './storage/index.js'
 import type { OperatorStorage, StorageQueryOptions } from './storage/index.js'
 import { dbmsNameProblem } from './storage/identifiers.js'
-import { onStreamEnd } from './storage/on-stream-end.js'
 
 export interface OperatorRoleInit {
   /** The node's data directory; DuckDB files go to `<dataDir>/duckdb/<dbms>.duckdb`. */
@@ -112,7 +112,7 @@ export function createOperatorRole (init: OperatorRoleInit): OperatorRole {
     openQuery: async (dbms, sql, options) => {
       const release = await ingestFirst.admit(options?.signal)
       try {
-        return onStreamEnd(await storage.openQuery(dbms, sql, options), release)
+        return settledWith(await storage.openQuery(dbms, sql, options), release)
       } catch (err) {
         release()
         throw err

@@ -11,6 +11,8 @@ export { isForbiddenFunction, namesDbms, parseFailure, validateSelect } from './
 export { MAX_GENERATED_SIZE } from './size-guard.js'
 export type { SelectValidationContext, ValidatedSelect } from './validate.js'
 export { isNull, vectorKindOf } from './result-batch.js'
+export { observed, settledWith } from './observed-stream.js'
+export type { StreamObserver } from './observed-stream.js'
 export type {
   BoolVector, F64Vector, I64Vector, JsonVector, ResultBatch, ResultField, ResultStream, ResultVector, ResultVectorKind, TextVector
 } from './result-batch.js'

@@ -15,8 +15,8 @@ import { abortable, createSlots, FedlakeError, isFedlakeError, silentLogger } fr
 import type { FrameStream, LimitsConfig, Logger, TableSchema } from '@fedlake/core'
 import type { MergeEngine, SqlParser } from '@fedlake/duckdb'
 import type { Catalog } from '@fedlake/metadata'
-import { formatTimestampMicros, parseFailure, validateSelect } from '@fedlake/sql'
-import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
+import { formatTimestampMicros, observed, parseFailure, settledWith, validateSelect } from '@fedlake/sql'
+import type { ResultField, ResultStream } from '@fedlake/sql'
 import { bindNow, resolveDateExpressions } from '../dates/index.js'
 import { QUERY_ERRORS } from '../errors.js'
 import { bindableStatement, planNetworkQuery } from '../planner/index.js'
@@ -386,46 +386,6 @@ function lateAware<T> (batches: AsyncIterable<T>, late: AbortSignal): AsyncItera
       }
     }
   }
-}
-
-/** What an observer of a ResultStream hears: each batch, and how the stream finished. */
-interface StreamObserver {
-  readonly batch?: (batch: ResultBatch) => void
-  readonly ended?: () => void
-  readonly failed?: (err: unknown) => void
-  /** The consumer stopped reading before the end. */
-  readonly left?: () => void
-  readonly cancelled?: () => void
-}
-
-/** The same stream, telling `observer` what happens to it. */
-function observed (stream: ResultStream, observer: StreamObserver): ResultStream {
-  return {
-    fields: stream.fields,
-    cancel: reason => { observer.cancelled?.(); stream.cancel(reason) },
-    [Symbol.asyncIterator]: () => {
-      const inner = stream[Symbol.asyncIterator]()
-      return {
-        next: async () => {
-          try {
-            const next = await inner.next()
-            if (next.done === true) observer.ended?.()
-            else observer.batch?.(next.value)
-            return next
-          } catch (err) {
-            observer.failed?.(err)
-            throw err
-          }
-        },
-        return: async () => { observer.left?.(); return await (inner.return?.() ?? Promise.resolve({ done: true as const, value: undefined })) }
-      }
-    }
-  }
-}
-
-/** Calls `done` once the stream has ended, failed or been cancelled. */
-function settledWith (stream: ResultStream, done: () => void): ResultStream {
-  return observed(stream, { ended: done, failed: done, left: done, cancelled: done })
 }
 
 function catalogSchemas (catalog: Catalog, dbms: string, extend: readonly ExtendColumn[]): Map<string, TableSchema> {

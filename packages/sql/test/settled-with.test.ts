@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { ResultBatch, ResultStream } from '@fedlake/sql'
-import { onStreamEnd } from '../src/storage/on-stream-end.js'
+import { settledWith } from '../src/observed-stream.js'
+import type { ResultBatch, ResultStream } from '../src/result-batch.js'
 
 /** A stream of `batches` empty batches that fails at `failAt` when set. */
 function streamOf (batches: number, failAt?: number): ResultStream & { cancelled: number } {
@@ -19,10 +19,10 @@ function streamOf (batches: number, failAt?: number): ResultStream & { cancelled
   return stream
 }
 
-describe('onStreamEnd', () => {
+describe('settledWith', () => {
   it('calls back once the stream is read to its end, not before', async () => {
     let ends = 0
-    const stream = onStreamEnd(streamOf(3), () => { ends++ })
+    const stream = settledWith(streamOf(3), () => { ends++ })
     let seen = 0
     for await (const _ of stream) { seen++; assert.equal(ends, 0, 'not while batches come') }
     assert.equal(seen, 3)
@@ -33,12 +33,12 @@ describe('onStreamEnd', () => {
 
   it('calls back when the stream fails, when the reader leaves early and when it is cancelled', async () => {
     let ends = 0
-    await assert.rejects(async () => { for await (const _ of onStreamEnd(streamOf(3, 1), () => { ends++ })) { /* read */ } }, /boom/)
+    await assert.rejects(async () => { for await (const _ of settledWith(streamOf(3, 1), () => { ends++ })) { /* read */ } }, /boom/)
     assert.equal(ends, 1, 'failed')
-    for await (const _ of onStreamEnd(streamOf(3), () => { ends++ })) break
+    for await (const _ of settledWith(streamOf(3), () => { ends++ })) break
     assert.equal(ends, 2, 'left early')
     const inner = streamOf(3)
-    const cancelled = onStreamEnd(inner, () => { ends++ })
+    const cancelled = settledWith(inner, () => { ends++ })
     assert.deepEqual(cancelled.fields, inner.fields)
     cancelled.cancel(new Error('stop'))
     assert.equal(inner.cancelled, 1, 'the inner stream is cancelled')
