@@ -277,4 +277,26 @@ describe(`streaming ${TOTAL.toLocaleString('en')} rows from two operators`, { ti
     process.stdout.write(`# refused after ${rows} rows received; query node RSS peak +${(peak - before).toFixed(1)} MB\n`)
     assert.ok(rows < TOTAL / 2, `the cap was checked as rows came (${rows} of ${TOTAL} received)`)
   })
+
+  it('streams rows too wide for one transport frame per DuckDB chunk (2,048 rows of 10 KB): every row, exact', async () => {
+    const WIDE_ROWS = 3000
+    const padOf = (id: number): string => `${id}-${'w'.repeat(10_000)}`
+    const body = Array.from({ length: WIDE_ROWS }, (_, id) => JSON.stringify({ id, pad: padOf(id) })).join('\n')
+    const put = await fetch(operators[0]?.ready.rest ?? '', { method: 'PUT', headers: { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'kubearmor', table: 'wide_rows' }, body })
+    assert.equal(put.status, 200, await put.text())
+    await waitFor(async () => (await restCommand(url, 'sql kubearmor format=json "select count(*) from wide_rows"', { headers: { destination: 'network' } })).status === 200,
+      { timeoutMs: 30_000, intervalMs: 200, what: 'the wide table to be known to the query node' })
+    const res = await openNetworkQuery(url, 'select id, pad from wide_rows', 'json:output')
+    const text = await res.text()
+    assert.equal(res.status, 200, text.slice(0, 300))
+    const lines = text.split('\n').filter(l => l !== '')
+    const rows = lines.map(l => JSON.parse(l) as { id?: number, pad?: string })
+    assert.equal(rows.length, WIDE_ROWS, `rows: ${lines.at(-1)?.slice(0, 300) ?? ''}`)
+    const ids = new Set<number>()
+    for (const row of rows) {
+      assert.equal(row.pad, padOf(row.id ?? -1), `row ${String(row.id)}`)
+      ids.add(row.id ?? -1)
+    }
+    assert.equal(ids.size, WIDE_ROWS, 'every row once')
+  })
 })

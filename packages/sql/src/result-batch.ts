@@ -61,3 +61,19 @@ export function vectorKindOf (type: string): ResultVectorKind {
 export function isNull (vector: ResultVector, row: number): boolean {
   return vector.valid !== null && vector.valid[row] === 0
 }
+
+/** Rows [start, end) of a batch (the batch itself when that is every row). */
+export function sliceBatch (batch: ResultBatch, start: number, end: number): ResultBatch {
+  if (start === 0 && end === batch.rowCount) return batch
+  const vectors = batch.vectors.map((v): ResultVector => {
+    const valid = v.valid === null ? null : v.valid.slice(start, end)
+    switch (v.kind) {
+      case 'bool': return { kind: v.kind, values: v.values.slice(start, end), valid }
+      case 'f64': return { kind: v.kind, values: v.values.slice(start, end), valid }
+      case 'i64': return { kind: v.kind, values: v.values.slice(start, end), valid }
+      case 'text': return { kind: v.kind, values: v.values.slice(start, end), valid }
+      case 'json': return { kind: v.kind, values: v.values.slice(start, end), valid }
+    }
+  })
+  return { rowCount: end - start, vectors }
+}

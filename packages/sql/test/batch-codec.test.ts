@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { isFedlakeError } from '@fedlake/core'
-import { batchFromValues, decodeBatch, encodeBatch } from '../src/index.js'
+import { batchFromValues, decodeBatch, decodeFrame, encodeBatch, encodeBatchFrames } from '../src/index.js'
 import type { BatchValue, ResultBatch, ResultField } from '../src/index.js'
 
 const fields: ResultField[] = [
@@ -63,5 +63,30 @@ describe('batch codec', () => {
     for (const bad of [good.subarray(0, good.length - 1), good.subarray(0, 5), new Uint8Array([1, 0, 0, 0, 1, 0, 9, 0]), Uint8Array.from([...good, 0])]) {
       assert.throws(() => decodeBatch(bad), (err: unknown) => isFedlakeError(err) && /malformed/.test(err.message))
     }
+  })
+
+  it('cuts a batch of wide rows into frames under a size, rows in order, and keeps a single row over it whole', () => {
+    const wide: ResultField[] = [{ name: 'id', type: 'BIGINT' }, { name: 'pad', type: 'VARCHAR' }]
+    // rows of uneven width (100 B to ~20 KB), each string distinct so the dictionary cannot shrink them
+    const rows: BatchValue[][] = Array.from({ length: 2048 }, (_, r) => [BigInt(r), `${r}-${'x'.repeat(r % 7 === 0 ? 20_000 : 100)}`])
+    const batch = batchFromValues(wide, rows)
+    const max = 256 * 1024
+    assert.ok(encodeBatch(batch).length > 4 * max, 'the whole batch is over the size')
+    const frames = encodeBatchFrames(batch, max)
+    assert.ok(frames.length > 4, `${frames.length} frames`)
+    for (const frame of frames) assert.ok(frame.byteLength <= max, `a frame of ${frame.byteLength} bytes`)
+    const back: BatchValue[][] = []
+    for (const frame of frames) {
+      const decoded = decodeFrame(frame)
+      assert.equal(decoded.kind, 'batch')
+      if (decoded.kind !== 'batch') continue
+      const [ids, pads] = decoded.batch.vectors
+      for (let r = 0; r < decoded.batch.rowCount; r++) back.push([(ids?.values as BigInt64Array)[r] as bigint, (pads?.values as string[])[r] as string])
+    }
+    assert.deepEqual(back, rows)
+
+    assert.equal(encodeBatchFrames(batch, 64 * 1024 * 1024).length, 1, 'a batch under the size is one frame')
+    const oneRow = encodeBatchFrames(batchFromValues(wide, [[1n, 'y'.repeat(2 * max)]]), max)
+    assert.equal(oneRow.length, 1, 'a single row over the size stays one frame (the transport names its size)')
   })
 })

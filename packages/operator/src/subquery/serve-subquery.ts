@@ -8,7 +8,7 @@
  */
 import { FedlakeError, isFedlakeError, silentLogger, toFedlakeError } from '@fedlake/core'
 import type { FrameStream, JsonValue, Logger } from '@fedlake/core'
-import { decodeFrame, encodeBatchFrame, encodeControl, protocolError, SQL_ERRORS } from '@fedlake/sql'
+import { decodeFrame, encodeBatchFrames, encodeControl, protocolError, SQL_ERRORS } from '@fedlake/sql'
 import type { ResultStream, SubqueryRequest } from '@fedlake/sql'
 
 export interface SubqueryServiceInit {
@@ -29,6 +29,11 @@ export interface SubqueryServiceInit {
 
 /** Reply frames gathered into one write up to this size (the transport's single-frame limit, peer-stream.ts). */
 const REPLY_WRITE_BYTES = 60 * 1024
+/**
+ * A batch frame's size, at most, where its rows allow: a quarter of the transport's frame limit (16 MiB,
+ * DEFAULT_MAX_FRAME_BYTES in @fedlake/metadata), which DuckDB's 2,048-row chunks of wide rows exceed.
+ */
+const BATCH_FRAME_BYTES = 4 * 1024 * 1024
 
 /** Whether `promise` settles within `ms` (a rejection counts as settled: the caller awaits it next). */
 async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -100,9 +105,10 @@ export function createSubqueryService (init: SubqueryServiceInit): SubqueryServi
         const next = await pending
         if (next.done === true) break
         rows += next.value.rowCount
-        const frame = encodeBatchFrame(next.value)
-        held.push(frame)
-        heldBytes += frame.byteLength
+        for (const frame of encodeBatchFrames(next.value, BATCH_FRAME_BYTES)) {
+          held.push(frame)
+          heldBytes += frame.byteLength
+        }
         if (heldBytes >= REPLY_WRITE_BYTES) {
           await send(held.splice(0))
           heldBytes = 0

@@ -4,7 +4,8 @@
  */
 import { isFedlakeError } from '@fedlake/core'
 import type { SourcedBatch } from '@fedlake/duckdb'
-import type { ResultBatch, ResultField, ResultStream, ResultVector } from '@fedlake/sql'
+import { sliceBatch } from '@fedlake/sql'
+import type { ResultBatch, ResultField, ResultStream } from '@fedlake/sql'
 
 export interface ConcatOptions {
   readonly offset: number
@@ -32,9 +33,9 @@ export function concatStream (fields: readonly ResultField[], batches: AsyncIter
       if (skip > 0) {
         const dropped = Math.min(skip, batch.rowCount)
         skip -= dropped
-        batch = slice(batch, dropped, batch.rowCount)
+        batch = sliceBatch(batch, dropped, batch.rowCount)
       }
-      if (batch.rowCount > left) batch = slice(batch, 0, left)
+      if (batch.rowCount > left) batch = sliceBatch(batch, 0, left)
       if (batch.rowCount === 0) continue
       left -= batch.rowCount
       return { done: false, value: batch }
@@ -48,22 +49,6 @@ export function concatStream (fields: readonly ResultField[], batches: AsyncIter
       return: async () => { options.cancel(); await iterator?.return?.(); return { done: true, value: undefined } }
     })
   }
-}
-
-/** Rows [start, end) of a batch. */
-export function slice (batch: ResultBatch, start: number, end: number): ResultBatch {
-  if (start === 0 && end === batch.rowCount) return batch
-  const vectors = batch.vectors.map((v): ResultVector => {
-    const valid = v.valid === null ? null : v.valid.slice(start, end)
-    switch (v.kind) {
-      case 'bool': return { kind: v.kind, values: v.values.slice(start, end), valid }
-      case 'f64': return { kind: v.kind, values: v.values.slice(start, end), valid }
-      case 'i64': return { kind: v.kind, values: v.values.slice(start, end), valid }
-      case 'text': return { kind: v.kind, values: v.values.slice(start, end), valid }
-      case 'json': return { kind: v.kind, values: v.values.slice(start, end), valid }
-    }
-  })
-  return { rowCount: end - start, vectors }
 }
 
 export function isCancellation (err: unknown): boolean {
