@@ -5,7 +5,9 @@
  * victim, or, with `subset = true`, answer with the others' rows and say so in its statistics; the query node keeps
  * serving; and once the liveness view has lost the victim, queries fail (or leave it out) fast instead of waiting
  * out the deadline. "During" holds a plain SELECT mid-stream: the client stops reading, so every operator is
- * mid-answer (the transport's backpressure) when the victim fails. Needs root and iproute2 (test/helpers/netns.ts).
+ * mid-answer (the transport's backpressure) when the victim fails: the victim's answer (120 MB, every row distinct,
+ * so the wire codec's dictionary cannot shrink it) is far more than every buffer between it and the client holds,
+ * and the test checks it is still sending before it fails it. Needs root and iproute2 (test/helpers/netns.ts).
  */
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
@@ -16,6 +18,7 @@ import { createNetnsNetwork, requireNetns, startInNamespace } from './helpers/ne
 import type { NetnsNetwork } from './helpers/netns.js'
 import { FEDLAKE_BIN, restCommand, tempDir } from './helpers/processes.js'
 import type { Child } from './helpers/processes.js'
+import { parsePrometheusText, sumOf } from './helpers/prometheus.js'
 
 const DEADLINE_S = 3
 /** What a reply may take beyond its deadline: the REST reply, process scheduling on a loaded machine. */
@@ -26,12 +29,12 @@ const HEALTHY = ['op-a', 'op-b'] as const
 const VICTIM = 'victim'
 /** Rows of each healthy operator. */
 const ROWS = 60_000
-/** The victim's rows, each padded so that together (60 MB) they cannot wait in the buffers between it and the client. */
+/** The victim's rows, each padded (a distinct string per row) and repeated by ALL_ROWS to 4 KB. */
 const VICTIM_ROWS = 30_000
-const PAD = 2000
+const PAD = 500
 const TOTAL = 2 * ROWS + VICTIM_ROWS
 const COUNT = 'select count(*) as n from events'
-const ALL_ROWS = 'select pid, pad from events'
+const ALL_ROWS = 'select pid, repeat(pad, 8) as pad from events'
 /** A plain SELECT streams: held mid-answer, then finishing the healthy operators' rows takes longer. */
 const STREAM_DEADLINE_S = 8
 
@@ -43,7 +46,7 @@ after(async () => { for (const c of cleanups.reverse()) { try { await c() } catc
 interface Reply { status: number, elapsedMs: number, body: Record<string, unknown>, text: string }
 
 function rows (from: number, count: number, pad = 0): string {
-  return Array.from({ length: count }, (_, i) => JSON.stringify({ pod_name: `pod-${(from + i) % 7}`, pid: from + i, ts: '2026-01-01 10:00:00', pad: 'x'.repeat(pad) })).join('\n')
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ pod_name: `pod-${(from + i) % 7}`, pid: from + i, ts: '2026-01-01 10:00:00', pad: pad === 0 ? '' : `${from + i}-${'x'.repeat(pad)}` })).join('\n')
 }
 
 /** A streamed reply (`format = json:output`) the client reads only once told to: until then the operators wait. */
@@ -114,6 +117,11 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
   const victimStatus = async (): Promise<string | undefined> => {
     const nodes = (await restCommand(url, 'get data nodes where format = json')).json() as Array<Record<string, string>>
     return nodes.find(n => n['Node Name'] === VICTIM)?.['Node Status']
+  }
+
+  const subqueriesRunning = async (name: string): Promise<number> => {
+    const res = await fetch(`${children.get(name)?.ready.rest ?? ''}/metrics`)
+    return sumOf(parsePrometheusText(await res.text()), 'fedlake_subqueries_running')
   }
 
   /** Every operator answers, and the liveness view has all of them active. */
@@ -199,6 +207,8 @@ describe('queries when an operator is killed, frozen or cut off', { timeout: 600
         const running = new Set(log.filter(r => r.Node === '*' && r.Status === 'running').map(r => r.Job))
         return log.filter(r => running.has(r.Job) && r.Node === VICTIM && r.Status === 'receiving').length === 2
       }, { timeoutMs: 10_000, intervalMs: 20, what: 'both queries to be receiving the victim\'s rows' })
+      // what this test is about: the victim has not handed its whole answer to the transport (its sub-queries run)
+      assert.equal(await subqueriesRunning(VICTIM), 2, 'the victim is still answering both queries when it fails')
       fail(failure)
       try {
         const [p, s] = await Promise.all([plain.finish(), subset.finish()])
