@@ -66,6 +66,11 @@ const HAND_WRITTEN: readonly (readonly [string, boolean])[] = [
   ['SELECT s.pod_name, s.n FROM (SELECT pod_name, count(*) AS n FROM logs GROUP BY 1) s WHERE s.n > 50', false],
   ['SELECT max(c) AS m FROM (SELECT count(*) AS c FROM alert GROUP BY pod_name, severity)', false],
   ['WITH RECURSIVE weeks(d) AS (SELECT TIMESTAMP \'2026-03-02\' UNION ALL SELECT d + INTERVAL 7 DAY FROM weeks WHERE d < TIMESTAMP \'2026-04-01\') SELECT d, (SELECT count(*) FROM logs WHERE "timestamp" >= d AND "timestamp" < d + INTERVAL 7 DAY) AS n FROM weeks', false],
+  // table functions that make rows: time buckets with no gaps (the buckets without logs count 0), a lookup list
+  ['SELECT g.t AS day, count(l.pid) AS n FROM generate_series(TIMESTAMP \'2026-03-01\', TIMESTAMP \'2026-04-10\', INTERVAL 1 DAY) g(t) LEFT JOIN logs l ON date_trunc(\'day\', l."timestamp") = g.t GROUP BY 1 ORDER BY 1', true],
+  ['SELECT g.t AS bucket, count(a.pid) AS alerts FROM range(TIMESTAMP \'2026-03-01\', TIMESTAMP \'2026-04-10\', INTERVAL \'6 hours\') g(t) LEFT JOIN alert a ON time_bucket(INTERVAL 6 HOUR, a."timestamp") = g.t GROUP BY 1', false],
+  ['SELECT u.x AS uid, count(l.pid) AS n FROM unnest([0, 1000, 65534, 7]) u(x) LEFT JOIN logs l ON l.uid = u.x GROUP BY 1', false],
+  ['SELECT r.n, (SELECT count(*) FROM logs WHERE uid = r.n) AS c FROM range(0, 2) r(n)', false],
   // set operations
   ['SELECT pod_name FROM logs UNION SELECT pod_name FROM pods', false],
   ['SELECT pod_name FROM pods EXCEPT SELECT pod_name FROM logs', false],

@@ -31,7 +31,16 @@ const GOOD: [string, string[]][] = [
   ['WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r', []],
   ['SELECT list_transform([1, 2], x -> x + 1), strftime(now(), \'%Y\'), regexp_matches(hostname, \'^n\') FROM logs', ['logs']],
   ['SELECT * FROM logs WHERE hostname LIKE \'node%\' AND hostname GLOB \'node*\'', ['logs']],
-  ['SELECT CAST(pid AS VARCHAR), pid::DOUBLE, try_cast(hostname AS INTEGER), CASE WHEN pid > 1 THEN 1 ELSE 0 END FROM logs', ['logs']]
+  ['SELECT CAST(pid AS VARCHAR), pid::DOUBLE, try_cast(hostname AS INTEGER), CASE WHEN pid > 1 THEN 1 ELSE 0 END FROM logs', ['logs']],
+  // table functions that make rows from their arguments: numbers, time buckets (gap filling), a list's elements
+  ['SELECT * FROM range(10)', []],
+  ['SELECT * FROM range(0, 100000, 1) r(n) JOIN logs ON logs.pid = r.n', ['logs']],
+  ["SELECT g.t, count(l.pid) FROM generate_series(TIMESTAMP '2026-03-01', TIMESTAMP '2026-03-02', INTERVAL 1 HOUR) g(t) LEFT JOIN logs l ON date_trunc('hour', l.timestamp) = g.t GROUP BY 1", ['logs']],
+  ["SELECT * FROM generate_series('2026-03-01 00:00:00+02'::timestamptz, DATE '2026-03-31', INTERVAL '15 minutes')", []],
+  ["SELECT * FROM generate_series(TIMESTAMP '2016-01-01', TIMESTAMP '2026-01-01', INTERVAL '1 month')", []],
+  ["SELECT * FROM range(TIMESTAMP '2026-03-01', TIMESTAMP '2026-03-02', INTERVAL 1 MINUTE + INTERVAL 30 SECOND)", []],
+  ["SELECT * FROM generate_series(TIMESTAMP '2026-03-01', TIMESTAMP '2026-03-02', INTERVAL '00:05:00')", []],
+  ['SELECT x, count(*) FROM unnest([1, 2, 3]) u(x) JOIN logs ON logs.uid = u.x GROUP BY x', ['logs']]
 ]
 
 const BAD: [string, string][] = [
@@ -59,7 +68,16 @@ const BAD: [string, string][] = [
   ["SELECT * FROM read_csv('/etc/passwd')", 'SQL_FORBIDDEN_FUNCTION'],
   ["SELECT * FROM read_parquet('x.parquet')", 'SQL_FORBIDDEN_FUNCTION'],
   ["SELECT * FROM glob('/etc/*')", 'SQL_FORBIDDEN_FUNCTION'],
-  ['SELECT * FROM range(10)', 'SQL_FORBIDDEN_FUNCTION'],
+  ['SELECT * FROM test_all_types()', 'SQL_FORBIDDEN_FUNCTION'],
+  ['SELECT * FROM system.main.range(10)', 'SQL_FORBIDDEN_FUNCTION'],
+  ['SELECT * FROM range(1000000)', 'SQL_RESOURCE_LIMIT'],
+  ['SELECT * FROM range((SELECT max(pid) FROM logs))', 'SQL_RESOURCE_LIMIT'],
+  ["SELECT * FROM generate_series(TIMESTAMP '2020-01-01', TIMESTAMP '2026-01-01', INTERVAL 1 MINUTE)", 'SQL_RESOURCE_LIMIT'],
+  ["SELECT * FROM generate_series(TIMESTAMP '2026-01-01', TIMESTAMP '2026-03-01', INTERVAL '1 second')", 'SQL_RESOURCE_LIMIT'],
+  ["SELECT * FROM generate_series(now() - INTERVAL 1 DAY, now(), INTERVAL 1 HOUR)", 'SQL_RESOURCE_LIMIT'],
+  ["SELECT * FROM generate_series(TIMESTAMP '2026-01-01', TIMESTAMP '2026-03-01', INTERVAL '1 fortnight')", 'SQL_RESOURCE_LIMIT'],
+  ['SELECT * FROM unnest(range(50000000))', 'SQL_RESOURCE_LIMIT'],
+  ["SELECT * FROM logs, (SELECT * FROM read_text('/etc/passwd'))", 'SQL_FORBIDDEN_FUNCTION'],
   ['SELECT * FROM logs, duckdb_tables()', 'SQL_FORBIDDEN_FUNCTION'],
   ["SELECT * FROM logs WHERE pid IN (SELECT * FROM read_csv('x'))", 'SQL_FORBIDDEN_FUNCTION'],
   ["SELECT current_setting('threads')", 'SQL_FORBIDDEN_FUNCTION'],

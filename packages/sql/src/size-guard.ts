@@ -22,6 +22,14 @@ interface SizedFunction {
 }
 
 const rangeSize = (args: readonly Node[]): number | undefined => {
+  if (args.length === 3) {
+    const from = constantInstantMicros(args[0])
+    const to = constantInstantMicros(args[1])
+    if (from !== undefined && to !== undefined) {
+      const step = constantIntervalMicros(args[2])
+      return step === undefined ? undefined : step === 0 ? 0 : Math.abs((to - from) / step)
+    }
+  }
   const [a, b, step] = args.map(constantNumber)
   if (args.length === 1) return a
   if (a === undefined || b === undefined) return undefined
@@ -88,9 +96,84 @@ function constantNumber (node: Node | undefined): number | undefined {
     return undefined
   }
   if (node.class === 'CAST') return constantNumber(node.child as Node | undefined)
-  if (node.class === 'FUNCTION' && node.function_name === '-' && Array.isArray(node.children) && node.children.length === 1) {
-    const n = constantNumber(node.children[0] as Node)
-    return n === undefined ? undefined : -n
+  const [only, ...more] = node.class === 'FUNCTION' && Array.isArray(node.children) ? node.children as Node[] : []
+  if (only !== undefined && more.length === 0) {
+    // DuckDB's parser writes `INTERVAL 2 HOUR` as to_hours(CAST(trunc(CAST(2 AS DOUBLE)) AS BIGINT))
+    const n = node.function_name === '-' || node.function_name === 'trunc' ? constantNumber(only) : undefined
+    if (n !== undefined) return node.function_name === '-' ? -n : Math.trunc(n)
+  }
+  return undefined
+}
+
+/** The text of a string constant. */
+function constantText (node: Node | undefined): string | undefined {
+  const raw = node?.class === 'CONSTANT' ? (node.value as { value?: unknown } | undefined)?.value : undefined
+  return typeof raw === 'string' ? raw : undefined
+}
+
+const INSTANT_TYPES = new Set(['DATE', 'TIMESTAMP', 'TIMESTAMP WITH TIME ZONE', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS'])
+const INSTANT_TEXT = /^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?)?\s*(Z|[+-]\d\d(?::?\d\d)?)?$/i
+
+/** Microseconds since 1970 of a constant date or timestamp (TIMESTAMP '2026-03-01 10:00', '2026-03-01'::date). */
+function constantInstantMicros (node: Node | undefined): number | undefined {
+  if (node?.class !== 'CAST' || !INSTANT_TYPES.has(String((node.cast_type as { id?: unknown } | undefined)?.id))) return undefined
+  const m = INSTANT_TEXT.exec(constantText(node.child as Node | undefined)?.trim() ?? '')
+  if (m === null) return undefined
+  const [, y, mo, d, h, mi, sec, fraction, zone] = m
+  const utcMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0))
+  const zm = /^([+-])(\d\d):?(\d\d)?$/.exec(zone ?? '')
+  const offsetMs = zm === null ? 0 : (zm[1] === '-' ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3] ?? 0)) * 60_000
+  return (utcMs - offsetMs) * 1000 + Math.round(Number(fraction ?? 0) * 1e6)
+}
+
+const MICROS_PER_DAY = 86_400_000_000
+/**
+ * Microseconds of each interval unit; a month counts as 28 days and a year as 365, so a series stepping by months
+ * is never sized below what it builds.
+ */
+const INTERVAL_UNIT_MICROS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/^(us|usecs?|microseconds?)$/, 1], [/^(ms|msecs?|milliseconds?)$/, 1000], [/^(s|secs?|seconds?)$/, 1e6],
+  [/^(m|mins?|minutes?)$/, 60e6], [/^(h|hrs?|hours?)$/, 3600e6], [/^(d|days?)$/, MICROS_PER_DAY],
+  [/^(w|weeks?)$/, 7 * MICROS_PER_DAY], [/^(mons?|months?)$/, 28 * MICROS_PER_DAY], [/^(y|years?)$/, 365 * MICROS_PER_DAY],
+  [/^(decades?)$/, 3650 * MICROS_PER_DAY], [/^(centuries|century)$/, 36500 * MICROS_PER_DAY]
+]
+const TO_INTERVAL: Readonly<Record<string, string>> = {
+  to_microseconds: 'us', to_milliseconds: 'ms', to_seconds: 's', to_minutes: 'm', to_hours: 'h', to_days: 'd',
+  to_weeks: 'w', to_months: 'months', to_years: 'y', to_decades: 'decades', to_centuries: 'centuries'
+}
+
+function unitMicros (unit: string): number | undefined {
+  return INTERVAL_UNIT_MICROS.find(([pattern]) => pattern.test(unit.toLowerCase()))?.[1]
+}
+
+/** Microseconds of a constant interval (INTERVAL 1 HOUR, INTERVAL '15 minutes', their sum); undefined otherwise. */
+function constantIntervalMicros (node: Node | undefined): number | undefined {
+  if (node === undefined) return undefined
+  if (node.class === 'CAST' && (node.cast_type as { id?: unknown } | undefined)?.id === 'INTERVAL') {
+    const text = constantText(node.child as Node | undefined)?.trim().toLowerCase()
+    if (text === undefined) return undefined
+    const clock = /^(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?$/.exec(text)
+    if (clock !== null) return ((Number(clock[1]) * 60 + Number(clock[2])) * 60 + Number(clock[3] ?? 0)) * 1e6
+    const parts = [...text.matchAll(/(-?\d+(?:\.\d+)?)\s*([a-z]+)/g)]
+    if (parts.length === 0 || parts.map(p => p[0]).join(' ') !== text.replace(/\s+/g, ' ')) return undefined
+    let micros = 0
+    for (const [, n, unit] of parts) {
+      const each = unitMicros(unit ?? '')
+      if (each === undefined) return undefined
+      micros += Number(n) * each
+    }
+    return micros
+  }
+  if (node.class !== 'FUNCTION' || !Array.isArray(node.children)) return undefined
+  const children = node.children as Node[]
+  const unit = TO_INTERVAL[String(node.function_name)]
+  if (unit !== undefined && children.length === 1) {
+    const n = constantNumber(children[0])
+    return n === undefined ? undefined : n * (unitMicros(unit) ?? 0)
+  }
+  if (node.function_name === '+' && children.length === 2) {
+    const [a, b] = children.map(constantIntervalMicros)
+    return a === undefined || b === undefined ? undefined : a + b
   }
   return undefined
 }

@@ -1,7 +1,8 @@
 /**
  * Validation of the SQL an operator runs (design §3.4): exactly one read-only SELECT (CTEs, subqueries,
- * set operations, window functions are fine) over tables of the named dbms only, with no table functions,
- * no file/system/settings functions and no references into other catalogs or schemas.
+ * set operations, window functions are fine) over tables of the named dbms only, with no table functions but
+ * those that generate rows from their arguments (range, generate_series, unnest), no file/system/settings
+ * functions and no references into other catalogs or schemas.
  *
  * Works on DuckDB's own AST (json_serialize_sql), so what is checked is exactly what DuckDB will run.
  * This is defence in depth: the database itself is opened with external access disabled and its
@@ -41,6 +42,12 @@ const FORBIDDEN_FUNCTIONS = new Set([
   'which_secret', 'sniff_csv', 'checkpoint', 'force_checkpoint', 'icu_calendar_names'
 ])
 const FORBIDDEN_PREFIXES = ['read_', 'duckdb_', 'pragma_', 'parquet_', 'has_', 'pg_', 'enable_', 'disable_', 'sqlite_', 'postgres_', 'mysql_', 'iceberg_', 'delta_']
+
+/**
+ * Table functions that make rows from their arguments alone: a FROM clause's series of time buckets or numbers.
+ * Their call is checked as a function (the size guard bounds how many rows it may make).
+ */
+const GENERATING_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest'])
 
 /** Table references that are not reads of stored rows: DESCRIBE/SHOW/SUMMARIZE and internal refs. */
 const NOT_SELECT_REFS = new Set(['SHOW_REF', 'COLUMN_DATA', 'DELIM_GET', 'BOUND_REF'])
@@ -118,7 +125,8 @@ function checkNode (node: Record<string, unknown>, ctx: SelectValidationContext,
   if (type === 'BASE_TABLE') { checkBaseTable(node, ctx, cteNames, read); return }
   if (type === 'TABLE_FUNCTION') {
     const name = String((node.function as { function_name?: unknown } | undefined)?.function_name ?? '?')
-    throw new FedlakeError(SQL_ERRORS.SQL_FORBIDDEN_FUNCTION, `table function ${name}() is not allowed`, { function: name })
+    if (GENERATING_TABLE_FUNCTIONS.has(name.toLowerCase())) return
+    throw new FedlakeError(SQL_ERRORS.SQL_FORBIDDEN_FUNCTION, `table function ${name}() is not allowed (only range, generate_series and unnest)`, { function: name })
   }
   if (NOT_SELECT_REFS.has(type)) {
     throw new FedlakeError(SQL_ERRORS.SQL_NOT_READ_ONLY, 'only a single read-only SELECT statement is accepted (no DESCRIBE, SHOW or SUMMARIZE)', { ref: type })
