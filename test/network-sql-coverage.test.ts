@@ -71,6 +71,10 @@ const HAND_WRITTEN: readonly (readonly [string, boolean])[] = [
   ['SELECT g.t AS bucket, count(a.pid) AS alerts FROM range(TIMESTAMP \'2026-03-01\', TIMESTAMP \'2026-04-10\', INTERVAL \'6 hours\') g(t) LEFT JOIN alert a ON time_bucket(INTERVAL 6 HOUR, a."timestamp") = g.t GROUP BY 1', false],
   ['SELECT u.x AS uid, count(l.pid) AS n FROM unnest([0, 1000, 65534, 7]) u(x) LEFT JOIN logs l ON l.uid = u.x GROUP BY 1', false],
   ['SELECT r.n, (SELECT count(*) FROM logs WHERE uid = r.n) AS c FROM range(0, 2) r(n)', false],
+  // COLUMNS(...) inside an expression: DuckDB makes several columns of one select item
+  ['SELECT min(COLUMNS(\'.*pid\')) FROM logs', false],
+  ['SELECT pod_name, max(COLUMNS(\'^(pid|ppid)$\')) FROM logs GROUP BY 1', false],
+  ['SELECT count(COLUMNS(* EXCLUDE (pod_name))) FROM alert', false],
   // set operations
   ['SELECT pod_name FROM logs UNION SELECT pod_name FROM pods', false],
   ['SELECT pod_name FROM pods EXCEPT SELECT pod_name FROM logs', false],
