@@ -140,6 +140,15 @@ describe('planner rules', () => {
     assert.ok(p.explain.some(line => /LIMIT below GROUP BY/.test(line)), p.explain.join('\n'))
   })
 
+  it('pushes LIMIT offset+limit to the operators, and no LIMIT when the sum is over BIGINT\'s range', async () => {
+    const small = await plan('select pid from logs limit 5 offset 10', 1) as NetworkPlan
+    assert.equal(await parser.print(small.fragments[0]?.statement), 'SELECT pid FROM logs LIMIT 15')
+    for (const sql of ['select pid from logs limit 9223372036854775807 offset 4000', 'select pid from logs order by pid limit 9223372036854775807 offset 1']) {
+      const p = await plan(sql, 1) as NetworkPlan
+      assert.doesNotMatch(await parser.print(p.fragments[0]?.statement), /LIMIT/, sql)
+    }
+  })
+
   it('date strings compared with timestamp columns are the timezone option\'s local time, in UTC; text columns keep theirs', async () => {
     const statement = await parse("select pid from logs where \"timestamp\" > '2026-03-20 10:00:00' and pod_name = '2026-03-20 10:00:00' and updated_timestamp in ('2026-07-01', '2026-07-02T00:00:00Z')")
     const p = planNetworkQuery(statement, catalog, ['pid'], { timeZone: 'America/New_York' }) as NetworkPlan

@@ -13,9 +13,14 @@ export interface StrategyContext {
 export const FRAGMENT = '__p0'
 export const fragmentTable = (): ReturnType<typeof baseTable> => baseTable(FRAGMENT)
 
-/** `LIMIT offset+limit` for the operators, or nothing when the query has no LIMIT. */
+const INT64_MAX = 2n ** 63n - 1n
+
+/** `LIMIT offset+limit` for the operators, or nothing when the query has no LIMIT (or the sum is over BIGINT's). */
 export function operatorLimit (query: SelectQuery): LimitModifier[] {
-  return query.limit === null ? [] : [limitModifier(bigint(query.offset + query.limit), null)]
+  if (query.limit === null) return []
+  // LIMIT 9223372036854775807 OFFSET 10 (a client's "no limit"): the sum would not fit DuckDB's BIGINT
+  const top = query.offset + query.limit
+  return top > INT64_MAX ? [] : [limitModifier(bigint(top), null)]
 }
 
 /** The query's own LIMIT/OFFSET, for the merge. */

@@ -65,7 +65,7 @@ export function planPlainSelect (query: SelectQuery, ctx: StrategyContext): Netw
   const explain = [
     `operators: ${query.distinct ? 'distinct ' : ''}select list over ${filtered} of ${query.table.name}` +
       (hidden.length > 0 ? `, plus ${hidden.length} hidden ORDER BY column${hidden.length === 1 ? '' : 's'} (${hidden.map(describe).join(', ')})` : '') +
-      (pushOrder.length === 0 ? '' : query.limit === null ? ', sorted' : `, sorted, first ${top} rows each (a row of the global top ${top} is in its operator's top ${top})`),
+      (pushOrder.length === 0 ? '' : operatorLimit(query).length === 0 ? ', sorted' : `, sorted, first ${top} rows each (a row of the global top ${top} is in its operator's top ${top})`),
     ordered
       ? `query node: merges the operators' sorted streams in order as they arrive${limitText(query) === '' ? '' : `, ${limitText(query)}`}${hidden.length > 0 ? ', hidden columns dropped' : ''} ` +
         '(in SQL over the union instead when an ORDER BY key has a type the query node cannot compare exactly as DuckDB does)'
