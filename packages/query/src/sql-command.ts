@@ -241,12 +241,15 @@ function readToken (text: string, pos: number): Token | undefined {
   return { text: text.slice(at, end), quoted: false, start: at, end }
 }
 
-/** `"select ..."` → `select ...`; a statement that merely contains quotes is left alone. */
+/** A statement's first keyword (SELECT, WITH, FROM or a parenthesis), after any comments. */
+const STATEMENT_START = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(select|with|from|\()/i
+
+/** `"select ..."` → `select ...` (comments may come first); a statement that merely contains quotes is left alone. */
 function unquoteSql (sql: string): string {
   for (const quote of ['"', "'"]) {
     if (sql.length >= 2 && sql.startsWith(quote) && sql.endsWith(quote)) {
       const inner = sql.slice(1, -1)
-      if (/^\s*(select|with|from|\()/i.test(inner)) return inner.trim()
+      if (STATEMENT_START.test(inner)) return inner.trim()
     }
   }
   return sql

@@ -38,6 +38,8 @@ describe('parseSqlCommand', () => {
     assert.equal(cmd.sql, 'select "my col" from t where a = 1 and b = 2')
     assert.equal(parseSqlCommand("sql d 'select 1'").sql, 'select 1')
     assert.equal(parseSqlCommand('sql d "with x as (select 1) select * from x"').sql, 'with x as (select 1) select * from x')
+    assert.equal(parseSqlCommand('sql d "/* panel 3 */ select 1"').sql, '/* panel 3 */ select 1')
+    assert.equal(parseSqlCommand('sql d format=json "-- top pods\n select 1"').sql, '-- top pods\n select 1')
   })
 
   it('types include, extend, nodes, subset and timeout', () => {

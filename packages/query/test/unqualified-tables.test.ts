@@ -25,4 +25,11 @@ describe('withUnqualifiedTables', () => {
     assert.equal(await normalized('select * from other.main.logs'), 'SELECT * FROM other.main.logs')
     assert.match(await normalized('with logs as (select 1) select * from kubearmor.logs'), /FROM kubearmor\.logs/)
   })
+
+  it('drops them from columns named through the qualified table, and leaves struct fields and aliased tables alone', async () => {
+    assert.equal(await normalized('select kubearmor.logs.pod_name, main.logs.pid, kubearmor.main.logs.uid from kubearmor.logs'),
+      'SELECT logs.pod_name, logs.pid, logs.uid FROM logs')
+    assert.equal(await normalized('select logs.labels.app from kubearmor.logs'), 'SELECT logs.labels.app FROM logs')
+    assert.equal(await normalized('select l.pid from kubearmor.logs l'), 'SELECT l.pid FROM logs AS l')
+  })
 })

@@ -3,7 +3,7 @@
  * (validate.ts accepts them there). The query node plans and binds over its own copies of the tables, which live
  * in no catalog of that name, so it drops those qualifiers first: a query that runs on one operator runs over the
  * network too. A table whose name a CTE of the statement also has keeps its qualifier (unqualified, the CTE
- * would answer instead).
+ * would answer instead). Columns named through such a qualifier (`<dbms>.logs.pod_name`) lose it as well.
  */
 import { cteNamesOf, namesDbms } from '@fedlake/sql'
 import { visitTree } from '../sql-tree/index.js'
@@ -18,10 +18,19 @@ export function withUnqualifiedTables<T> (statement: T, dbms: string): T {
   })
   if (!qualified) return statement
   const copy = structuredClone(statement)
+  const unqualified = new Set<string>()
   visitTree(copy, node => {
-    if (!isOwnQualifiedTable(node, own) || cteNames.has(String(node.table_name ?? '').toLowerCase())) return
+    const table = String(node.table_name ?? '').toLowerCase()
+    if (!isOwnQualifiedTable(node, own) || cteNames.has(table)) return
     node.schema_name = ''
     node.catalog_name = ''
+    if (String(node.alias ?? '') === '') unqualified.add(table)
+  })
+  visitTree(copy, node => {
+    const names = node.class === 'COLUMN_REF' && Array.isArray(node.column_names) ? node.column_names as string[] : []
+    if (names.length < 3 || names.length > 4) return
+    const [catalog, schema] = names.length === 4 ? [names[0] ?? '', names[1] ?? ''] : ['', names[0] ?? '']
+    if (namesDbms(catalog.toLowerCase(), schema.toLowerCase(), own) && unqualified.has((names.at(-2) ?? '').toLowerCase())) node.column_names = names.slice(-2)
   })
   return copy
 }
