@@ -73,7 +73,7 @@ function unitOf (expr: Expr): TimeUnit {
 
 function countOf (expr: Expr, what: string): number {
   const n = integerConstant(expr)
-  if (n === undefined || n === null || n < 1n || n > 1_000_000_000n) throw invalidArgument(`${what} must be a positive integer`)
+  if (n === undefined || n === null || n < 1n || n > 1_000_000_000n) throw invalidArgument(`${what} must be an integer from 1 to 1,000,000,000`)
   return Number(n)
 }
 

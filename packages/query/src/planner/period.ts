@@ -50,7 +50,7 @@ function periodArguments (call: FunctionExpr, table: TableInfo, timeZone: string
   const unit = word === undefined ? undefined : timeUnitOf(word)
   if (unit === undefined) throw invalidArgument(`period() unit must be one of ${TIME_UNITS.join(', ')} (plural accepted)`, { unit: word ?? null })
   const n = integerConstant(args[1] as Expr)
-  if (n === undefined || n === null || n < 1n || n > 1_000_000n) throw invalidArgument('period() count must be a positive integer')
+  if (n === undefined || n === null || n < 1n || n > 1_000_000n) throw invalidArgument('period() count must be an integer from 1 to 1,000,000')
   let columnArg = args[3] as Expr
   let filter: Expr | null = args[4] ?? null
   // period(day, 1, now(), ts and x = 1): the filter joined to the column without a comma
