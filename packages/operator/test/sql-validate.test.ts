@@ -40,7 +40,8 @@ const GOOD: [string, string[]][] = [
   ["SELECT * FROM generate_series(TIMESTAMP '2016-01-01', TIMESTAMP '2026-01-01', INTERVAL '1 month')", []],
   ["SELECT * FROM range(TIMESTAMP '2026-03-01', TIMESTAMP '2026-03-02', INTERVAL 1 MINUTE + INTERVAL 30 SECOND)", []],
   ["SELECT * FROM generate_series(TIMESTAMP '2026-03-01', TIMESTAMP '2026-03-02', INTERVAL '00:05:00')", []],
-  ['SELECT x, count(*) FROM unnest([1, 2, 3]) u(x) JOIN logs ON logs.uid = u.x GROUP BY x', ['logs']]
+  ['SELECT x, count(*) FROM unnest([1, 2, 3]) u(x) JOIN logs ON logs.uid = u.x GROUP BY x', ['logs']],
+  ["SELECT repeat('abc', 30000), printf('%5d', 1), lpad('x', 10, ' ')", []]
 ]
 
 const BAD: [string, string][] = [
@@ -77,6 +78,8 @@ const BAD: [string, string][] = [
   ["SELECT * FROM generate_series(now() - INTERVAL 1 DAY, now(), INTERVAL 1 HOUR)", 'SQL_RESOURCE_LIMIT'],
   ["SELECT * FROM generate_series(TIMESTAMP '2026-01-01', TIMESTAMP '2026-03-01', INTERVAL '1 fortnight')", 'SQL_RESOURCE_LIMIT'],
   ['SELECT * FROM unnest(range(50000000))', 'SQL_RESOURCE_LIMIT'],
+  ["SELECT repeat('abcd', 30000)", 'SQL_RESOURCE_LIMIT'],
+  ["SELECT printf('%500000d', 1)", 'SQL_RESOURCE_LIMIT'],
   ["SELECT * FROM logs, (SELECT * FROM read_text('/etc/passwd'))", 'SQL_FORBIDDEN_FUNCTION'],
   ['SELECT * FROM logs, duckdb_tables()', 'SQL_FORBIDDEN_FUNCTION'],
   ["SELECT * FROM logs WHERE pid IN (SELECT * FROM read_csv('x'))", 'SQL_FORBIDDEN_FUNCTION'],

@@ -179,16 +179,13 @@ function constantIntervalMicros (node: Node | undefined): number | undefined {
 }
 
 function constantLength (node: Node | undefined): number | undefined {
-  if (node?.class !== 'CONSTANT') return undefined
-  const raw = (node.value as { value?: unknown } | undefined)?.value
-  return typeof raw === 'string' ? raw.length : undefined
+  return constantText(node)?.length
 }
 
 /** The widest field a constant printf/format string asks for (0 when none); undefined when not a constant. */
 function formatWidth (node: Node | undefined): number | undefined {
-  if (node?.class !== 'CONSTANT') return undefined
-  const raw = (node.value as { value?: unknown } | undefined)?.value
-  if (typeof raw !== 'string') return undefined
+  const raw = constantText(node)
+  if (raw === undefined) return undefined
   let widest = 0
   for (const m of raw.matchAll(/\d+/g)) widest = Math.max(widest, Number(m[0]))
   return widest
