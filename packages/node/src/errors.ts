@@ -19,5 +19,11 @@ export const NODE_ERRORS = defineErrors({
   /** The node has a REST token (restToken) and the request carries no `Authorization: Bearer <token>`. */
   REST_TOKEN_MISSING: { status: 401, edgelakeCode: 145, text: 'Authentication failed' },
   /** The request's bearer token is not the node's REST token. */
-  REST_TOKEN_INVALID: { status: 401, edgelakeCode: 145, text: 'Authentication failed' }
+  REST_TOKEN_INVALID: { status: 401, edgelakeCode: 145, text: 'Authentication failed' },
+  /** The request line and headers are over MAX_HEADER_BYTES (a long command belongs in a POST body). */
+  REST_HEADERS_TOO_LARGE: { status: 431, edgelakeCode: 2, text: 'Error Command Structure' },
+  /** Bytes that are not an HTTP request, refused by Node's parser before any route. */
+  REST_MALFORMED_REQUEST: { status: 400, edgelakeCode: 2, text: 'Error Command Structure' },
+  /** The client took longer than the server's request timeout to send its request. */
+  REST_REQUEST_TIMEOUT: { status: 408, edgelakeCode: 26, text: 'Time Out' }
 })

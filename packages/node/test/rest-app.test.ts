@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { FedlakeError, silentLogger } from '@fedlake/core'
 import type { CommandHandler } from '@fedlake/core'
@@ -179,6 +180,31 @@ describe('REST server', () => {
     const put = await fetch(server.url(), { method: 'PUT', headers: { ...AL, dbms: 'd', table: 't' }, body: '{}' })
     assert.equal(put.status, 409)
     assert.equal(((await put.json()) as { code: string }).code, 'ROLE_NOT_ENABLED')
+  })
+
+  it('takes a command header of 60 KiB (a long IN list), and answers 431 over 64 KiB', async () => {
+    const sql = (bytes: number): string => `sql d "select count(*) from t where x in (${'1,'.repeat(bytes / 2)}1)"`
+    const long = await fetch(server.url(), { headers: { ...AL, command: sql(60 * 1024) } })
+    assert.equal(long.status, 200, await long.text())
+    const tooLong = await fetch(server.url(), { headers: { ...AL, command: sql(70 * 1024) } })
+    assert.equal(tooLong.status, 431)
+    const body = await tooLong.json() as { code: string, local_msg: string, node: string }
+    assert.equal(body.code, 'REST_HEADERS_TOO_LARGE')
+    assert.match(body.local_msg, /over 64 KiB: send a long command in a POST JSON body/)
+    assert.equal(body.node, 'n1')
+  })
+
+  it('answers bytes that are not HTTP with 400 REST_MALFORMED_REQUEST in the EdgeLake error shape', async () => {
+    const { port } = new URL(server.url())
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => { socket.write('NOT HTTP AT ALL\r\n\r\n') })
+      let text = ''
+      socket.on('data', d => { text += d.toString() })
+      socket.on('close', () => { resolve(text) })
+      socket.on('error', reject)
+    })
+    assert.match(reply, /^HTTP\/1\.1 400 /)
+    assert.match(reply, /"code":"REST_MALFORMED_REQUEST"/)
   })
 
   it('runs POST commands from a JSON body in every documented form, without aborting them', async () => {

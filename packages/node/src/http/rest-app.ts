@@ -10,6 +10,7 @@ import { CORE_ERRORS, FedlakeError, isFedlakeError, renderTextTable, toFedlakeEr
 import type { CommandReply, HttpMethod, JsonValue, Logger, Startable } from '@fedlake/core'
 import type { CommandRouter } from '../command-router.js'
 import { NODE_ERRORS } from '../errors.js'
+import { clientErrorHandler } from './client-errors.js'
 import { readEdgeLakeRequest } from './edgelake-request.js'
 import { parseTimeoutHeader, preferDeadline, startDeadline } from './request-deadline.js'
 import type { RequestDeadline } from './request-deadline.js'
@@ -91,9 +92,20 @@ export function errorBody (err: FedlakeError, method: string, nodeName: string):
   }
 }
 
+/**
+ * The request line and headers together, at most: a `command` header carries the whole SQL, and EdgeLake's Python
+ * server takes 64 KiB per header line (Node's default is 16 KiB). Longer commands go in a POST JSON body.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024
+
 export function buildRestApp (init: RestAppInit): FastifyInstance {
   const bodyLimit = init.bodyLimitBytes ?? 64 * 1024 * 1024
-  const app = Fastify({ logger: false, bodyLimit })
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: clientErrorHandler(MAX_HEADER_BYTES, err => JSON.stringify(errorBody(err, 'get', init.nodeName)))
+  })
   const log = init.logger
 
   app.removeAllContentTypeParsers()
