@@ -3,6 +3,7 @@
  * HTTP, a request sent too slowly), answered in EdgeLake's error shape like every other error. Headers over the
  * limit are almost always a long SQL statement in the `command` header: the answer says where it goes instead.
  */
+import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { FedlakeError } from '@fedlake/core'
 import { NODE_ERRORS } from '../errors.js'
@@ -22,7 +23,7 @@ export function clientErrorHandler (maxHeaderBytes: number, errorJson: (err: Fed
         : new FedlakeError(NODE_ERRORS.REST_MALFORMED_REQUEST, `not a well-formed HTTP request (${err.code ?? err.message})`)
     if (socket.writable) {
       const body = errorJson(error)
-      socket.write(`HTTP/1.1 ${error.spec.status} ${error.spec.text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      socket.write(`HTTP/1.1 ${error.spec.status} ${STATUS_CODES[error.spec.status] ?? 'Error'}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`)
     }
     socket.destroy(err)
